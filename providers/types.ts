@@ -1,0 +1,44 @@
+/**
+ * The provider contract. A provider is a pure function of the request as
+ * received (headers + exact bytes), the source's secrets and the time: it
+ * imports node:crypto and these types, never Fastify, the database or a logger.
+ * Adding a provider is one file plus its test, and one line in index.ts.
+ */
+
+/** Exact bytes and lower-cased headers as received. Never a parsed body. */
+export interface RawRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: Buffer
+}
+
+/** What a provider returns once the signature holds. */
+export interface VerifiedEvent {
+  /** The provider's delivery id (svix-id, Chaindoc envelope id), or a body digest when it has none. */
+  readonly dedupKey: string
+  /** Provider event type, verbatim: 'user.created'. */
+  readonly type: string
+  /** ISO 8601 time the provider says the event occurred. */
+  readonly occurredAt?: string | undefined
+  /** The entity it is about: user id, document id. */
+  readonly subject?: string | undefined
+  /** The parsed body. */
+  readonly payload: unknown
+}
+
+export interface VerifyOptions {
+  /** Accepted distance between the signed timestamp and now, both ways. */
+  readonly toleranceMs: number
+}
+
+export interface Provider {
+  readonly name: string
+  /** Header names (lower case) kept with the event so it can be verified again later. */
+  readonly storedHeaders: readonly string[]
+  /**
+   * Verifies the signature on the exact bytes and extracts the event.
+   * Throws an HG_ERR_* error: 401 for a missing or wrong signature or a stale
+   * timestamp, 400 when the signature holds but the body is not the expected
+   * shape. Constant-time comparison; no side effects; `now` in ms.
+   */
+  verify (req: RawRequest, secrets: readonly string[], now: number, options: VerifyOptions): VerifiedEvent
+}

@@ -1,0 +1,23 @@
+/**
+ * Every error code hookgate answers or throws, in one place. Each is a
+ * stable HG_ERR_* code; the README's error table lists the same set (a test
+ * keeps them in step). Messages never echo a secret or a computed signature.
+ */
+import createError from '@fastify/error'
+
+/* Ingest: what a webhook sender can get back */
+export const HG_ERR_SOURCE_UNKNOWN = createError('HG_ERR_SOURCE_UNKNOWN', "Unknown source '%s'", 404)
+export const HG_ERR_SIGNATURE_MISSING = createError('HG_ERR_SIGNATURE_MISSING', 'Missing signature headers: %s', 401)
+export const HG_ERR_SIGNATURE_INVALID = createError('HG_ERR_SIGNATURE_INVALID', 'No matching signature', 401)
+export const HG_ERR_TIMESTAMP_INVALID = createError('HG_ERR_TIMESTAMP_INVALID', 'Signature timestamp is not a valid time', 401)
+export const HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE = createError('HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', 'Signature timestamp is too %s', 401)
+export const HG_ERR_PAYLOAD_INVALID = createError('HG_ERR_PAYLOAD_INVALID', 'Signed body is not a valid %s payload: %s', 400)
+export const HG_ERR_BODY_TOO_LARGE = createError('HG_ERR_BODY_TOO_LARGE', 'Body is larger than %s bytes', 413)
+export const HG_ERR_STORAGE_UNAVAILABLE = createError('HG_ERR_STORAGE_UNAVAILABLE', 'Storage unavailable, nothing was stored: %s', 503)
+export const HG_ERR_SHUTTING_DOWN = createError('HG_ERR_SHUTTING_DOWN', 'Gateway is shutting down', 503)
+export const HG_ERR_BAD_REQUEST = createError('HG_ERR_BAD_REQUEST', 'Bad request: %s', 400)
+export const HG_ERR_NOT_FOUND = createError('HG_ERR_NOT_FOUND', 'Route %s not found', 404)
+
+/* Boot */
+export const HG_ERR_CONFIG_INVALID = createError('HG_ERR_CONFIG_INVALID', 'Invalid configuration:\n%s', 500, TypeError)
+export const HG_ERR_MIGRATION_FAILED = createError('HG_ERR_MIGRATION_FAILED', 'Migration %s failed: %s', 500)
