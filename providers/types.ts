@@ -35,6 +35,13 @@ export interface Provider {
   /** Header names (lower case) kept with the event so it can be verified again later. */
   readonly storedHeaders: readonly string[]
   /**
+   * Says what is wrong with a configured secret, or returns null when it is
+   * usable. Config loading calls it so a malformed secret (not base64, too
+   * short…) refuses the boot instead of failing every delivery with a 401.
+   * The text names the problem, never the secret.
+   */
+  validateSecret? (secret: string): string | null
+  /**
    * Verifies the signature on the exact bytes and extracts the event.
    * Throws an HG_ERR_* error: 401 for a missing or wrong signature or a stale
    * timestamp, 400 when the signature holds but the body is not the expected
