@@ -1,0 +1,14 @@
+/** Every provider by the name a source's config gives it. Adding one is one line here. */
+import { chaindoc } from './chaindoc.js'
+import { clerk } from './clerk.js'
+import type { Provider } from './types.js'
+
+export const providers = Object.freeze({ clerk, chaindoc } as const satisfies Record<string, Provider>)
+
+export type ProviderName = keyof typeof providers
+
+export const providerNames: readonly ProviderName[] = Object.freeze(Object.keys(providers) as ProviderName[])
+
+export function isProviderName (name: string): name is ProviderName {
+  return Object.hasOwn(providers, name)
+}
