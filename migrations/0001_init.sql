@@ -54,3 +54,10 @@ CREATE TABLE attempts (
   response_body TEXT                      -- first 1 KiB of the answer
 );
 CREATE INDEX attempts_delivery ON attempts (delivery_id);
+
+-- Small key/value facts about this database; the readiness probe writes here
+-- so that "ready" means "a write can commit", not just "the file opens".
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);

@@ -1,0 +1,73 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config/load.js'
+import { migrate } from './db/migrate.js'
+import { openDatabase, type Db } from './db/open.js'
+import { Writer } from './db/writer.js'
+import { healthRoutes } from './health.js'
+import { notFound, sendError, toGatewayError } from './http-errors.js'
+import { ingestRoutes } from './ingest/route.js'
+import { createRouter } from './outbox/routing.js'
+
+export interface AppDeps {
+  readonly clock?: Clock
+  /** Where log lines go (tests capture them); stdout by default. */
+  readonly logStream?: NodeJS.WritableStream
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db }
+  }
+}
+
+/**
+ * Builds the gateway without listening (tests use inject()). It migrates the
+ * database, starts the writer thread, and registers each part in turn; closing
+ * the app stops them in reverse.
+ */
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock
+  const db = openDatabase(config.storage.path)
+  migrate(db, undefined, clock.now())
+  const writer = await Writer.start(config.storage.path)
+
+  const app = Fastify({
+    logger: { level: config.logging.level, ...(deps.logStream === undefined ? {} : { stream: deps.logStream }) },
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: () => Math.random().toString(36).slice(2, 12)
+  })
+  app.decorate('hookgate', { config, clock, writer, db })
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
+    if (gatewayError.statusCode === 500) request.log.error({ err }, 'unhandled error')
+    if (request.webhook !== undefined) request.webhook.outcome = gatewayError.code
+    return sendError(reply, gatewayError)
+  })
+  app.setNotFoundHandler(notFound)
+
+  // One line per request, and no header or body in it: both may carry secrets.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({
+      method: request.method,
+      url: request.routeOptions.url ?? request.url.split('?')[0],
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      ...request.webhook
+    }, 'request')
+  })
+
+  const route = createRouter(config.destinations)
+  await app.register(ingestRoutes({ config, clock, writer, route, onRecorded: () => {} }))
+  await app.register(healthRoutes({ clock, writer }))
+
+  app.addHook('onClose', async () => {
+    await writer.close()
+    db.close()
+  })
+  return app
+}

@@ -1,0 +1,44 @@
+import { buildApp } from '../app.js'
+import { loadConfig, summarize } from '../config/load.js'
+import { configPath, parse } from './args.js'
+
+/**
+ * Runs the gateway until SIGTERM or SIGINT, then closes gracefully: stop
+ * accepting, let in-flight requests and deliveries settle within the grace
+ * period, close the database, exit 0. As PID 1 in a container nothing else
+ * handles these signals, so this is what makes `docker stop` clean.
+ */
+export async function startCommand (argv: string[]): Promise<number> {
+  const { values } = parse(argv, { config: { type: 'string', short: 'c' } })
+  const config = loadConfig(configPath(values))
+  const app = await buildApp(config)
+  app.log.info({ summary: summarize(config) }, 'configuration loaded')
+  if (config.admin.token === undefined) app.log.warn('admin.token is not set: the admin API is off')
+
+  let closing: Promise<number> | undefined
+  const close = (signal: string): Promise<number> => {
+    if (closing !== undefined) {
+      app.log.warn({ signal }, 'second signal: exiting now')
+      process.exit(1)
+    }
+    app.log.info({ signal, graceMs: config.server.shutdownGraceMs }, 'shutting down')
+    const timer = setTimeout(() => {
+      app.log.error('grace period over before everything settled: exiting')
+      process.exit(1)
+    }, config.server.shutdownGraceMs)
+    timer.unref()
+    closing = app.close().then(() => {
+      clearTimeout(timer)
+      app.log.info('closed cleanly')
+      return 0
+    })
+    return closing
+  }
+
+  const stopped = new Promise<number>((resolve) => {
+    process.once('SIGTERM', () => { close('SIGTERM').then(resolve, () => resolve(1)) })
+    process.once('SIGINT', () => { close('SIGINT').then(resolve, () => resolve(1)) })
+  })
+  await app.listen({ host: config.server.host, port: config.server.port })
+  return stopped
+}

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Value } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+import { providers, type ProviderName } from '../../providers/index.js'
+import { validateStandardWebhooksSecret } from '../../providers/standard-webhooks.js'
+import { HG_ERR_CONFIG_INVALID } from '../errors.js'
+import { durationMs } from './duration.js'
+import { resolveEnv } from './env.js'
+import { ConfigSchema, type ConfigInput } from './schema.js'
+
+export interface SourceConfig {
+  readonly name: string
+  readonly provider: ProviderName
+  readonly secrets: readonly string[]
+  readonly toleranceMs: number
+}
+
+export interface RetryPolicy {
+  /** Delay before each attempt, the first included: its length is the number of attempts. */
+  readonly scheduleMs: readonly number[]
+}
+
+export interface DestinationConfig {
+  readonly name: string
+  readonly url: string
+  readonly sources: readonly string[] | null
+  readonly events: readonly string[] | null
+  readonly format: 'cloudevents' | 'raw'
+  readonly signingSecret: string | null
+  readonly headers: Readonly<Record<string, string>>
+  readonly timeoutMs: number
+  readonly concurrency: number
+  readonly retry: RetryPolicy
+}
+
+export interface Config {
+  readonly server: ConfigInput['server']
+  readonly storage: ConfigInput['storage']
+  readonly sources: Readonly<Record<string, SourceConfig>>
+  readonly destinations: Readonly<Record<string, DestinationConfig>>
+  readonly delivery: ConfigInput['delivery']
+  readonly admin: ConfigInput['admin']
+  readonly metrics: ConfigInput['metrics']
+  readonly logging: ConfigInput['logging']
+}
+
+/** Svix's schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE = ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '10h'] as const
+
+/** Reads a YAML file (env references resolved) into a frozen, validated Config. */
+export function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new HG_ERR_CONFIG_INVALID(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (err) {
+    throw new HG_ERR_CONFIG_INVALID(`${file} is not valid YAML: ${(err as Error).message}`)
+  }
+  return parseConfig(raw ?? {}, env)
+}
+
+/** Validates an already parsed document; every problem is listed, each with its key path. */
+export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = []
+  const resolved = resolveEnv(raw, env, '', problems)
+  const input = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, structuredClone(resolved)))
+  for (const error of Value.Errors(ConfigSchema, input)) {
+    problems.push(`${keyPath(error.path)}: ${error.message}`)
+  }
+  if (problems.length > 0) throw new HG_ERR_CONFIG_INVALID(problems.map((p) => '  - ' + p).join('\n'))
+  const config = normalize(input as ConfigInput, problems)
+  if (problems.length > 0) throw new HG_ERR_CONFIG_INVALID(problems.map((p) => '  - ' + p).join('\n'))
+  return deepFreeze(config)
+}
+
+function normalize (input: ConfigInput, problems: string[]): Config {
+  const sources: Record<string, SourceConfig> = {}
+  for (const [name, source] of Object.entries(input.sources)) {
+    const secrets = source.secrets ?? (source.secret === undefined ? [] : [source.secret])
+    if ((source.secret === undefined) === (source.secrets === undefined)) {
+      problems.push(`sources.${name}: give exactly one of 'secret' or 'secrets'`)
+    }
+    secrets.forEach((secret, i) => {
+      const problem = providers[source.provider].validateSecret?.(secret)
+      if (problem != null) problems.push(`sources.${name}.${source.secrets === undefined ? 'secret' : `secrets[${i}]`}: ${problem}`)
+    })
+    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000 }
+  }
+  const destinations: Record<string, DestinationConfig> = {}
+  for (const [name, d] of Object.entries(input.destinations)) {
+    const at = `destinations.${name}`
+    try { new URL(d.url) } catch { problems.push(`${at}.url: not a valid URL`) }
+    for (const source of d.sources ?? []) {
+      if (!(source in input.sources)) problems.push(`${at}.sources: no source named '${source}'`)
+    }
+    if (d.signingSecret !== undefined) {
+      const problem = validateStandardWebhooksSecret(d.signingSecret)
+      if (problem !== null) problems.push(`${at}.signingSecret: ${problem}`)
+    }
+    destinations[name] = {
+      name,
+      url: d.url,
+      sources: d.sources ?? null,
+      events: d.events ?? null,
+      format: d.format,
+      signingSecret: d.signingSecret ?? null,
+      headers: d.headers,
+      timeoutMs: d.timeoutMs,
+      concurrency: d.concurrency,
+      retry: retryPolicy(d.retry)
+    }
+  }
+  return {
+    ...input,
+    storage: { ...input.storage, path: input.storage.path === ':memory:' ? ':memory:' : resolve(input.storage.path) },
+    sources,
+    destinations
+  }
+}
+
+/** Both retry forms become one schedule of delays, so the outbox knows a single shape. */
+function retryPolicy (retry: ConfigInput['destinations'][string]['retry']): RetryPolicy {
+  if (retry === undefined) return { scheduleMs: DEFAULT_RETRY_SCHEDULE.map(durationMs) }
+  if ('schedule' in retry) return { scheduleMs: retry.schedule.map(durationMs) }
+  const initial = durationMs(retry.initialDelay)
+  const max = durationMs(retry.maxDelay)
+  return { scheduleMs: Array.from({ length: retry.maxAttempts }, (_, i) => i === 0 ? 0 : Math.min(max, initial * 2 ** (i - 1))) }
+}
+
+function keyPath (pointer: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return parts.length === 0 ? '(root)' : parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : '.' + p)).join('')
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+/** A one-line summary for `hookgate check-config`; names, never secrets. */
+export function summarize (config: Config): string {
+  const sources = Object.values(config.sources).map((s) => `${s.name} (${s.provider})`).join(', ') || 'none'
+  const destinations = Object.keys(config.destinations).join(', ') || 'none'
+  return `ok: ${Object.keys(config.sources).length} source(s): ${sources}; ${Object.keys(config.destinations).length} destination(s): ${destinations}; storage ${config.storage.path}; listening on ${config.server.host}:${config.server.port}`
+}

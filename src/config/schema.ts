@@ -1,0 +1,80 @@
+/**
+ * The configuration file's shape: one TypeBox schema is both the TypeScript
+ * type and the validator. Unknown keys are refused everywhere (a typo must not
+ * silently fall back to a default). Defaults live here, units in the names.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { providerNames } from '../../providers/index.js'
+
+const closed = { additionalProperties: false } as const
+/** '500ms', '5s', '5m', '2h', '1d', or a number of milliseconds. */
+export const Duration = Type.Union([Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }), Type.Integer({ minimum: 0 })])
+
+export const ServerSchema = Type.Object({
+  host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  bodyLimitBytes: Type.Integer({ default: 1024 * 1024, minimum: 1, maximum: 64 * 1024 * 1024 }),
+  /** How long SIGTERM waits for in-flight requests and deliveries. */
+  shutdownGraceMs: Type.Integer({ default: 10_000, minimum: 0 })
+}, closed)
+
+export const StorageSchema = Type.Object({
+  path: Type.String({ default: './data/hookgate.db', minLength: 1 }),
+  retentionDays: Type.Number({ default: 30, exclusiveMinimum: 0 }),
+  rejectionRetentionDays: Type.Number({ default: 7, exclusiveMinimum: 0 }),
+  /** Rejected requests kept at most (oldest dropped first). */
+  rejectionMaxRows: Type.Integer({ default: 10_000, minimum: 0 })
+}, closed)
+
+export const SourceSchema = Type.Object({
+  provider: Type.Union(providerNames.map((name) => Type.Literal(name))),
+  secret: Type.Optional(Type.String({ minLength: 1 })),
+  /** Several secrets while rotating: any one may match. */
+  secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 })
+}, closed)
+
+export const RetrySchema = Type.Union([
+  Type.Object({ schedule: Type.Array(Duration, { minItems: 1, maxItems: 100 }) }, closed),
+  Type.Object({
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+    initialDelay: Duration,
+    maxDelay: Duration
+  }, closed)
+])
+
+export const DestinationSchema = Type.Object({
+  url: Type.String({ pattern: '^https?://' }),
+  /** Sources whose events go here; all when absent. */
+  sources: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  /** Globs on the provider event type ('user.*'); all when absent. */
+  events: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  format: Type.Union([Type.Literal('cloudevents'), Type.Literal('raw')], { default: 'cloudevents' }),
+  signingSecret: Type.Optional(Type.String({ minLength: 1 })),
+  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), Type.String(), { default: {} }),
+  timeoutMs: Type.Integer({ default: 10_000, minimum: 1, maximum: 300_000 }),
+  concurrency: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+  retry: Type.Optional(RetrySchema)
+}, closed)
+
+export const DeliverySchema = Type.Object({
+  /** Attempts in flight across all destinations, so one slow service cannot take every slot. */
+  concurrency: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
+  /** How often the dispatcher looks for due retries when nothing nudges it. */
+  pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 })
+}, closed)
+
+export const ConfigSchema = Type.Object({
+  server: Type.Object(ServerSchema.properties, { ...closed, default: {} }),
+  storage: Type.Object(StorageSchema.properties, { ...closed, default: {} }),
+  sources: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }), SourceSchema, { default: {} }),
+  destinations: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), DestinationSchema, { default: {} }),
+  delivery: Type.Object(DeliverySchema.properties, { ...closed, default: {} }),
+  admin: Type.Object({ token: Type.Optional(Type.String({ minLength: 16 })) }, { ...closed, default: {} }),
+  metrics: Type.Object({ requireToken: Type.Boolean({ default: false }) }, { ...closed, default: {} }),
+  logging: Type.Object({
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
+  }, { ...closed, default: {} })
+}, closed)
+
+export type ConfigInput = Static<typeof ConfigSchema>

@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { providers } from '../../providers/index.js'
+import type { RawRequest } from '../../providers/types.js'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config/load.js'
+import type { Writer } from '../db/writer.js'
+import { HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
+import { newEventId } from '../ids.js'
+import type { Router } from '../outbox/routing.js'
+
+export interface IngestDeps {
+  readonly config: Config
+  readonly clock: Clock
+  readonly writer: Writer
+  readonly route: Router
+  /** Called after a new event is committed, so delivery starts now rather than at the next poll. */
+  readonly onRecorded: (eventId: string) => void
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the per-request log line reports about a webhook. */
+    webhook?: { source: string, type?: string, dedupKey?: string, outcome?: string }
+  }
+}
+
+/**
+ * POST /webhooks/:source. The body is taken as raw bytes whatever its content
+ * type: the signature covers the exact bytes, and parsing first is the classic
+ * way to break it. The answer waits for the commit (acknowledged = stored).
+ */
+export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
+  const { config, clock, writer } = deps
+  return async function ingest (app: FastifyInstance) {
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.server.bodyLimitBytes }, (_req, body, done) => done(null, body))
+
+    app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply) => {
+      const name = request.params.source
+      request.webhook = { source: name }
+      const source = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined
+      if (source === undefined) throw new HG_ERR_SOURCE_UNKNOWN(name.slice(0, 64))
+      const provider = providers[source.provider]
+      const raw: RawRequest = { headers: request.headers as RawRequest['headers'], body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) }
+      const receivedAt = clock.now()
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs })
+      request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
+
+      const kept: Record<string, string> = {}
+      for (const header of provider.storedHeaders) {
+        const value = raw.headers[header]
+        if (typeof value === 'string') kept[header] = value
+      }
+      let result
+      try {
+        result = await writer.run('recordEvent', {
+          event: {
+            id: newEventId(receivedAt),
+            source: name,
+            provider: provider.name,
+            dedupKey: verified.dedupKey,
+            type: verified.type,
+            subject: verified.subject ?? null,
+            occurredAt: verified.occurredAt ?? null,
+            receivedAt,
+            headers: JSON.stringify(kept),
+            body: raw.body
+          },
+          destinations: deps.route(name, verified.type)
+        })
+      } catch (err) {
+        request.log.error({ err }, 'storing a verified webhook failed; answered 503 so the sender retries')
+        throw new HG_ERR_STORAGE_UNAVAILABLE(err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'write failed')
+      }
+      request.webhook.outcome = result.duplicate ? 'duplicate' : 'accepted'
+      if (!result.duplicate) deps.onRecorded(result.id)
+      return reply.code(200).send({ id: result.id, duplicate: result.duplicate })
+    })
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Test scaffolding: a gateway on a fresh database in t.testdir(), a clock the
+ * test moves by hand, and every log line captured; all closed in teardown.
+ */
+import { Writable } from 'node:stream'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { buildApp } from '../src/app.js'
+import { parseConfig, type Config } from '../src/config/load.js'
+
+export const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+export const CHAINDOC_SECRET = 'webhook-secret'
+
+export class TestClock {
+  constructor (public ms: number = Date.UTC(2026, 10, 23, 12, 0, 0)) {}
+  now (): number { return this.ms }
+  advance (ms: number): void { this.ms += ms }
+}
+
+export interface BuildOptions {
+  /** Merged over the default test config (sources clerk + chaindoc, no destinations). */
+  readonly config?: Record<string, unknown>
+  readonly clock?: TestClock
+  /** Reuse a database path (restart tests). */
+  readonly dbPath?: string
+}
+
+export function testConfig (dir: string, overrides: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    server: { host: '127.0.0.1', port: 0 },
+    storage: { path: join(dir, 'hookgate.db') },
+    sources: {
+      clerk: { provider: 'clerk', secret: CLERK_SECRET },
+      chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET }
+    },
+    logging: { level: 'info' },
+    ...overrides
+  }, {})
+}
+
+export async function build (t: Test, options: BuildOptions = {}) {
+  const dir = t.testdir()
+  const clock = options.clock ?? new TestClock()
+  const base = options.config ?? {}
+  const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { path: options.dbPath } })
+  const logs: string[] = []
+  const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
+  const app = await buildApp(config, { clock, logStream })
+  t.teardown(() => app.close())
+  return { app, clock, config, logs, dir }
+}

@@ -1,0 +1,193 @@
+import t from 'tap'
+import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
+import { openDatabase } from '../../src/db/open.js'
+import { build, CHAINDOC_SECRET, CLERK_SECRET } from '../helper.js'
+
+const clerkBody = (id = 'user_29w83sxmDNGwOuEthce5gg56FcC', type = 'user.created') =>
+  JSON.stringify({ data: { id, object: 'user', first_name: 'Zoë' }, object: 'event', timestamp: 1654012591835, type })
+
+function clerkRequest (clock: { now(): number }, opts: { id?: string, body?: string, secret?: string, contentType?: string } = {}) {
+  const body = opts.body ?? clerkBody()
+  const headers = signClerk({ id: opts.id ?? 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', timestampSec: Math.floor(clock.now() / 1000), body, secret: opts.secret ?? CLERK_SECRET })
+  return { method: 'POST' as const, url: '/webhooks/clerk', headers: { ...headers, 'content-type': opts.contentType ?? 'application/json' }, payload: body }
+}
+
+function rows (path: string, sql = 'SELECT * FROM events') {
+  const db = openDatabase(path, { readonly: true })
+  try { return db.prepare(sql).all() as Array<Record<string, unknown>> } finally { db.close() }
+}
+
+t.test('accepts a signed Clerk webhook and stores it with its exact bytes', async (t) => {
+  const { app, clock, config } = await build(t)
+  const request = clerkRequest(clock)
+  const res = await app.inject(request)
+  t.equal(res.statusCode, 200)
+  const answer = res.json()
+  t.match(answer, { id: /^evt_/, duplicate: false })
+  const [row] = rows(config.storage.path)
+  t.match(row, {
+    id: answer.id,
+    source: 'clerk',
+    provider: 'clerk',
+    dedup_key: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+    type: 'user.created',
+    subject: 'user_29w83sxmDNGwOuEthce5gg56FcC',
+    occurred_at: new Date(1654012591835).toISOString(),
+    received_at: clock.now(),
+    status: 'none'
+  })
+  t.same(Buffer.from(row!.body as Buffer), Buffer.from(request.payload), 'the body is stored byte for byte')
+  t.same(Object.keys(JSON.parse(row!.headers as string)).sort(), ['svix-id', 'svix-signature', 'svix-timestamp'], 'keeps the headers needed to verify again')
+})
+
+t.test('answers a duplicate with the first id and stores nothing new', async (t) => {
+  const { app, clock, config } = await build(t)
+  const first = await app.inject(clerkRequest(clock))
+  clock.advance(5000)
+  const second = await app.inject(clerkRequest(clock))
+  t.equal(second.statusCode, 200)
+  t.same(second.json(), { id: first.json().id, duplicate: true })
+  t.equal(rows(config.storage.path).length, 1)
+})
+
+t.test('stores exactly one row when the same message arrives 25 times at once', async (t) => {
+  const { app, clock, config } = await build(t)
+  const answers = await Promise.all(Array.from({ length: 25 }, () => app.inject(clerkRequest(clock))))
+  t.ok(answers.every((a) => a.statusCode === 200))
+  t.equal(answers.filter((a) => a.json().duplicate === false).length, 1, 'one of them is the original')
+  t.equal(new Set(answers.map((a) => a.json().id)).size, 1, 'all name the same event')
+  t.equal(rows(config.storage.path).length, 1)
+})
+
+t.test('stores distinct messages sent concurrently, each under its own id', async (t) => {
+  const { app, clock, config } = await build(t)
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => app.inject(clerkRequest(clock, { id: `msg_${i}`, body: clerkBody(`user_${i}`) }))))
+  t.ok(answers.every((a) => a.statusCode === 200 && a.json().duplicate === false))
+  t.equal(rows(config.storage.path).length, 40)
+})
+
+t.test('takes the body as raw bytes whatever the content type', async (t) => {
+  const { app, clock, config } = await build(t)
+  for (const [i, contentType] of ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'application/json; charset=utf-8'].entries()) {
+    const res = await app.inject(clerkRequest(clock, { id: `msg_ct${i}`, contentType }))
+    t.equal(res.statusCode, 200, contentType)
+  }
+  t.equal(rows(config.storage.path).length, 4)
+})
+
+t.test('refuses a wrong signature with 401 and stores nothing', async (t) => {
+  const { app, clock, config } = await build(t)
+  const res = await app.inject(clerkRequest(clock, { secret: 'whsec_' + Buffer.alloc(24, 7).toString('base64') }))
+  t.equal(res.statusCode, 401)
+  t.match(res.json(), { statusCode: 401, code: 'HG_ERR_SIGNATURE_INVALID' })
+  t.equal(rows(config.storage.path).length, 0)
+})
+
+t.test('refuses a request without signature headers with 401', async (t) => {
+  const { app } = await build(t)
+  const res = await app.inject({ method: 'POST', url: '/webhooks/clerk', payload: clerkBody(), headers: { 'content-type': 'application/json' } })
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().code, 'HG_ERR_SIGNATURE_MISSING')
+})
+
+t.test('refuses a timestamp older than the tolerance with 401', async (t) => {
+  const { app, clock, config } = await build(t)
+  const request = clerkRequest(clock)
+  clock.advance(301_000)
+  const res = await app.inject(request)
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().code, 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE')
+  t.equal(rows(config.storage.path).length, 0)
+})
+
+t.test('refuses a correctly signed body that is not JSON with 400', async (t) => {
+  const { app, clock, config } = await build(t)
+  const res = await app.inject(clerkRequest(clock, { body: 'not json at all' }))
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'HG_ERR_PAYLOAD_INVALID')
+  t.equal(rows(config.storage.path).length, 0)
+})
+
+t.test('answers an unknown source with 404', async (t) => {
+  const { app, clock } = await build(t)
+  const res = await app.inject({ ...clerkRequest(clock), url: '/webhooks/stripe' })
+  t.equal(res.statusCode, 404)
+  t.match(res.json(), { code: 'HG_ERR_SOURCE_UNKNOWN', message: "Unknown source 'stripe'" })
+})
+
+t.test('answers a body over the limit with 413 before verifying it', async (t) => {
+  const { app, clock } = await build(t, { config: { server: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1024 } } })
+  const res = await app.inject(clerkRequest(clock, { body: JSON.stringify({ type: 'user.created', data: { pad: 'x'.repeat(2000) } }) }))
+  t.equal(res.statusCode, 413)
+  t.equal(res.json().code, 'HG_ERR_BODY_TOO_LARGE')
+})
+
+t.test('stores Chaindoc webhooks of both signing schemes', async (t) => {
+  const clock = { ms: Date.parse('2026-04-03T10:00:00.000Z'), now () { return this.ms }, advance (ms: number) { this.ms += ms } }
+  const { app, config } = await build(t, { clock })
+  const envelope = '{"id":"2bcb5d52-7d64-43c6-b715-0a72f20d9c2f","type":"contract.created","createdAt":"2026-04-03T10:00:00.000Z","data":{"contractId":"7c2807a3-3ad4-4423-9ebc-0281bff2660b","status":"draft"}}'
+  const current = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: envelope, headers: signChaindoc({ timestampIso: '2026-04-03T10:00:00.000Z', body: envelope, secret: CHAINDOC_SECRET }) })
+  t.equal(current.statusCode, 200)
+  const legacyBody = '{"event":"document.signed","timestamp":"2026-01-01T00:00:00.000Z","data":{"documentId":"doc_123"}}'
+  const legacy = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: legacyBody, headers: signChaindocLegacy({ body: legacyBody, secret: CHAINDOC_SECRET, event: 'document.signed' }) })
+  t.equal(legacy.statusCode, 200)
+  const stored = rows(config.storage.path, 'SELECT dedup_key, type, subject FROM events ORDER BY id')
+  t.same(stored, [
+    { dedup_key: '2bcb5d52-7d64-43c6-b715-0a72f20d9c2f', type: 'contract.created', subject: '7c2807a3-3ad4-4423-9ebc-0281bff2660b' },
+    { dedup_key: stored[1]!.dedup_key, type: 'document.signed', subject: 'doc_123' }
+  ])
+  t.match(stored[1]!.dedup_key, /^sha256:[0-9a-f]{64}$/)
+})
+
+t.test('keeps two sources of one provider apart, each with its own secret', async (t) => {
+  const staging = 'whsec_' + Buffer.alloc(32, 9).toString('base64')
+  const { app, clock, config } = await build(t, {
+    config: { sources: { 'clerk-prod': { provider: 'clerk', secret: CLERK_SECRET }, 'clerk-staging': { provider: 'clerk', secret: staging } } }
+  })
+  const prod = await app.inject({ ...clerkRequest(clock), url: '/webhooks/clerk-prod' })
+  const stagingWithProdSecret = await app.inject({ ...clerkRequest(clock), url: '/webhooks/clerk-staging' })
+  const stagingOk = await app.inject({ ...clerkRequest(clock, { secret: staging }), url: '/webhooks/clerk-staging' })
+  t.same([prod.statusCode, stagingWithProdSecret.statusCode, stagingOk.statusCode], [200, 401, 200])
+  t.same(rows(config.storage.path, 'SELECT source FROM events ORDER BY source'), [{ source: 'clerk-prod' }, { source: 'clerk-staging' }], 'the same message id is a separate event per source')
+})
+
+t.test('logs one line per request with its outcome, and never a secret or a body', async (t) => {
+  const { app, clock, logs } = await build(t)
+  await app.inject(clerkRequest(clock))
+  await app.inject(clerkRequest(clock))
+  await app.inject(clerkRequest(clock, { secret: 'whsec_' + Buffer.alloc(24, 1).toString('base64') }))
+  const lines = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
+  t.match(lines, [
+    { source: 'clerk', type: 'user.created', dedupKey: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', outcome: 'accepted', statusCode: 200, durationMs: Number },
+    { outcome: 'duplicate', statusCode: 200 },
+    { source: 'clerk', outcome: 'HG_ERR_SIGNATURE_INVALID', statusCode: 401 }
+  ])
+  const all = logs.join('')
+  t.notOk(all.includes(CLERK_SECRET.slice(6)), 'no secret')
+  t.notOk(all.includes('first_name'), 'no body')
+})
+
+t.test('answers 503 and acknowledges nothing when storage cannot take writes', async (t) => {
+  const { app, clock } = await build(t)
+  await app.hookgate.writer.close()
+  const res = await app.inject(clerkRequest(clock))
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'HG_ERR_STORAGE_UNAVAILABLE')
+  const ready = await app.inject('/health/ready')
+  t.equal(ready.statusCode, 503)
+})
+
+t.test('reports live and ready while the database is writable', async (t) => {
+  const { app } = await build(t)
+  t.same((await app.inject('/health/live')).json(), { status: 'ok' })
+  const ready = await app.inject('/health/ready')
+  t.equal(ready.statusCode, 200)
+  t.same(ready.json(), { status: 'ready' })
+})
+
+t.test('answers unknown routes with a coded 404', async (t) => {
+  const { app } = await build(t)
+  const res = await app.inject('/nothing/here')
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().code, 'HG_ERR_NOT_FOUND')
+})
