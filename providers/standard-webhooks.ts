@@ -27,7 +27,7 @@ const SIGNATURE_TEXT_LENGTH = 44 // base64 of a 32-byte HMAC-SHA256, padded (§1
 /** Says what is wrong with a Standard Webhooks secret, or null. Never echoes it. */
 export function validateStandardWebhooksSecret (secret: string): string | null {
   if (secret === '') return 'the secret is empty'
-  if (/^whs?[kp]1?_/.test(secret)) return 'asymmetric keys (whsk_/whpk_) are not supported; use the whsec_ signing secret'
+  if (/^wh[sp]k1?_/.test(secret)) return 'asymmetric keys (whsk_/whpk_) are not supported; use the whsec_ signing secret'
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret
   if (!BASE64.test(encoded) || encoded.replace(/=+$/, '').length % 4 === 1) return 'the secret is not base64 (after an optional whsec_ prefix)'
   const bytes = Buffer.from(encoded, 'base64').length
