@@ -7,6 +7,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { providerNames } from '../../providers/index.js'
 
 const closed = { additionalProperties: false } as const
+// TypeBox fills defaults inside a record's values only when the value schema itself has one.
+const withDefaults = { additionalProperties: false, default: {} } as const
 /** '500ms', '5s', '5m', '2h', '1d', or a number of milliseconds. */
 export const Duration = Type.Union([Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }), Type.Integer({ minimum: 0 })])
 
@@ -32,7 +34,7 @@ export const SourceSchema = Type.Object({
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 })
-}, closed)
+}, withDefaults)
 
 export const RetrySchema = Type.Union([
   Type.Object({ schedule: Type.Array(Duration, { minItems: 1, maxItems: 100 }) }, closed),
@@ -55,7 +57,7 @@ export const DestinationSchema = Type.Object({
   timeoutMs: Type.Integer({ default: 10_000, minimum: 1, maximum: 300_000 }),
   concurrency: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
   retry: Type.Optional(RetrySchema)
-}, closed)
+}, withDefaults)
 
 export const DeliverySchema = Type.Object({
   /** Attempts in flight across all destinations, so one slow service cannot take every slot. */
@@ -64,11 +66,20 @@ export const DeliverySchema = Type.Object({
   pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 })
 }, closed)
 
+/**
+ * TypeBox's Value.Default only descends into a Record's values when the value
+ * schema itself carries a `default`; without one, a source's or destination's
+ * own defaults (toleranceSeconds, format, timeoutMs…) are never filled in.
+ */
+function withDefault<T extends typeof SourceSchema | typeof DestinationSchema> (schema: T): T {
+  return Type.Object(schema.properties, { ...closed, default: {} }) as unknown as T
+}
+
 export const ConfigSchema = Type.Object({
   server: Type.Object(ServerSchema.properties, { ...closed, default: {} }),
   storage: Type.Object(StorageSchema.properties, { ...closed, default: {} }),
-  sources: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }), SourceSchema, { default: {} }),
-  destinations: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), DestinationSchema, { default: {} }),
+  sources: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }), withDefault(SourceSchema), { default: {} }),
+  destinations: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), withDefault(DestinationSchema), { default: {} }),
   delivery: Type.Object(DeliverySchema.properties, { ...closed, default: {} }),
   admin: Type.Object({ token: Type.Optional(Type.String({ minLength: 16 })) }, { ...closed, default: {} }),
   metrics: Type.Object({ requireToken: Type.Boolean({ default: false }) }, { ...closed, default: {} }),

@@ -40,12 +40,20 @@ export class Writer {
 
   static async start (path: string): Promise<Writer> {
     const worker = spawnWriterThread(path)
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', (m) => { if (m === 'ready') resolve() })
-      worker.once('error', reject)
-      worker.once('exit', (code) => reject(new Error(`writer thread exited at start (code ${code})`)))
-    })
-    worker.removeAllListeners()
+    // Remove only our own listeners after: Worker keeps internal ones (removeAllListeners would stop its port).
+    let onMessage!: (m: unknown) => void
+    let onError!: (e: Error) => void
+    let onExit!: (code: number) => void
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onMessage = (m) => { if (m === 'ready') resolve() }
+        onError = reject
+        onExit = (code) => reject(new Error(`writer thread exited at start (code ${code})`))
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit)
+      })
+    } finally {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit)
+    }
     return new Writer(worker)
   }
 

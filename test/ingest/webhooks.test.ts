@@ -131,7 +131,7 @@ t.test('stores Chaindoc webhooks of both signing schemes', async (t) => {
   const legacyBody = '{"event":"document.signed","timestamp":"2026-01-01T00:00:00.000Z","data":{"documentId":"doc_123"}}'
   const legacy = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: legacyBody, headers: signChaindocLegacy({ body: legacyBody, secret: CHAINDOC_SECRET, event: 'document.signed' }) })
   t.equal(legacy.statusCode, 200)
-  const stored = rows(config.storage.path, 'SELECT dedup_key, type, subject FROM events ORDER BY id')
+  const stored = rows(config.storage.path, 'SELECT dedup_key, type, subject FROM events ORDER BY rowid')
   t.same(stored, [
     { dedup_key: '2bcb5d52-7d64-43c6-b715-0a72f20d9c2f', type: 'contract.created', subject: '7c2807a3-3ad4-4423-9ebc-0281bff2660b' },
     { dedup_key: stored[1]!.dedup_key, type: 'document.signed', subject: 'doc_123' }
