@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# The container is the product: build the image, run it the way a user does,
+# and check it end to end from outside (issue 7).
+#
+#   test/container/run.sh        (or: npm run test:container)
+#
+# Needs podman and the node:24-bookworm{,-slim} images; on a machine without
+# an image registry, ../shared/tools/container-base.sh provides both.
+# Everything it makes (image tag, volume, containers, receiver, temp dir) is
+# named per run and removed on exit, whatever happened.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+here=test/container
+run_id="hgtest-$(date +%s)-$$"
+image="localhost/hookgate:$run_id"
+volume="$run_id-data"
+first="$run_id-first"
+second="$run_id-second"
+tmp=$(mktemp -d "/tmp/$run_id.XXXXXX")
+receiver_pid=""
+
+# Test-only secrets, made fresh per run.
+clerk_secret="whsec_$(node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))")"
+chaindoc_secret="chaindoc-$(node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('hex'))")"
+admin_token="admin-$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")"
+
+passed=0 failed=0 skipped=0
+pass() { passed=$((passed + 1)); printf 'ok    %s\n' "$*"; }
+skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+# A failure after which nothing further can be checked: report and stop.
+fatal() { fail "$*"; summary; exit 1; }
+info() { printf '      %s\n' "$*"; }
+
+summary() {
+  echo
+  if podman image exists "$image" 2>/dev/null; then
+    local bytes; bytes=$(podman image inspect --format '{{.Size}}' "$image")
+    echo "image size: $(numfmt --to=iec-i --suffix=B --format='%.1f' "$bytes") ($bytes bytes, podman image inspect)"
+  fi
+  echo "container: $passed passed, $failed failed, $skipped skipped"
+}
+
+cleanup() {
+  local rc=$?
+  [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null || true
+  podman rm --force --ignore --time 0 "$first" "$second" >/dev/null 2>&1 || true
+  podman volume rm --force "$volume" >/dev/null 2>&1 || true
+  podman rmi --force "$image" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+logs() { echo "----- logs of $1 -----"; podman logs "$1" 2>&1 | tail -40; echo "-----"; }
+
+# Waits up to $2 seconds for GET $1 to answer 200.
+wait_ready() {
+  local url=$1 seconds=$2 container=$3 deadline=$((SECONDS + $2))
+  until node -e "fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "$url"; do
+    if [ "$(podman inspect --format '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
+      logs "$container"; return 1
+    fi
+    if ((SECONDS >= deadline)); then logs "$container"; return 1; fi
+    sleep 0.5
+  done
+}
+
+free_port() { node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })"; }
+
+# Starts the gateway detached on the shared volume; extra podman args follow.
+start_gateway() {
+  local name=$1 port=$2; shift 2
+  # Podman cannot schedule the HEALTHCHECK without systemd and says so on
+  # stderr; the check itself is run by hand below.
+  podman run --detach --name "$name" --network=host \
+    --volume "$volume:/data" \
+    --env HOOKGATE_PORT="$port" \
+    --env CLERK_WEBHOOK_SIGNING_SECRET="$clerk_secret" \
+    --env CHAINDOC_WEBHOOK_SECRET="$chaindoc_secret" \
+    --env HOOKGATE_ADMIN_TOKEN="$admin_token" \
+    "$@" "$image" >/dev/null 2>"$tmp/$name.podman.log" \
+    || { cat "$tmp/$name.podman.log"; return 1; }
+}
+
+# Sends SIGTERM to $1 and checks it exits 0 within 10 s.
+check_sigterm() {
+  local name=$1 start end elapsed_ms code
+  start=$(date +%s%N)
+  podman kill --signal TERM "$name" >/dev/null
+  while [ "$(podman inspect --format '{{.State.Running}}' "$name")" = true ]; do
+    if (( ($(date +%s%N) - start) / 1000000 > 10000 )); then
+      fail "$name did not exit within 10 s of SIGTERM"; logs "$name"; return
+    fi
+    sleep 0.1
+  done
+  end=$(date +%s%N); elapsed_ms=$(( (end - start) / 1000000 ))
+  code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
+  if [ "$code" = 0 ]; then pass "$name exited 0, ${elapsed_ms} ms after SIGTERM (node is PID 1)"
+  else fail "$name exited $code after SIGTERM (want 0)"; logs "$name"; fi
+}
+
+stored_events() { podman exec -i "$1" node - < "$here/db-events.cjs"; }
+# jq is not on every machine; node reads the JSON instead.
+json() { node -e "const v = JSON.parse(process.argv[1]); console.log(String(($2)))" "$1"; }
+
+# --- prerequisites ---------------------------------------------------------
+command -v podman >/dev/null || { echo "FAIL: podman is not installed (run ../shared/tools/container-base.sh)"; exit 1; }
+for base in node:24-bookworm node:24-bookworm-slim; do
+  podman image exists "docker.io/library/$base" \
+    || { echo "FAIL: image $base is missing (run ../shared/tools/container-base.sh)"; exit 1; }
+done
+[ -d node_modules/svix ] || { echo "FAIL: node_modules/svix is missing: run npm ci first (the test signs with svix)"; exit 1; }
+
+# --- build -------------------------------------------------------------------
+echo "building $image"
+build_start=$SECONDS
+# --format docker keeps HEALTHCHECK, which the OCI image format has no field for.
+if ! podman build --pull=never --network=host --format docker --tag "$image" . >"$tmp/build.log" 2>&1; then
+  tail -40 "$tmp/build.log"; fatal "podman build failed"
+fi
+pass "image built in $((SECONDS - build_start)) s"
+
+# --- what the image holds, and what it must not --------------------------------
+probe() { podman run --rm --no-healthcheck --network=none --entrypoint sh "$image" -c "$1"; }
+[ "$(podman image inspect --format '{{.Config.User}}' "$image")" = node ] \
+  && pass "runs as user node" || fail "image user is not node"
+probe 'test "$(id -u)" = 1000 && test -w /data && ! test -w /app && ! test -w /app/node_modules' \
+  && pass "/data is writable by node; /app and its node_modules are not" \
+  || fail "ownership: want /data writable and /app read-only for node"
+hc=$(podman image inspect --format '{{json .Config.Healthcheck}}' "$image")
+case "$hc" in *health/ready*) pass "HEALTHCHECK asks /health/ready";; *) fail "no HEALTHCHECK on /health/ready: $hc";; esac
+config=$(podman image inspect --format '{{json .Config}}' "$image")
+json "$config" 'v.Env.includes("HOOKGATE_CONFIG=/etc/hookgate/config.yaml") && "8080/tcp" in v.ExposedPorts && "/data" in v.Volumes && v.StopSignal === "SIGTERM"' | grep -qx true \
+  && pass "HOOKGATE_CONFIG=/etc/hookgate/config.yaml, EXPOSE 8080, VOLUME /data, STOPSIGNAL SIGTERM" \
+  || fail "image config lacks HOOKGATE_CONFIG, EXPOSE 8080, VOLUME /data or STOPSIGNAL SIGTERM: $config"
+found=$(probe 'for c in gcc g++ cc c++ make python3; do command -v $c; done; true')
+[ -z "$found" ] && pass "no compiler, make or python in the final image" || fail "build tools in the final image: $found"
+dev_deps=$(node -e "console.log(Object.keys(require('./package.json').devDependencies).join(' '))")
+found=$(probe "cd /app/node_modules && for d in $dev_deps; do test -e \"\$d\" && echo \"\$d\"; done; true")
+[ -z "$found" ] && pass "no dev dependencies in node_modules ($dev_deps)" || fail "dev dependencies in the image: $found"
+found=$(probe 'ls -d /app/dist/* /app/src /app/test /app/bench /app/tsconfig.json 2>/dev/null; find /app/dist -name "*.test.*"; true')
+[ "$found" = "$(printf '/app/dist/providers\n/app/dist/src')" ] \
+  && pass "only dist/src and dist/providers shipped: no tests, their source maps, or TypeScript sources" \
+  || fail "unexpected files in /app: $found"
+
+# --- the downstream service on the host ----------------------------------------
+node "$here/receiver.mjs" serve "$tmp/receiver.port" "$tmp/received.jsonl" &
+receiver_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/receiver.port" ] && break; sleep 0.1; done
+[ -s "$tmp/receiver.port" ] || fatal "the host receiver did not start"
+receiver_url="http://127.0.0.1:$(cat "$tmp/receiver.port")/hooks"
+
+# --- first container: a config mounted at the documented path ------------------
+cat >"$tmp/config.yaml" <<EOF
+server: { host: 127.0.0.1, port: "\${HOOKGATE_PORT}", bodyLimitBytes: 1048576 }
+storage: { path: /data/hookgate.db }
+sources:
+  clerk: { provider: clerk, secret: "\${CLERK_WEBHOOK_SIGNING_SECRET}", toleranceSeconds: 300 }
+  chaindoc: { provider: chaindoc, secret: "\${CHAINDOC_WEBHOOK_SECRET}" }
+destinations:
+  users-service: { url: "$receiver_url", format: cloudevents }
+admin: { token: "\${HOOKGATE_ADMIN_TOKEN}" }
+EOF
+chmod 644 "$tmp/config.yaml"
+podman volume create "$volume" >/dev/null
+port=$(free_port)
+base="http://127.0.0.1:$port"
+start_gateway "$first" "$port" --volume "$tmp/config.yaml:/etc/hookgate/config.yaml:ro" \
+  || fatal "could not start the first container"
+wait_ready "$base/health/ready" 30 "$first" || fatal "$first was not ready within 30 s"
+pass "$first ready within 30 s (config mounted at /etc/hookgate/config.yaml)"
+podman healthcheck run "$first" >/dev/null 2>&1 && pass "the image's HEALTHCHECK passes on a running gateway" \
+  || fail "podman healthcheck run $first failed"
+
+read -r clerk_id clerk_dup < <(node "$here/send.mjs" clerk "$base" "$clerk_secret" "$tmp/clerk.json") || fatal "the Clerk event was refused"
+read -r chaindoc_id chaindoc_dup < <(node "$here/send.mjs" chaindoc "$base" "$chaindoc_secret" "$tmp/chaindoc.json") || fatal "the Chaindoc event was refused"
+[[ "$clerk_id" == evt_* && "$clerk_dup" == false ]] && pass "Clerk event (svix-signed) accepted as $clerk_id" \
+  || fail "Clerk event: got '$clerk_id $clerk_dup', want 'evt_… false'"
+[[ "$chaindoc_id" == evt_* && "$chaindoc_dup" == false && "$chaindoc_id" != "$clerk_id" ]] \
+  && pass "Chaindoc event (v1 HMAC-signed) accepted as $chaindoc_id" \
+  || fail "Chaindoc event: got '$chaindoc_id $chaindoc_dup', want a new 'evt_… false'"
+
+read -r again_id again_dup < <(node "$here/send.mjs" clerk "$base" "$clerk_secret" "$tmp/clerk.json") || fatal "the resent Clerk event was refused"
+[[ "$again_id" == "$clerk_id" && "$again_dup" == true ]] && pass "the same Clerk delivery sent again is a duplicate of $clerk_id" \
+  || fail "resent Clerk event: got '$again_id $again_dup', want '$clerk_id true'"
+
+# Stored: read the database file on the volume with the image's own driver.
+events=$(stored_events "$first") || fatal "could not read the database on the volume"
+json "$events" "v.length === 2 && v.some((e) => e.id === '$clerk_id' && e.source === 'clerk' && e.type === 'user.created') && v.some((e) => e.id === '$chaindoc_id' && e.source === 'chaindoc' && e.type === 'document.signed')" | grep -qx true \
+  && pass "both events stored once in /data/hookgate.db on the volume" \
+  || fail "stored events: $events"
+
+# Stored, as the admin API tells it (until that API exists: SKIP, not FAIL).
+admin_answer=$(node -e "
+  fetch(process.argv[1], { headers: { authorization: 'Bearer ' + process.argv[2] }, signal: AbortSignal.timeout(5000) })
+    .then(async (r) => console.log(r.status + ' ' + await r.text()), (e) => console.log('000 ' + e.message))" \
+  "$base/admin/events/$clerk_id" "$admin_token")
+case "$admin_answer" in
+  "404 "*"Route GET"*"/admin/events/"*"not found"*) skip "admin API not implemented yet (GET /admin/events/:id is no route); storage checked on the database file" ;;
+  "200 "*"$clerk_id"*) pass "admin API shows $clerk_id" ;;
+  *) fail "GET /admin/events/$clerk_id: $admin_answer" ;;
+esac
+
+# Forwarded: each event reaches the receiver as a CloudEvent whose id is the
+# gateway's event id, once, even though the Clerk delivery came twice.
+deadline=$((SECONDS + 20))
+while (( $(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$clerk_id") < 1 || \
+         $(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$chaindoc_id") < 1 )) && ((SECONDS < deadline)); do
+  sleep 0.5
+done
+sleep 1 # room for a wrong second delivery to show up
+clerk_n=$(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$clerk_id")
+chaindoc_n=$(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$chaindoc_id")
+if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
+  pass "both events forwarded to the host receiver once, CloudEvents id = gateway event id"
+elif [ "$clerk_n$chaindoc_n" = 00 ] && ! probe 'ls /app/dist/src/destinations/*.js >/dev/null 2>&1'; then
+  skip "forwarding not implemented yet (no dist/src/destinations/*.js in the image); nothing reached the receiver"
+else
+  fail "forwarded CloudEvents: $clerk_n for $clerk_id and $chaindoc_n for $chaindoc_id (want 1 each)"
+  info "receiver got: $(head -c 2000 "$tmp/received.jsonl")"; logs "$first"
+fi
+
+check_sigterm "$first"
+
+# --- second container: same volume, the image's default config -----------------
+port=$(free_port)
+base="http://127.0.0.1:$port"
+start_gateway "$second" "$port" --env HOOKGATE_DESTINATION_URL="$receiver_url" \
+  || fatal "could not start the second container"
+wait_ready "$base/health/ready" 30 "$second" || fatal "$second was not ready within 30 s"
+pass "$second ready on the same volume with the image's default config"
+events=$(stored_events "$second") || fatal "could not read the database in $second"
+json "$events" "v.length === 2 && v.some((e) => e.id === '$clerk_id') && v.some((e) => e.id === '$chaindoc_id')" | grep -qx true \
+  && pass "both events are still on the volume" || fail "after restart, stored events: $events"
+read -r again_id again_dup < <(node "$here/send.mjs" chaindoc "$base" "$chaindoc_secret" "$tmp/chaindoc.json") || fatal "the resent Chaindoc event was refused"
+[[ "$again_id" == "$chaindoc_id" && "$again_dup" == true ]] \
+  && pass "the new container knows the Chaindoc delivery: duplicate of $chaindoc_id" \
+  || fail "resent Chaindoc event after restart: got '$again_id $again_dup', want '$chaindoc_id true'"
+check_sigterm "$second"
+
+summary
+((failed == 0))
