@@ -43,8 +43,10 @@ export function sampleEvent (provider: ProviderName, type: string, now: number):
   return JSON.stringify(provider === 'clerk' ? clerkEvent(type, now) : chaindocEnvelope(type, now))
 }
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+/** Clerk-looking id: prefix and 27 base62 characters (a KSUID's length). */
 function clerkId (prefix: string): string {
-  return `${prefix}_${randomBytes(20).toString('base64').replace(/[+/=]/g, '').slice(0, 27)}`
+  return `${prefix}_${Array.from(randomBytes(27), (byte) => BASE62[byte % 62]).join('')}`
 }
 
 function clerkEvent (type: string, now: number): object {
