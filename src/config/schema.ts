@@ -66,20 +66,11 @@ export const DeliverySchema = Type.Object({
   pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 })
 }, closed)
 
-/**
- * TypeBox's Value.Default only descends into a Record's values when the value
- * schema itself carries a `default`; without one, a source's or destination's
- * own defaults (toleranceSeconds, format, timeoutMs…) are never filled in.
- */
-function withDefault<T extends typeof SourceSchema | typeof DestinationSchema> (schema: T): T {
-  return Type.Object(schema.properties, { ...closed, default: {} }) as unknown as T
-}
-
 export const ConfigSchema = Type.Object({
   server: Type.Object(ServerSchema.properties, { ...closed, default: {} }),
   storage: Type.Object(StorageSchema.properties, { ...closed, default: {} }),
-  sources: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }), withDefault(SourceSchema), { default: {} }),
-  destinations: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), withDefault(DestinationSchema), { default: {} }),
+  sources: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }), SourceSchema, { default: {} }),
+  destinations: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), DestinationSchema, { default: {} }),
   delivery: Type.Object(DeliverySchema.properties, { ...closed, default: {} }),
   admin: Type.Object({ token: Type.Optional(Type.String({ minLength: 16 })) }, { ...closed, default: {} }),
   metrics: Type.Object({ requireToken: Type.Boolean({ default: false }) }, { ...closed, default: {} }),
