@@ -9,7 +9,7 @@ WORKDIR /app
 # the npm registry, and a binary built here matches this exact Node ABI).
 ENV npm_config_build_from_source=true
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --foreground-scripts
 COPY tsconfig.json ./
 COPY src ./src
 COPY providers ./providers
