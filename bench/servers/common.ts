@@ -1,0 +1,23 @@
+// What the two baseline servers share, so that they differ only in storing.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+
+/** Keep the exact bytes: the signature is over them, never over re-serialised JSON. */
+export function rawJsonBody (app: FastifyInstance): void {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
+}
+
+export function svixHeaders (headers: IncomingHttpHeaders): Record<string, string> {
+  return {
+    'svix-id': String(headers['svix-id'] ?? ''),
+    'svix-timestamp': String(headers['svix-timestamp'] ?? ''),
+    'svix-signature': String(headers['svix-signature'] ?? '')
+  }
+}
+
+/** Same readiness route as hookgate; listens on 127.0.0.1:$PORT; closes on SIGTERM. */
+export async function listenFromEnv (app: FastifyInstance): Promise<void> {
+  app.get('/health/ready', async () => ({ ok: true }))
+  await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) })
+  process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })
+}
