@@ -1,0 +1,85 @@
+// The machine the figures come from, and CPU pinning: servers on core 0, the
+// load generator (this process) and the receiver on core 1, when taskset exists.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { percentile } from './stats.js'
+
+export const SERVER_CORE = 0
+export const LOAD_CORE = 1
+
+const tasksetUsable = ((): boolean => {
+  if (cpus().length < 2) return false
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0
+})()
+
+export function pinning (): boolean {
+  return tasksetUsable
+}
+
+/** [command, args] that run `argv` on one core, or unpinned without taskset. */
+export function pinnedCommand (core: number, argv: readonly string[]): [string, string[]] {
+  const [command = '', ...rest] = argv
+  return tasksetUsable ? ['taskset', ['-c', String(core), command, ...rest]] : [command, rest]
+}
+
+/** Moves every thread of this process (V8 and libuv ones too: -a) to the load core. */
+export function pinSelfToLoadCore (): void {
+  if (tasksetUsable) execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' })
+}
+
+export interface Machine {
+  cores: number
+  cpuModel: string
+  memoryGiB: number
+  node: string
+  kernel: string
+  pinned: boolean
+  /** Filesystem of the bench databases and the median time of one fdatasync there. */
+  dbFilesystem: string
+  fsyncMs: number
+}
+
+export function describeMachine (dbDir: string): Machine {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  return {
+    cores: cpus().length,
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    pinned: tasksetUsable,
+    dbFilesystem: filesystemOf(dbDir),
+    fsyncMs: fsyncMs(dbDir)
+  }
+}
+
+function filesystemOf (dir: string): string {
+  const result = spawnSync('df', ['-T', dir], { encoding: 'utf8' })
+  return result.stdout?.split('\n')[1]?.split(/\s+/)[1] ?? 'unknown'
+}
+
+/** Median of 200 fdatasyncs of a 4 KiB append: the price of "one fsync" in the targets. */
+function fsyncMs (dir: string): number {
+  const probeDir = mkdtempSync(join(dir, 'fsync-'))
+  const fd = openSync(join(probeDir, 'probe'), 'w')
+  const page = Buffer.alloc(4096, 1)
+  const samples: number[] = []
+  try {
+    for (let i = 0; i < 200; i++) {
+      writeSync(fd, page)
+      const start = performance.now()
+      fdatasyncSync(fd)
+      samples.push(performance.now() - start)
+    }
+  } finally {
+    closeSync(fd)
+    rmSync(probeDir, { recursive: true, force: true })
+  }
+  return percentile(samples.sort((a, b) => a - b), 50)
+}
+
+export function benchTmpDir (): string {
+  return mkdtempSync(join(tmpdir(), 'hookgate-bench-'))
+}

@@ -1,0 +1,44 @@
+// How long and how hard each phase runs. One literal, units in the names;
+// `--quick` shortens every phase for a smoke run (its figures are not quoted).
+
+export interface Plan {
+  connections: number
+  warmupSeconds: number
+  throughputSeconds: number
+  fixedRatePerSecond: number
+  fixedRateSeconds: number
+  chaindocSeconds: number
+  e2eRateSeconds: number
+  e2eLoadSeconds: number
+  /** Deliveries left pending to a dead receiver before ingest is measured again. */
+  deadPendingEvents: number
+  /** Requests signed per phase = observed rate × seconds × this. */
+  poolHeadroom: number
+  /** Warm-up requests signed per second of warm-up (the rate is not known yet). */
+  warmupRateCeiling: number
+}
+
+export const FULL_PLAN: Plan = Object.freeze({
+  connections: 50,
+  warmupSeconds: 2,
+  throughputSeconds: 8,
+  fixedRatePerSecond: 1000,
+  fixedRateSeconds: 8,
+  chaindocSeconds: 4,
+  e2eRateSeconds: 5,
+  e2eLoadSeconds: 5,
+  deadPendingEvents: 10_000,
+  poolHeadroom: 1.6,
+  warmupRateCeiling: 20_000
+})
+
+export const QUICK_PLAN: Plan = Object.freeze({
+  ...FULL_PLAN,
+  warmupSeconds: 1,
+  throughputSeconds: 3,
+  fixedRateSeconds: 3,
+  chaindocSeconds: 2,
+  e2eRateSeconds: 2,
+  e2eLoadSeconds: 2,
+  deadPendingEvents: 3000
+})
