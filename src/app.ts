@@ -4,6 +4,7 @@ import type { Config } from './config/load.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase, type Db } from './db/open.js'
 import { Writer } from './db/writer.js'
+import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { notFound, sendError, toGatewayError } from './http-errors.js'
 import { ingestRoutes } from './ingest/route.js'
@@ -36,7 +37,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     logger: { level: config.logging.level, ...(deps.logStream === undefined ? {} : { stream: deps.logStream }) },
     disableRequestLogging: true,
     bodyLimit: config.server.bodyLimitBytes,
-    return503OnClosing: true,
+    // We answer requests that arrive while closing ourselves, with a code (below).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12)
   })
@@ -49,6 +51,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     return sendError(reply, gatewayError)
   })
   app.setNotFoundHandler(notFound)
+
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close')
+      throw new HG_ERR_SHUTTING_DOWN()
+    }
+  })
 
   // One line per request, and no header or body in it: both may carry secrets.
   app.addHook('onResponse', async (request, reply) => {
