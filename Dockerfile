@@ -10,13 +10,12 @@ WORKDIR /app
 ENV npm_config_build_from_source=true
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --foreground-scripts
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY providers ./providers
-# Only src/ and providers/ are in the context (.dockerignore), so tsc emits
-# dist/src and dist/providers and nothing of the tests or benchmarks. Then
-# drop dev dependencies, and keep better-sqlite3's compiled addon without its
-# C sources and object files.
+# npm run build emits dist/src and dist/providers only; tests and benchmarks
+# are not even in the context (.dockerignore). Then drop dev dependencies, and
+# keep better-sqlite3's compiled addon without its C sources and object files.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && cd node_modules/better-sqlite3 \
