@@ -93,11 +93,11 @@ export function verifyStandardWebhook (
     if (text.length === SIGNATURE_TEXT_LENGTH) candidates.push(text)
   }
   if (candidates.length > 0) {
+    const prefix = `${id}.${timestamp}.` // the body goes in as bytes, never decoded
     for (const secret of secrets) {
       const key = keyFor(secret)
       if (key === null) continue
-      const expected = Buffer.from(
-        createHmac('sha256', key).update(id).update('.').update(timestamp).update('.').update(req.body).digest('base64'))
+      const expected = Buffer.from(createHmac('sha256', key).update(prefix).update(req.body).digest('base64'))
       for (const candidate of candidates) if (timingSafeEqual(candidate, expected)) return { id, timestampSec }
     }
   }
