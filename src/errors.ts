@@ -19,6 +19,14 @@ export const HG_ERR_BAD_REQUEST = createError('HG_ERR_BAD_REQUEST', 'Bad request
 export const HG_ERR_NOT_FOUND = createError('HG_ERR_NOT_FOUND', 'Route %s not found', 404)
 export const HG_ERR_INTERNAL = createError('HG_ERR_INTERNAL', 'Internal error', 500)
 
+/* Admin: the /admin API, /metrics and the CLI commands that call them */
+export const HG_ERR_ADMIN_UNAUTHORIZED = createError('HG_ERR_ADMIN_UNAUTHORIZED', 'Missing or wrong admin token', 401)
+export const HG_ERR_EVENT_NOT_FOUND = createError('HG_ERR_EVENT_NOT_FOUND', "Unknown event '%s'", 404)
+export const HG_ERR_DELIVERY_NOT_FOUND = createError('HG_ERR_DELIVERY_NOT_FOUND', 'Unknown delivery %s', 404)
+export const HG_ERR_DESTINATION_UNKNOWN = createError('HG_ERR_DESTINATION_UNKNOWN', "No destination named '%s' in the configuration", 404)
+export const HG_ERR_NO_MATCHING_DESTINATION = createError('HG_ERR_NO_MATCHING_DESTINATION', 'No configured destination takes event %s; name one to replay it there', 409)
+export const HG_ERR_DELIVERY_NOT_RETRYABLE = createError('HG_ERR_DELIVERY_NOT_RETRYABLE', 'Delivery %s %s', 409)
+
 /* Boot */
 export const HG_ERR_CONFIG_INVALID = createError('HG_ERR_CONFIG_INVALID', 'Invalid configuration:\n%s', 500, TypeError)
 export const HG_ERR_MIGRATION_FAILED = createError('HG_ERR_MIGRATION_FAILED', 'Migration %s failed: %s', 500)

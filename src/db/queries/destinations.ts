@@ -1,0 +1,80 @@
+import type { Db } from '../open.js'
+import { prepared } from '../statements.js'
+
+export interface QueueDepth {
+  pending: number
+  dead: number
+  /** When the longest-waiting pending delivery entered the queue, or null when none waits. */
+  oldestPendingSince: number | null
+}
+
+/**
+ * Pending and dead counts and the oldest pending time, per destination that
+ * has any (an index walk of deliveries_destination_status and a seek per
+ * destination on deliveries_pending_since). Read on every /metrics scrape.
+ */
+export function queueDepths (db: Db): Map<string, QueueDepth> {
+  const depths = new Map<string, QueueDepth>()
+  const at = (name: string): QueueDepth => {
+    let depth = depths.get(name)
+    if (depth === undefined) depths.set(name, depth = { pending: 0, dead: 0, oldestPendingSince: null })
+    return depth
+  }
+  const counts = prepared<[], { destination: string, status: 'pending' | 'dead', n: number }>(db, `
+    SELECT destination, status, count(*) AS n FROM deliveries WHERE status IN ('pending', 'dead') GROUP BY destination, status`).all()
+  for (const { destination, status, n } of counts) at(destination)[status] = n
+  const oldest = prepared<[], { destination: string, since: number }>(db, `
+    SELECT destination, min(coalesce(queued_at, created_at)) AS since FROM deliveries WHERE status = 'pending' GROUP BY destination`).all()
+  for (const { destination, since } of oldest) at(destination).oldestPendingSince = since
+  return depths
+}
+
+export interface DestinationFigures extends QueueDepth {
+  name: string
+  paused: boolean
+  pausedAt: number | null
+  deliveredSince: number
+  lastError: { message: string, status: number | null, at: number } | null
+}
+
+/** What GET /admin/destinations shows for each name given and each that still has deliveries queued. */
+export function destinationFigures (db: Db, { names, deliveredSince }: { names: readonly string[], deliveredSince: number }): DestinationFigures[] {
+  const depths = queueDepths(db)
+  const states = new Map(pauseStates(db).map((s) => [s.name, s]))
+  const all = [...new Set([...names, ...depths.keys()])]
+  const delivered = prepared<[string, number], number>(db, `
+    SELECT count(*) FROM deliveries WHERE status = 'delivered' AND destination = ? AND delivered_at >= ?`).pluck()
+  const lastError = prepared<[string], { last_error: string, last_status: number | null, updated_at: number }>(db, `
+    SELECT last_error, last_status, updated_at FROM deliveries
+    WHERE destination = ? AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1`)
+  return all.map((name) => {
+    const error = lastError.get(name)
+    const state = states.get(name)
+    return {
+      name,
+      ...(depths.get(name) ?? { pending: 0, dead: 0, oldestPendingSince: null }),
+      paused: state?.paused ?? false,
+      pausedAt: state?.pausedAt ?? null,
+      deliveredSince: delivered.get(name, deliveredSince) ?? 0,
+      lastError: error === undefined ? null : { message: error.last_error, status: error.last_status, at: error.updated_at }
+    }
+  })
+}
+
+export interface PauseState { name: string, paused: boolean, pausedAt: number | null }
+
+export function pauseStates (db: Db): PauseState[] {
+  return prepared<[], { name: string, paused: number, paused_at: number | null }>(db, 'SELECT name, paused, paused_at FROM destination_state').all()
+    .map((row) => ({ name: row.name, paused: row.paused === 1, pausedAt: row.paused_at }))
+}
+
+/** Write op: pause or resume. Pausing a paused destination keeps its first pause time. */
+export function setPaused (db: Db, { name, paused, now }: { name: string, paused: boolean, now: number }): PauseState {
+  const row = prepared<[Record<string, unknown>], { paused: number, paused_at: number | null }>(db, `
+    INSERT INTO destination_state (name, paused, paused_at, updated_at) VALUES (@name, @paused, CASE WHEN @paused = 1 THEN @now END, @now)
+    ON CONFLICT (name) DO UPDATE SET
+      paused_at = CASE WHEN excluded.paused = 0 THEN NULL WHEN paused = 1 THEN paused_at ELSE excluded.paused_at END,
+      paused = excluded.paused, updated_at = excluded.updated_at
+    RETURNING paused, paused_at`).get({ name, paused: paused ? 1 : 0, now })!
+  return { name, paused: row.paused === 1, pausedAt: row.paused_at }
+}
