@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startHookgate, type HookgateSecrets } from './hookgate.js'
 import { closedLoop, paced, type LoadResult } from './load.js'
-import { CLERK_PATH, poolSizeFor } from './measure.js'
+import { CLERK_PATH, poolSizeFor, withCpu, type CpuUse } from './measure.js'
 import type { Plan } from './plan.js'
 import { startReceiver, type Receiver } from './receiver-process.js'
 import { clerkDrafts, poolOf, signClerk } from './requests.js'
@@ -41,6 +41,7 @@ export interface DeadReceiverFigures {
   skipped?: string
   pendingBefore?: number | null
   ingest?: LoadResult
+  cpu?: CpuUse
   plainRequestsPerSecond: number
   ratio?: number
   memory?: Memory
@@ -169,10 +170,10 @@ export async function measureDeadReceiver (ctx: PhaseContext): Promise<DeadRecei
 
     const more = clerkDrafts('d')
     const pool = poolOf(signClerk(more(poolSizeFor(plainRequestsPerSecond, plan.throughputSeconds, plan)), ctx.secrets.clerk, CLERK_PATH))
-    const ingest = await closedLoop(gateway.baseUrl, pool, { connections: plan.connections, seconds: plan.throughputSeconds })
+    const [ingest, cpu] = await withCpu(gateway, () => closedLoop(gateway.baseUrl, pool, { connections: plan.connections, seconds: plan.throughputSeconds }))
     const ratio = ingest.requestsPerSecond / plainRequestsPerSecond
     log(`  ingest ${ingest.requestsPerSecond.toFixed(0)} req/s (${ratio.toFixed(2)}× the run without destinations)`)
-    return { pendingBefore, ingest, plainRequestsPerSecond, ratio, memory: gateway.memory() }
+    return { pendingBefore, ingest, cpu, plainRequestsPerSecond, ratio, memory: gateway.memory() }
   } finally {
     await gateway.stop()
   }

@@ -29,6 +29,23 @@ export function pinSelfToLoadCore (): void {
   if (tasksetUsable) execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' })
 }
 
+const USER_HZ = 100 // /proc/stat and /proc/<pid>/stat count in 1/100 s on every Linux ABI Node supports
+
+/** CPU seconds one core spent busy (anything but idle and iowait; steal included) since boot. */
+export function coreBusySeconds (core: number): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `))
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line?.trim().split(/\s+/).slice(1).map(Number) ?? []
+  return (user + nice + system + irq + softirq + steal) / USER_HZ
+}
+
+/** CPU seconds (user + system, all threads) a process has used. */
+export function processCpuSeconds (pid: number): number {
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+}
+
 export interface Machine {
   cores: number
   cpuModel: string

@@ -4,6 +4,7 @@ import { closedLoop, paced, type LoadResult } from './load.js'
 import type { Memory, ServerProcess } from './server-process.js'
 import { poolOf, signClerk, signChaindoc, type Draft, type DraftSource, type SignedRequest } from './requests.js'
 import type { Plan } from './plan.js'
+import { coreBusySeconds, pinning, SERVER_CORE } from './machine.js'
 
 export interface ClerkRequests {
   secret: string
@@ -16,19 +17,36 @@ export interface ServerFigures {
   name: string
   warmup: LoadResult
   throughput: LoadResult
-  /** Share of one core the server used during the phase: well under 100% at full load means it waited (fsync) or was crowded out. */
-  throughputCpuPercent: number
+  throughputCpu: CpuUse
   afterThroughput: Memory
   fixedRate: LoadResult
-  fixedRateCpuPercent: number
+  fixedRateCpu: CpuUse
   afterFixedRate: Memory
 }
 
-/** Runs a phase and notes the server's CPU use (all its threads) over it. */
-async function withCpu<T extends { seconds: number }> (server: ServerProcess, phase: () => Promise<T>): Promise<[T, number]> {
-  const before = server.cpuSeconds()
+/**
+ * Percent of one core over a phase. `server`: all the server's threads; well
+ * under 100 at full load means it waited (fsync) or was crowded out. `others`:
+ * whatever else ran on the server's core (other processes, steal); it should
+ * be near 0, or the machine was not quiet. NaN when nothing is pinned.
+ */
+export interface CpuUse {
+  server: number
+  others: number
+  /** This process (autocannon or the paced sender): near 100 means the load, not the server, was the limit. */
+  loadGenerator: number
+}
+
+export async function withCpu<T extends { seconds: number }> (server: ServerProcess, phase: () => Promise<T>): Promise<[T, CpuUse]> {
+  const serverBefore = server.cpuSeconds()
+  const coreBefore = coreBusySeconds(SERVER_CORE)
+  const selfBefore = process.cpuUsage()
   const result = await phase()
-  return [result, (100 * (server.cpuSeconds() - before)) / result.seconds]
+  const self = process.cpuUsage(selfBefore)
+  const serverSeconds = server.cpuSeconds() - serverBefore
+  const others = pinning() ? Math.max(0, coreBusySeconds(SERVER_CORE) - coreBefore - serverSeconds) : NaN
+  const percent = (seconds: number): number => (100 * seconds) / result.seconds
+  return [result, { server: percent(serverSeconds), others: percent(others), loadGenerator: percent((self.user + self.system) / 1e6) }]
 }
 
 const CLERK_PATH = '/webhooks/clerk'
@@ -48,16 +66,16 @@ export async function measureServer (server: ServerProcess, requests: ClerkReque
 
   // Signed now, after the warm-up told us how many the run can use.
   const loadPool = poolOf(sign(requests.load(poolSizeFor(warmup.requestsPerSecond, plan.throughputSeconds, plan))))
-  const [throughput, throughputCpuPercent] = await withCpu(server, () => closedLoop(server.baseUrl, loadPool, { connections: plan.connections, seconds: plan.throughputSeconds }))
+  const [throughput, throughputCpu] = await withCpu(server, () => closedLoop(server.baseUrl, loadPool, { connections: plan.connections, seconds: plan.throughputSeconds }))
   const afterThroughput = server.memory()
-  log(`  ${plan.connections} connections: ${throughput.requestsPerSecond.toFixed(0)} req/s, non-2xx ${throughput.non2xx}, server CPU ${throughputCpuPercent.toFixed(0)}%`)
+  log(`  ${plan.connections} connections: ${throughput.requestsPerSecond.toFixed(0)} req/s, non-2xx ${throughput.non2xx}, server CPU ${throughputCpu.server.toFixed(0)}%, others on its core ${throughputCpu.others.toFixed(0)}%, load generator ${throughputCpu.loadGenerator.toFixed(0)}%`)
 
   const rateRequests = sign(requests.rate(plan.fixedRatePerSecond * plan.fixedRateSeconds))
-  const [fixedRate, fixedRateCpuPercent] = await withCpu(server, () => paced(server.baseUrl, rateRequests, { ratePerSecond: plan.fixedRatePerSecond, connections: plan.connections, spin: true }))
+  const [fixedRate, fixedRateCpu] = await withCpu(server, () => paced(server.baseUrl, rateRequests, { ratePerSecond: plan.fixedRatePerSecond, connections: plan.connections, spin: true }))
   const afterFixedRate = server.memory()
   log(`  ${plan.fixedRatePerSecond} req/s: p50 ${fixedRate.latency.p50Ms.toFixed(2)} ms, p99 ${fixedRate.latency.p99Ms.toFixed(2)} ms`)
 
-  return { name: server.name, warmup, throughput, throughputCpuPercent, afterThroughput, fixedRate, fixedRateCpuPercent, afterFixedRate }
+  return { name: server.name, warmup, throughput, throughputCpu, afterThroughput, fixedRate, fixedRateCpu, afterFixedRate }
 }
 
 /** Chaindoc envelopes (hookgate only): requests/s at N connections. */

@@ -77,7 +77,7 @@ function serverRows (report: BenchReport): string[] {
   return report.servers.map((s) => {
     const t = s.throughput
     const f = s.fixedRate
-    return `| ${s.name} | ${int(t.requestsPerSecond)} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${s.throughputCpuPercent.toFixed(0)} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors} | ${mib(s.afterThroughput.rssMiB)} | ${mib(Math.max(s.afterThroughput.peakMiB, s.afterFixedRate.peakMiB))} |`
+    return `| ${s.name} | ${int(t.requestsPerSecond)} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${s.throughputCpu.server.toFixed(0)} / ${s.throughputCpu.others.toFixed(0)} / ${s.throughputCpu.loadGenerator.toFixed(0)} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors} | ${mib(s.afterThroughput.rssMiB)} | ${mib(Math.max(s.afterThroughput.peakMiB, s.afterFixedRate.peakMiB))} |`
   })
 }
 
@@ -106,8 +106,16 @@ function deadReceiverLines (report: BenchReport): string[] {
   if (d.ingest === undefined) return []
   return [
     `- ${int(report.plan.deadPendingEvents)} events ingested first for a destination on a closed port (pending deliveries then: ${d.pendingBefore ?? 'not readable'}).`,
-    `- Ingest then: ${int(d.ingest.requestsPerSecond)} req/s at ${report.plan.connections} connections (non-2xx ${d.ingest.non2xx + d.ingest.errors}) vs ${int(d.plainRequestsPerSecond)} req/s without destinations: **${times(d.ratio ?? NaN)}**. Each event here also writes its delivery row; RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`
+    `- Ingest then: ${int(d.ingest.requestsPerSecond)} req/s at ${report.plan.connections} connections (non-2xx ${d.ingest.non2xx + d.ingest.errors}; CPU % server / others on its core: ${d.cpu?.server.toFixed(0) ?? '–'} / ${d.cpu?.others.toFixed(0) ?? '–'}) vs ${int(d.plainRequestsPerSecond)} req/s without destinations: **${times(d.ratio ?? NaN)}**. Each event here also writes its delivery row; RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`
   ]
+}
+
+/** Past this share of the server's core taken by anything else, a phase is not trustworthy. */
+const CROWDED_PERCENT = 10
+
+function crowdedWarning (report: BenchReport): string[] {
+  const worst = Math.max(...report.servers.flatMap((s) => [s.throughputCpu.others, s.fixedRateCpu.others]).filter(Number.isFinite), 0)
+  return worst > CROWDED_PERCENT ? [`- **Not a quiet machine**: other work took up to ${worst.toFixed(0)}% of the server core during a measured phase; do not quote these figures.`] : []
 }
 
 export function renderReport (report: BenchReport): string {
@@ -126,11 +134,12 @@ export function renderReport (report: BenchReport): string {
     `- Load average (1 min) before the run ${report.loadAverage.before.toFixed(2)}, after ${report.loadAverage.after.toFixed(2)}${report.loadAverage.before > 0.5 ? ': something else was running, treat the figures with care' : ''}.`,
     `- Databases in a fresh temp directory on ${m.dbFilesystem}; one fdatasync there takes ${ms(m.fsyncMs)} ms (median of 200).`,
     ...(report.buildError === null ? [] : [`- tsc reported errors; the run used what it emitted: \`${report.buildError.split('\n')[0] ?? ''}\``]),
+    ...crowdedWarning(report),
     ...report.skipped.map((s) => `- Skipped: ${s}`),
     '',
     `## Ingest: the same unique, validly signed Clerk \`user.created\` requests (${report.clerkBodyBytes} B bodies) to each server`,
     '',
-    `| server | req/s @ ${plan.connections} conn | p50 / p99 ms @ ${plan.connections} conn | non-2xx + errors | server CPU % | p50 ms @ ${plan.fixedRatePerSecond}/s | p99 ms @ ${plan.fixedRatePerSecond}/s | non-2xx @ ${plan.fixedRatePerSecond}/s | RSS MiB after load | peak RSS MiB |`,
+    `| server | req/s @ ${plan.connections} conn | p50 / p99 ms @ ${plan.connections} conn | non-2xx + errors | CPU %: server / others on its core / load generator | p50 ms @ ${plan.fixedRatePerSecond}/s | p99 ms @ ${plan.fixedRatePerSecond}/s | non-2xx @ ${plan.fixedRatePerSecond}/s | RSS MiB after load | peak RSS MiB |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...serverRows(report),
     '',
@@ -158,7 +167,7 @@ export function renderReport (report: BenchReport): string {
     `- (a) hookgate from its build (\`node dist/src/main.js start\`, \`logging.level: warn\`); (b) Fastify + svix \`Webhook.verify\` on the raw body, storing nothing; (c) the same plus one better-sqlite3 INSERT per request, WAL, \`synchronous=FULL\`. Sources in bench/servers/.`,
     `- Requests are signed with svix's \`Webhook.sign\` before each phase (never during it), each with a fresh svix-id and user id; every server gets the same ids and bodies.`,
     `- Each server: ${plan.warmupSeconds} s warm-up, then ${plan.throughputSeconds} s of autocannon at ${plan.connections} connections (closed loop), then ${plan.fixedRateSeconds} s at a steady ${plan.fixedRatePerSecond} req/s from an open-loop sender, each request timed from when it was due (autocannon's rate limit sends each second's quota in a burst, so it is not used for this). Latencies are exact percentiles of every answer.`,
-    '- RSS from /proc/<pid>/status (VmRSS after the 50-connection phase; VmHWM is the peak); server CPU from /proc/<pid>/stat over the 50-connection phase, all threads (100% = the whole pinned core).',
+    '- RSS from /proc/<pid>/status (VmRSS after the 50-connection phase; VmHWM is the peak); CPU over the 50-connection phase: the server\'s threads from /proc/<pid>/stat, and anything else on its core from /proc/stat (100% = the whole core; "others" should be near 0 on a quiet machine).',
     '- Ack → delivery: the time the receiver got the event minus the time the client got its 200, matched by the gateway event id; both processes read the same clock (performance.timeOrigin + performance.now()).',
     ''
   ]

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pinnedCommand } from './machine.js'
+import { pinnedCommand, processCpuSeconds } from './machine.js'
 
 export interface ServerProcess {
   readonly name: string
@@ -62,7 +62,7 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
     pid,
     baseUrl,
     memory: () => readMemory(pid),
-    cpuSeconds: () => readCpuSeconds(pid),
+    cpuSeconds: () => processCpuSeconds(pid),
     stop: () => stopChild(child, exited)
   }
 }
@@ -92,15 +92,6 @@ async function stopChild (child: ChildProcess, exited: Promise<number | null>): 
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
   await exited
   clearTimeout(timer)
-}
-
-const CLOCK_TICKS_PER_SECOND = 100 // USER_HZ: 100 on every Linux ABI Node supports
-
-function readCpuSeconds (pid: number): number {
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
 }
 
 function readMemory (pid: number): Memory {
