@@ -1,0 +1,62 @@
+import type { OutgoingEvent } from './types.js'
+
+export type Format = 'cloudevents' | 'raw'
+
+export interface Formatted {
+  readonly body: Buffer
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** The body and content headers an event leaves in; signing and static headers come on top. */
+export function formatEvent (event: OutgoingEvent, format: Format): Formatted {
+  return format === 'raw' ? formatRaw(event) : formatCloudEvent(event)
+}
+
+/**
+ * CloudEvents 1.0 structured mode (JSON event format). `data` is the stored
+ * body spliced in as it is: it is JSON already (providers refuse anything
+ * else), and re-serializing would cost a parse and could change numbers or
+ * key order the sender signed. `provider` and `dedupkey` are extensions
+ * (lower-case alphanumeric names, as §3.1.1 of the spec requires).
+ */
+export function formatCloudEvent (event: OutgoingEvent): Formatted {
+  const attributes: Record<string, string> = {
+    specversion: '1.0',
+    id: event.id,
+    source: `/sources/${event.source}`,
+    type: event.type,
+    time: eventTime(event),
+    ...(event.subject === null ? {} : { subject: event.subject }),
+    datacontenttype: 'application/json',
+    provider: event.provider,
+    dedupkey: event.dedupKey
+  }
+  const head = JSON.stringify(attributes)
+  const body = Buffer.concat([Buffer.from(head.slice(0, -1) + ',"data":'), event.body, Buffer.from('}')])
+  return { body, headers: { 'content-type': 'application/cloudevents+json' } }
+}
+
+/** The provider's bytes untouched; what the gateway knows travels in headers. */
+export function formatRaw (event: OutgoingEvent): Formatted {
+  return {
+    body: Buffer.from(event.body.buffer, event.body.byteOffset, event.body.byteLength),
+    headers: {
+      'content-type': 'application/json',
+      'hookgate-event-id': event.id,
+      'hookgate-source': event.source,
+      'hookgate-provider': event.provider,
+      'hookgate-event-type': headerSafe(event.type)
+    }
+  }
+}
+
+/** RFC 3339, as CloudEvents requires: the provider's time when it parses, else when we received it. */
+function eventTime (event: OutgoingEvent): string {
+  const at = event.occurredAt === null ? Number.NaN : Date.parse(event.occurredAt)
+  return new Date(Number.isNaN(at) ? event.receivedAt : at).toISOString()
+}
+
+/** Event types are the provider's text: percent-encode anything a header value cannot carry. */
+function headerSafe (value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value)
+}

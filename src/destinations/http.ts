@@ -1,0 +1,105 @@
+import { Pool, type Dispatcher } from 'undici'
+import { parseRetryAfter } from '../outbox/backoff.js'
+import type { Outcome } from './types.js'
+
+/** The most of an answer's body kept on the attempt row. */
+export const RESPONSE_SNIPPET_BYTES = 1024
+/** Past this much, the rest of a body is not worth reading to save the connection. */
+const DRAIN_LIMIT_BYTES = 64 * 1024
+
+export interface HttpAttempt {
+  /** The destination's keep-alive pool (see createPool). */
+  readonly pool: Dispatcher
+  /** Path and query on the pool's origin. */
+  readonly path: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Buffer
+  /** Bounds the whole attempt: connect, send, headers and body. */
+  readonly timeoutMs: number
+  /** Aborts the attempt early (graceful stop); its reason becomes the outcome's. */
+  readonly signal?: AbortSignal
+  /** For Retry-After given as an HTTP date. */
+  readonly now: () => number
+}
+
+/** One keep-alive pool per destination: its concurrency is its number of sockets. Redirects are never followed. */
+export function createPool (url: string, concurrency: number, timeoutMs: number): Pool {
+  return new Pool(new URL(url).origin, { connections: concurrency, connect: { timeout: timeoutMs }, keepAliveTimeout: 30_000 })
+}
+
+/** POSTs one event; the answer, a network error or a timeout become an Outcome. */
+export async function deliverHttp (attempt: HttpAttempt): Promise<Outcome> {
+  const timeout = AbortSignal.timeout(attempt.timeoutMs)
+  const signal = attempt.signal === undefined ? timeout : AbortSignal.any([timeout, attempt.signal])
+  let answer: Dispatcher.ResponseData
+  try {
+    answer = await attempt.pool.request({
+      method: 'POST',
+      path: attempt.path,
+      headers: attempt.headers,
+      body: attempt.body,
+      headersTimeout: attempt.timeoutMs,
+      bodyTimeout: attempt.timeoutMs,
+      signal
+    })
+  } catch (err) {
+    return failure(err, signal, attempt.timeoutMs)
+  }
+  const status = answer.statusCode
+  let response: string
+  try {
+    response = await readSnippet(answer.body)
+  } catch (err) {
+    // The status came but the body broke off or timed out: the receiver may not have finished.
+    return { ...failure(err, signal, attempt.timeoutMs), status }
+  }
+  return classify(status, answer.headers['retry-after'], response, attempt.now())
+}
+
+/** 2xx done; 408, 429, 5xx and 3xx retry; other 4xx (410 Gone included) are final. */
+export function classify (status: number, retryAfter: string | string[] | undefined, response: string, now: number): Outcome {
+  if (status >= 200 && status < 300) return { ok: true, status, response }
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    const reason = status === 410 ? 'HTTP 410 Gone: the receiver asked not to be sent this again' : `HTTP ${status}`
+    return { ok: false, retry: false, reason, status, response }
+  }
+  // 3xx: not followed (it would send a signed event where nobody configured it),
+  // but retried like Svix does: a moved endpoint is usually fixed by its owner.
+  const reason = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`
+  const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now)
+  return { ok: false, retry: true, reason, status, response, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) }
+}
+
+async function readSnippet (body: Dispatcher.ResponseData['body']): Promise<string> {
+  const kept: Buffer[] = []
+  let keptBytes = 0
+  let readBytes = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (keptBytes < RESPONSE_SNIPPET_BYTES) {
+      const part = chunk.subarray(0, RESPONSE_SNIPPET_BYTES - keptBytes)
+      kept.push(part)
+      keptBytes += part.length
+    }
+    readBytes += chunk.length
+    // Leaving the loop destroys the stream, and with it the socket: fine for a
+    // rare huge answer, while reading small ones to the end keeps the connection.
+    if (readBytes > DRAIN_LIMIT_BYTES) break
+  }
+  return Buffer.concat(kept).toString('utf8')
+}
+
+/** Network errors and timeouts retry; a request undici refuses to send would fail the same way again. */
+function failure (err: unknown, signal: AbortSignal, timeoutMs: number): Outcome {
+  if (signal.aborted) {
+    const why = signal.reason as { name?: string, message?: string } | undefined
+    const reason = why?.name === 'TimeoutError' ? `timeout: no complete answer within ${timeoutMs} ms` : `aborted: ${why?.message ?? 'stopped'}`
+    return { ok: false, retry: true, reason }
+  }
+  const e = err as { code?: string, message?: string }
+  const code = typeof e?.code === 'string' ? e.code : 'ERROR'
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return { ok: false, retry: true, reason: `timeout: ${code}` }
+  }
+  if (code === 'UND_ERR_INVALID_ARG') return { ok: false, retry: false, reason: `request refused by the HTTP client: ${e.message ?? code}` }
+  return { ok: false, retry: true, reason: `${code}: ${e?.message ?? String(err)}`.slice(0, 500) }
+}
