@@ -2,7 +2,7 @@
 // hookgate forwards and logs one line per event. Replace it with your own
 // service; hookgate only needs a 2xx answer to count a delivery as done.
 //
-//   node echo-service.mjs           (PORT, default 3000)
+//   node echo-service.mjs           (PORT, default 3000; 0 picks a free one)
 //
 // hookgate sends CloudEvents 1.0 over HTTP: binary mode puts the attributes in
 // ce-* headers and the payload in the body; structured mode
@@ -23,10 +23,11 @@ const server = createServer((req, res) => {
 
 function cloudEvent (headers, body) {
   if (String(headers['content-type']).startsWith('application/cloudevents+json')) {
-    const { id, type, source, subject, time, data } = JSON.parse(body.toString('utf8'))
-    return { id, type, source, subject, time, dataBytes: JSON.stringify(data ?? null).length }
+    const { specversion, id, type, source, subject, time, data } = JSON.parse(body.toString('utf8'))
+    return { specversion, id, type, source, subject, time, dataBytes: JSON.stringify(data ?? null).length }
   }
   return {
+    specversion: headers['ce-specversion'],
     id: headers['ce-id'],
     type: headers['ce-type'],
     source: headers['ce-source'],
@@ -36,7 +37,7 @@ function cloudEvent (headers, body) {
   }
 }
 
-server.listen(port, '0.0.0.0', () => console.log(`echo-service listening on :${port}`))
+server.listen(port, process.env.HOST ?? '0.0.0.0', () => console.log(`echo-service listening on :${server.address().port}`))
 // As PID 1 in its container nothing else handles these: close and exit 0.
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => server.close(() => process.exit(0)))

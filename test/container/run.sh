@@ -146,12 +146,33 @@ found=$(probe 'ls -d /app/dist/* /app/src /app/test /app/bench /app/tsconfig.jso
   && pass "only dist/src and dist/providers shipped: no tests, their source maps, or TypeScript sources" \
   || fail "unexpected files in /app: $found"
 
-# --- the downstream service on the host ----------------------------------------
-node "$here/receiver.mjs" serve "$tmp/receiver.port" "$tmp/received.jsonl" &
+# --- the shipped configurations: compose.yaml, its config, the image default ---
+problems=$(node "$here/compose-check.mjs") && pass "compose.yaml parses and every file it names exists" \
+  || fail "compose.yaml: $problems"
+# Both configs must load with the values .env.example gives, as a user's first try does.
+check_config() { podman run --rm --no-healthcheck --network=none --env-file .env.example "$@" "$image" node dist/src/main.js check-config; }
+out=$(check_config --volume "$PWD/examples/compose/hookgate.yaml:/etc/hookgate/config.yaml:ro" 2>&1) \
+  && pass "examples/compose/hookgate.yaml is valid with .env.example's values" \
+  || fail "examples/compose/hookgate.yaml with .env.example: $out"
+out=$(check_config --env HOOKGATE_DESTINATION_URL=http://example.invalid/hooks 2>&1) \
+  && pass "the image's default config is valid with .env.example's values and HOOKGATE_DESTINATION_URL" \
+  || fail "the image's default config with .env.example: $out"
+
+# --- the downstream service on the host: compose's example echo service --------
+# On 127.0.0.1, which a container on the host network reaches as it is.
+HOST=127.0.0.1 PORT=0 node examples/echo-service.mjs >"$tmp/echo.log" 2>&1 &
 receiver_pid=$!
-for _ in $(seq 50); do [ -s "$tmp/receiver.port" ] && break; sleep 0.1; done
-[ -s "$tmp/receiver.port" ] || fatal "the host receiver did not start"
-receiver_url="http://127.0.0.1:$(cat "$tmp/receiver.port")/hooks"
+for _ in $(seq 50); do grep -q 'listening on :' "$tmp/echo.log" && break; sleep 0.1; done
+receiver_port=$(sed -nE 's/.*listening on :([0-9]+).*/\1/p' "$tmp/echo.log")
+[ -n "$receiver_port" ] || { cat "$tmp/echo.log"; fatal "the echo service did not start on the host"; }
+receiver_url="http://127.0.0.1:$receiver_port/hooks"
+# How many CloudEvents 1.0 with id $1 the echo service logged.
+forwarded() {
+  node -e "
+    const lines = require('node:fs').readFileSync(process.argv[1], 'utf8').split('\n').filter((l) => l.startsWith('{'))
+    console.log(lines.map((l) => JSON.parse(l)).filter((e) => e.id === process.argv[2] && e.specversion === '1.0').length)" \
+    "$tmp/echo.log" "$1"
+}
 
 # --- first container: a config mounted at the documented path ------------------
 cat >"$tmp/config.yaml" <<EOF
@@ -207,20 +228,19 @@ esac
 # Forwarded: each event reaches the receiver as a CloudEvent whose id is the
 # gateway's event id, once, even though the Clerk delivery came twice.
 deadline=$((SECONDS + 20))
-while (( $(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$clerk_id") < 1 || \
-         $(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$chaindoc_id") < 1 )) && ((SECONDS < deadline)); do
+while (( $(forwarded "$clerk_id") < 1 || $(forwarded "$chaindoc_id") < 1 )) && ((SECONDS < deadline)); do
   sleep 0.5
 done
 sleep 1 # room for a wrong second delivery to show up
-clerk_n=$(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$clerk_id")
-chaindoc_n=$(node "$here/receiver.mjs" count "$tmp/received.jsonl" "$chaindoc_id")
+clerk_n=$(forwarded "$clerk_id")
+chaindoc_n=$(forwarded "$chaindoc_id")
 if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
-  pass "both events forwarded to the host receiver once, CloudEvents id = gateway event id"
+  pass "both events forwarded once to the echo service on the host, CloudEvents id = gateway event id"
 elif [ "$clerk_n$chaindoc_n" = 00 ] && ! probe 'ls /app/dist/src/destinations/*.js >/dev/null 2>&1'; then
-  skip "forwarding not implemented yet (no dist/src/destinations/*.js in the image); nothing reached the receiver"
+  skip "forwarding not implemented yet (no dist/src/destinations/*.js in the image); nothing reached the echo service"
 else
   fail "forwarded CloudEvents: $clerk_n for $clerk_id and $chaindoc_n for $chaindoc_id (want 1 each)"
-  info "receiver got: $(head -c 2000 "$tmp/received.jsonl")"; logs "$first"
+  info "echo service logged: $(head -c 2000 "$tmp/echo.log")"; logs "$first"
 fi
 
 check_sigterm "$first"
@@ -239,6 +259,12 @@ read -r again_id again_dup < <(node "$here/send.mjs" chaindoc "$base" "$chaindoc
 [[ "$again_id" == "$chaindoc_id" && "$again_dup" == true ]] \
   && pass "the new container knows the Chaindoc delivery: duplicate of $chaindoc_id" \
   || fail "resent Chaindoc event after restart: got '$again_id $again_dup', want '$chaindoc_id true'"
+if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
+  sleep 2 # a restart must not send delivered events again
+  [ "$(forwarded "$clerk_id")$(forwarded "$chaindoc_id")" = 11 ] \
+    && pass "nothing delivered again after the restart" \
+    || fail "after the restart the echo service got $(forwarded "$clerk_id") and $(forwarded "$chaindoc_id") (want 1 each)"
+fi
 check_sigterm "$second"
 
 summary
