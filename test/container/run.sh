@@ -236,8 +236,8 @@ clerk_n=$(forwarded "$clerk_id")
 chaindoc_n=$(forwarded "$chaindoc_id")
 if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
   pass "both events forwarded once to the echo service on the host, CloudEvents id = gateway event id"
-elif [ "$clerk_n$chaindoc_n" = 00 ] && ! probe 'ls /app/dist/src/destinations/*.js >/dev/null 2>&1'; then
-  skip "forwarding not implemented yet (no dist/src/destinations/*.js in the image); nothing reached the echo service"
+elif [ "$clerk_n$chaindoc_n" = 00 ] && ! probe 'test -f /app/dist/src/outbox/dispatcher.js'; then
+  skip "forwarding not implemented yet (no dist/src/outbox/dispatcher.js in the image); nothing reached the echo service"
 else
   fail "forwarded CloudEvents: $clerk_n for $clerk_id and $chaindoc_n for $chaindoc_id (want 1 each)"
   info "echo service logged: $(head -c 2000 "$tmp/echo.log")"; logs "$first"
