@@ -11,6 +11,7 @@ import {
   HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID,
   HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
 } from '../src/errors.js'
+import { isObject, parseObject, utf8 } from './json.js'
 import type { Provider, RawRequest, VerifiedEvent } from './types.js'
 
 const SIGNATURE = /^v1=([0-9a-f]{64})$/i // §3.2 step 3; one signature, hex in either case
@@ -19,7 +20,6 @@ const LEGACY_SIGNATURE = /^[0-9a-f]{64}$/i
 // verdict would depend on the gateway's TZ.
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 const SUBJECT_KEYS = ['documentId', 'contractId', 'signatureRequestId', 'requestId', 'invoiceId', 'transactionId', 'id'] as const
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export const chaindoc: Provider = Object.freeze<Provider>({
   name: 'chaindoc',
@@ -54,7 +54,7 @@ function verifyCurrent (req: RawRequest, signature: string, secrets: readonly st
   const hex = SIGNATURE.exec(signature)?.[1]
   if (hex === undefined || !signedBy(Buffer.from(hex, 'hex'), secrets, timestamp, '.', req.body)) throw new HG_ERR_SIGNATURE_INVALID()
 
-  const body = parseObject(req.body)
+  const body = parseObject(req.body, 'Chaindoc')
   const { id, type, createdAt, data } = body
   if (typeof id !== 'string' || id === '' || typeof type !== 'string' || type === '' ||
       typeof createdAt !== 'string' || !isObject(data)) {
@@ -74,7 +74,7 @@ function verifyLegacy (req: RawRequest, signature: string, secrets: readonly str
     throw new HG_ERR_SIGNATURE_INVALID()
   }
 
-  const body = parseObject(req.body)
+  const body = parseObject(req.body, 'Chaindoc')
   // body.event is signed, the header is not: prefer the body, refuse a mismatch.
   const header = req.headers['x-webhook-event']?.trim() || undefined
   const type = typeof body.event === 'string' && body.event !== '' ? body.event : header
@@ -106,20 +106,7 @@ function reserialize (bytes: Buffer): string | undefined {
   try { return JSON.stringify(JSON.parse(utf8.decode(bytes))) } catch { return undefined }
 }
 
-function parseObject (bytes: Buffer): Record<string, unknown> {
-  let body: unknown
-  try {
-    body = JSON.parse(utf8.decode(bytes)) // fatal decoder: non-UTF-8 is refused, not turned into U+FFFD
-  } catch {
-    throw new HG_ERR_PAYLOAD_INVALID('Chaindoc', 'body is not UTF-8 JSON') // no parser text: it quotes the body
-  }
-  if (!isObject(body)) throw new HG_ERR_PAYLOAD_INVALID('Chaindoc', 'body is not a JSON object')
-  return body
-}
 
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function subjectOf (value: unknown): string | undefined {
   if (!isObject(value)) return undefined

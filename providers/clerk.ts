@@ -5,10 +5,10 @@
  */
 import { HG_ERR_PAYLOAD_INVALID } from '../src/errors.js'
 import { standardWebhooksHeaders, validateStandardWebhooksSecret, verifyStandardWebhook } from './standard-webhooks.js'
+import { isObject, parseObject, utf8 } from './json.js'
 import type { Provider, VerifiedEvent } from './types.js'
 
 // fatal: a body that is not UTF-8 is refused, not silently given U+FFFD
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export const clerk: Provider = Object.freeze<Provider>({
   name: 'clerk',
@@ -17,7 +17,7 @@ export const clerk: Provider = Object.freeze<Provider>({
 
   verify (req, secrets, now, options): VerifiedEvent {
     const { id } = verifyStandardWebhook(req, secrets, now, options)
-    const body = parseObject(req.body)
+    const body = parseObject(req.body, 'Clerk')
     if (typeof body.type !== 'string' || body.type === '') throw new HG_ERR_PAYLOAD_INVALID('Clerk', 'no string "type"')
     const data = body.data
     const subject = isObject(data) && typeof data.id === 'string' ? data.id : undefined
@@ -25,21 +25,7 @@ export const clerk: Provider = Object.freeze<Provider>({
   }
 })
 
-function parseObject (bytes: Buffer): Record<string, unknown> {
-  let body: unknown
-  try {
-    body = JSON.parse(utf8.decode(bytes))
-  } catch {
-    // No parser text in the message: it would quote the body back to the sender.
-    throw new HG_ERR_PAYLOAD_INVALID('Clerk', 'body is not UTF-8 JSON')
-  }
-  if (!isObject(body)) throw new HG_ERR_PAYLOAD_INVALID('Clerk', 'body is not a JSON object')
-  return body
-}
 
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 // §2.2: `timestamp` is epoch milliseconds. Out-of-range numbers give no time
 // rather than a RangeError from toISOString().
