@@ -5,7 +5,7 @@
  */
 import { HG_ERR_PAYLOAD_INVALID } from '../src/errors.js'
 import { standardWebhooksHeaders, validateStandardWebhooksSecret, verifyStandardWebhook } from './standard-webhooks.js'
-import { isObject, parseObject, utf8 } from './json.js'
+import { isObject, parseObject } from './json.js'
 import type { Provider, VerifiedEvent } from './types.js'
 
 // fatal: a body that is not UTF-8 is refused, not silently given U+FFFD
