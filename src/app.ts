@@ -8,17 +8,25 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { notFound, sendError, toGatewayError } from './http-errors.js'
 import { ingestRoutes } from './ingest/route.js'
+import { Dispatcher } from './outbox/dispatcher.js'
 import { createRouter } from './outbox/routing.js'
 
 export interface AppDeps {
   readonly clock?: Clock
   /** Where log lines go (tests capture them); stdout by default. */
   readonly logStream?: NodeJS.WritableStream
+  /**
+   * Run the delivery loop (nudges, poll timer, lease sweep). Off by default so
+   * tests drive deliveries with dispatcher.runOnce(); `hookgate start` turns it on.
+   */
+  readonly startDispatcher?: boolean
+  /** Randomness for retry jitter; tests pin it. */
+  readonly random?: () => number
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db }
+    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db, readonly dispatcher: Dispatcher }
   }
 }
 
@@ -37,12 +45,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     logger: { level: config.logging.level, ...(deps.logStream === undefined ? {} : { stream: deps.logStream }) },
     disableRequestLogging: true,
     bodyLimit: config.server.bodyLimitBytes,
+    requestTimeout: config.server.requestTimeoutMs,
     // We answer requests that arrive while closing ourselves, with a code (below).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12)
   })
-  app.decorate('hookgate', { config, clock, writer, db })
+  const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), ...(deps.random === undefined ? {} : { random: deps.random }) })
+  app.decorate('hookgate', { config, clock, writer, db, dispatcher })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
@@ -73,10 +83,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
 
   const route = createRouter(config.destinations)
-  await app.register(ingestRoutes({ config, clock, writer, route, onRecorded: () => {} }))
+  await app.register(ingestRoutes({ config, clock, writer, route, onRecorded: () => dispatcher.nudge() }))
   await app.register(healthRoutes({ clock, writer }))
 
+  // Leases a dead process left (one gateway per database): those deliveries run again now.
+  const reclaimed = await dispatcher.recover()
+  if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
+  if (deps.startDispatcher === true) dispatcher.start()
+
   app.addHook('onClose', async () => {
+    // Before the writer closes: deliveries settle (or are released) through it.
+    await dispatcher.stop(config.server.shutdownGraceMs)
     await writer.close()
     db.close()
   })

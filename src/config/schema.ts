@@ -16,6 +16,8 @@ export const ServerSchema = Type.Object({
   host: Type.String({ default: '0.0.0.0', minLength: 1 }),
   port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
   bodyLimitBytes: Type.Integer({ default: 1024 * 1024, minimum: 1, maximum: 64 * 1024 * 1024 }),
+  /** A request must arrive whole within this time: slow senders cannot hold sockets forever. */
+  requestTimeoutMs: Type.Integer({ default: 30_000, minimum: 1000 }),
   /** How long SIGTERM waits for in-flight requests and deliveries. */
   shutdownGraceMs: Type.Integer({ default: 10_000, minimum: 0 })
 }, closed)
