@@ -1,0 +1,103 @@
+/**
+ * SIGKILL a real gateway at a random moment under concurrent load, restart it
+ * on the same file, and hold it to its promise: acknowledged = stored. Every
+ * 2xx answer must name a row that is in the file, and resending the request
+ * to the restarted gateway must answer `duplicate: true` with the same id.
+ */
+import t, { type Test } from 'tap'
+import { Pool } from 'undici'
+import { startChildGateway, type ChildGateway } from '../child-gateway.js'
+import {
+  dbPathIn, gatewayConfigFile, resend, runLoad, sleep, storedEvents, summary, Transcript, type Acked
+} from './support.js'
+
+const TRIALS = 6
+const CONCURRENCY = 32
+const MAX_REQUESTS_PER_TRIAL = 5000
+const KILL_AFTER_MS = { min: 100, max: 800 }
+
+async function killAfter (gateway: ChildGateway, ms: number): Promise<void> {
+  await sleep(ms)
+  gateway.child.kill('SIGKILL')
+}
+
+/** Resends every acknowledged request; each must come back as the same event, marked duplicate. */
+async function checkResent (t: Test, url: string, acked: readonly Acked[], transcript: Transcript): Promise<number> {
+  const pool = new Pool(url, { connections: CONCURRENCY })
+  try {
+    const answers = await resend(pool, acked.map((a) => a.request), CONCURRENCY, transcript)
+    const wrong = acked.filter((a) => {
+      const answer = answers.get(a.request.svixId)
+      return answer?.status !== 200 || answer.duplicate !== true || answer.id !== a.id
+    })
+    t.same(wrong.slice(0, 5).map((a) => ({ svixId: a.request.svixId, expected: a.id, got: answers.get(a.request.svixId) })), [],
+      `all ${acked.length} acknowledged requests come back as duplicates of the same event`)
+    return wrong.length
+  } finally {
+    await pool.close()
+  }
+}
+
+t.test('every webhook acknowledged before a SIGKILL is stored and comes back as a duplicate', async (t) => {
+  const dir = t.testdir()
+  const dbPath = dbPathIn(dir)
+  const configFile = gatewayConfigFile(dir, dbPath)
+  const transcript = new Transcript()
+  const totals = { tried: 0, acknowledged: 0, stored: 0, lost: 0, unanswered: 0, crashes: 0, resentNotDuplicate: 0 }
+  const everAcked: Acked[] = []
+  let previous: Acked[] = []
+
+  for (let trial = 1; trial <= TRIALS; trial++) {
+    const gateway = await startChildGateway(configFile)
+    // The restart is also the check for the previous trial's acknowledgements.
+    totals.resentNotDuplicate += await checkResent(t, gateway.url, previous, transcript)
+
+    const delayMs = KILL_AFTER_MS.min + Math.floor(Math.random() * (KILL_AFTER_MS.max - KILL_AFTER_MS.min))
+    const pool = new Pool(gateway.url, { connections: CONCURRENCY })
+    const killed = killAfter(gateway, delayMs)
+    const load = await runLoad(pool, { concurrency: CONCURRENCY, maxRequests: MAX_REQUESTS_PER_TRIAL, stop: killed, transcript })
+    await killed
+    const exit = await gateway.exited
+    await pool.destroy()
+    transcript.add(gateway.output.join(''))
+    if (exit !== 'SIGKILL') totals.crashes++
+    t.equal(exit, 'SIGKILL', `trial ${trial}: the gateway ran until killed ${delayMs} ms into the load`)
+    t.same(Object.fromEntries(load.otherStatuses), {}, `trial ${trial}: every answer before the kill was a 2xx`)
+
+    const stored = storedEvents(dbPath)
+    const acked = [...load.acked.values()]
+    const lost = acked.filter((a) => stored.get(a.request.svixId) !== a.id)
+    t.same(lost.map((a) => a.request.svixId), [], `trial ${trial}: all ${acked.length} acknowledged events are in the file`)
+    t.ok(acked.length > 0, `trial ${trial}: some requests were acknowledged before the kill`)
+
+    totals.tried += load.tried
+    totals.acknowledged += acked.length
+    totals.stored += acked.length - lost.length
+    totals.lost += lost.length
+    totals.unanswered += load.unanswered
+    everAcked.push(...acked)
+    previous = acked
+  }
+
+  const last = await startChildGateway(configFile)
+  t.teardown(() => { last.child.kill('SIGKILL') })
+  totals.resentNotDuplicate += await checkResent(t, last.url, previous, transcript)
+  last.child.kill('SIGTERM')
+  t.equal(await last.exited, 0, 'the last gateway stops cleanly on SIGTERM')
+  transcript.add(last.output.join(''))
+
+  const stored = storedEvents(dbPath)
+  const lostOverall = everAcked.filter((a) => stored.get(a.request.svixId) !== a.id).length
+  t.equal(lostOverall, 0, `after ${TRIALS} crashes, all ${everAcked.length} acknowledged events are still in the file`)
+  transcript.check(t, 'crash-during-ingest')
+  summary(t, 'crash-during-ingest', {
+    tried: totals.tried,
+    acknowledged: totals.acknowledged,
+    stored: totals.stored,
+    lost: totals.lost + lostOverall,
+    'resent not duplicate': totals.resentNotDuplicate,
+    'unanswered at kill': totals.unanswered,
+    trials: TRIALS,
+    crashes: totals.crashes
+  })
+})

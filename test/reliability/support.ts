@@ -1,0 +1,251 @@
+/**
+ * Shared by the reliability areas: secrets unique to this run, signed
+ * requests, a raw-socket client for what undici refuses to send, a transcript
+ * of everything the gateway said (logs and answers) for the secrets check,
+ * and the one-line summary each area prints.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import type { Test } from 'tap'
+import type { Pool } from 'undici'
+import { sampleEvent, signClerk } from '../../providers/sign.js'
+import { writeConfig } from '../child-gateway.js'
+
+/** Fresh per process, so finding one in a log can only mean the gateway wrote it. */
+export const SECRETS = Object.freeze({
+  clerk: 'whsec_' + randomBytes(32).toString('base64'),
+  chaindoc: 'chaindoc-' + randomBytes(24).toString('hex'),
+  adminToken: 'admin-' + randomBytes(24).toString('hex'),
+  destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
+  destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
+})
+
+/** Every string that must never appear in a log line or an answer. */
+export function secretNeedles (): string[] {
+  const needles = new Set<string>()
+  for (const value of Object.values(SECRETS)) {
+    needles.add(value)
+    if (value.startsWith('whsec_')) needles.add(value.slice('whsec_'.length))
+    if (value.startsWith('Bearer ')) needles.add(value.slice('Bearer '.length))
+  }
+  return [...needles]
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024
+
+/** A child gateway's YAML: both sources on this run's secrets, on 127.0.0.1:0. */
+export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<string, unknown> = {}): string {
+  return writeConfig(dir, {
+    server: { host: '127.0.0.1', port: 0, bodyLimitBytes: BODY_LIMIT_BYTES, shutdownGraceMs: 2000 },
+    storage: { path: dbPath },
+    sources: {
+      clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
+      chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc }
+    },
+    logging: { level: 'info' },
+    ...extra
+  })
+}
+
+export interface SignedRequest {
+  readonly svixId: string
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+/** A genuine Clerk webhook with a fresh svix id, signed by svix itself. */
+export function genuineClerk (now = Date.now()): SignedRequest {
+  const svixId = `msg_${randomUUID()}`
+  const body = sampleEvent('clerk', 'user.created', now)
+  return { svixId, body, headers: signClerk({ id: svixId, timestampSec: Math.floor(now / 1000), body, secret: SECRETS.clerk }) }
+}
+
+/** Svix's scheme over arbitrary bytes (signClerk refuses bytes that are not UTF-8). */
+export function svixSignature (secret: string, id: string, timestampSec: number, body: Buffer): string {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
+  return 'v1,' + createHmac('sha256', key).update(`${id}.${timestampSec}.`).update(body).digest('base64')
+}
+
+export interface RawAnswer {
+  /** null when the connection closed (or timed out) without a status line. */
+  readonly status: number | null
+  readonly head: string
+  readonly body: string
+  readonly error?: string
+}
+
+/**
+ * Writes bytes to a socket as they are (undici refuses malformed requests,
+ * which is the point here) and reads one answer until the server closes or
+ * the Content-Length is in. `chunks` with a delay between them dribble a body.
+ */
+export function rawRequest (port: number, chunks: readonly Buffer[], options: { delayMs?: number, timeoutMs?: number } = {}): Promise<RawAnswer> {
+  const { delayMs = 0, timeoutMs = 10_000 } = options
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    const received: Buffer[] = []
+    let done = false
+    const finish = (error?: string) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ ...parseAnswer(Buffer.concat(received)), ...(error === undefined ? {} : { error }) })
+    }
+    const timer = setTimeout(() => finish('timeout'), timeoutMs)
+    socket.on('data', (chunk) => {
+      received.push(chunk)
+      const answer = parseAnswer(Buffer.concat(received))
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(answer.head)?.[1]
+      if (answer.status !== null && length !== undefined && Buffer.byteLength(answer.body) >= Number(length)) finish()
+    })
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(err.code ?? err.message))
+    socket.on('close', () => finish())
+    socket.on('connect', async () => {
+      for (const [i, chunk] of chunks.entries()) {
+        if (done || socket.destroyed) return
+        if (i > 0 && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
+        socket.write(chunk)
+      }
+    })
+  })
+}
+
+function parseAnswer (bytes: Buffer): { status: number | null, head: string, body: string } {
+  const text = bytes.toString('latin1')
+  const end = text.indexOf('\r\n\r\n')
+  const head = end === -1 ? text : text.slice(0, end)
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]
+  return { status: status === undefined ? null : Number(status), head, body: end === -1 ? '' : text.slice(end + 4) }
+}
+
+/** A request as bytes: start line, headers given as [name, value] pairs (duplicates allowed), body. */
+export function rawHttp (path: string, headers: ReadonlyArray<readonly [string, string]>, body: Buffer | string = ''): Buffer {
+  const head = [`POST ${path} HTTP/1.1`, 'host: 127.0.0.1', 'connection: close', ...headers.map(([k, v]) => `${k}: ${v}`)].join('\r\n')
+  return Buffer.concat([Buffer.from(head + '\r\n\r\n', 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body)])
+}
+
+/** Everything the gateway said during an area: log lines and answer bodies. */
+export class Transcript {
+  readonly #parts: string[] = []
+  add (text: string): void { this.#parts.push(text) }
+  get size (): number { return this.#parts.length }
+
+  /** Each secret found, with a little context, so a failure says where. */
+  leaks (): string[] {
+    const all = this.#parts.join('\n')
+    return secretNeedles().flatMap((needle) => {
+      const at = all.indexOf(needle)
+      return at === -1 ? [] : [`…${all.slice(Math.max(0, at - 80), at)}<SECRET>…`]
+    })
+  }
+
+  /** The area's closing check: no configured secret or token in anything the gateway said. */
+  check (t: Test, area: string): void {
+    t.same(this.leaks(), [], `${area}: no secret or token in ${this.size} log chunks and answers`)
+  }
+}
+
+/** Resident set size of a process in kB, from /proc. */
+export function rssKb (pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return match === null ? Number.NaN : Number(match[1])
+}
+
+/** event id by dedup key, read from the file as another process would (read-only). */
+export function storedEvents (dbPath: string): Map<string, string> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+  try {
+    const rows = db.prepare('SELECT dedup_key AS key, id FROM events').all() as Array<{ key: string, id: string }>
+    return new Map(rows.map((r) => [r.key, r.id]))
+  } finally {
+    db.close()
+  }
+}
+
+/** One line per area, printed to stderr so tap shows it whatever the reporter. */
+export function summary (t: Test, area: string, counts: Record<string, number | string>): string {
+  const line = `${area}: ` + Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')
+  t.comment(line)
+  process.stderr.write(line + '\n')
+  return line
+}
+
+export function dbPathIn (dir: string): string {
+  return join(dir, 'hookgate.db')
+}
+
+/** Polls `check` until it holds or the deadline passes; child-process tests only. */
+export async function waitFor (check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((r) => setTimeout(r, stepMs))
+  }
+  return check()
+}
+
+export interface Acked { readonly request: SignedRequest, readonly id: string }
+
+export interface LoadResult {
+  tried: number
+  /** 2xx answers, by svix id. */
+  readonly acked: Map<string, Acked>
+  /** No answer: the connection died with the gateway. */
+  unanswered: number
+  /** Answers that were neither 2xx nor a connection error, by status. */
+  readonly otherStatuses: Map<number, number>
+}
+
+/**
+ * Keeps `concurrency` signed webhooks in flight until `stop()` resolves or
+ * `maxRequests` have been tried, recording every 2xx answer.
+ */
+export async function runLoad (pool: Pool, options: { concurrency: number, maxRequests: number, stop: Promise<unknown>, transcript: Transcript }): Promise<LoadResult> {
+  const result: LoadResult = { tried: 0, acked: new Map(), unanswered: 0, otherStatuses: new Map() }
+  let stopped = false
+  options.stop.then(() => { stopped = true }, () => { stopped = true })
+  const worker = async () => {
+    while (!stopped && result.tried < options.maxRequests) {
+      result.tried++
+      const request = genuineClerk()
+      try {
+        const res = await pool.request({ path: '/webhooks/clerk', method: 'POST', headers: request.headers, body: request.body })
+        const text = await res.body.text()
+        options.transcript.add(text)
+        if (res.statusCode >= 200 && res.statusCode < 300) result.acked.set(request.svixId, { request, id: (JSON.parse(text) as { id: string }).id })
+        else result.otherStatuses.set(res.statusCode, (result.otherStatuses.get(res.statusCode) ?? 0) + 1)
+      } catch {
+        result.unanswered++
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency }, worker))
+  return result
+}
+
+/** Sends each request again; resolves with the answers by svix id (null: no answer). */
+export async function resend (pool: Pool, requests: readonly SignedRequest[], concurrency: number, transcript: Transcript): Promise<Map<string, { status: number, id?: string, duplicate?: boolean } | null>> {
+  const answers = new Map<string, { status: number, id?: string, duplicate?: boolean } | null>()
+  let next = 0
+  const worker = async () => {
+    while (next < requests.length) {
+      const request = requests[next++]!
+      try {
+        const res = await pool.request({ path: '/webhooks/clerk', method: 'POST', headers: request.headers, body: request.body })
+        const text = await res.body.text()
+        transcript.add(text)
+        answers.set(request.svixId, { status: res.statusCode, ...(res.statusCode === 200 ? JSON.parse(text) as { id: string, duplicate: boolean } : {}) })
+      } catch {
+        answers.set(request.svixId, null)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return answers
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
