@@ -23,6 +23,10 @@ export interface BuildOptions {
   readonly clock?: TestClock
   /** Reuse a database path (restart tests). */
   readonly dbPath?: string
+  /** Retry jitter's randomness: 0.5 means no jitter. */
+  readonly random?: () => number
+  /** Run the delivery loop; off by default, so tests drive it with dispatcher.runOnce(). */
+  readonly startDispatcher?: boolean
 }
 
 export function testConfig (dir: string, overrides: Record<string, unknown> = {}): Config {
@@ -45,7 +49,7 @@ export async function build (t: Test, options: BuildOptions = {}) {
   const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { path: options.dbPath } })
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
-  const app = await buildApp(config, { clock, logStream })
+  const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false })
   t.teardown(() => app.close())
   return { app, clock, config, logs, dir }
 }

@@ -11,7 +11,7 @@ import { configPath, parse } from './args.js'
 export async function startCommand (argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: 'string', short: 'c' } })
   const config = loadConfig(configPath(values))
-  const app = await buildApp(config)
+  const app = await buildApp(config, { startDispatcher: true })
   app.log.info({ summary: summarize(config) }, 'configuration loaded')
   if (config.admin.token === undefined) app.log.warn('admin.token is not set: the admin API is off')
 

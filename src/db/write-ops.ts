@@ -5,11 +5,16 @@
  * Add an op here to make it callable through Writer.run().
  */
 import { probeWrite, recordEvent } from '../ingest/record.js'
+import { claimDeliveries, reclaimLeases, releaseLeases, settleDeliveries } from '../outbox/deliveries.js'
 import type { Db } from './open.js'
 
 export const writeOps = {
   recordEvent,
-  probeWrite
+  probeWrite,
+  claimDeliveries,
+  settleDeliveries,
+  reclaimLeases,
+  releaseLeases
 } as const satisfies Record<string, (db: Db, args: never) => unknown>
 
 export type WriteOps = typeof writeOps

@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import type { Clock } from '../clock.js'
+import type { Config } from '../config/load.js'
+import type { Writer } from '../db/writer.js'
+import { createHttpSender, type Sender } from '../destinations/sender.js'
+import type { Outcome } from '../destinations/types.js'
+import type { ClaimedDelivery } from './deliveries.js'
+import { settlementFor } from './settlement.js'
+
+/** A lease older than the destination's timeout by this much belongs to an attempt that will never settle. */
+export const LEASE_MARGIN_MS = 60_000
+const SWEEP_INTERVAL_MS = 30_000
+
+export interface DispatcherLog {
+  info (obj: object, msg: string): void
+  warn (obj: object, msg: string): void
+  error (obj: object, msg: string): void
+}
+
+export interface DispatcherOptions {
+  readonly config: Pick<Config, 'destinations' | 'delivery'>
+  readonly writer: Writer
+  readonly clock: Clock
+  readonly log: DispatcherLog
+  /** Jitter's randomness; tests pin it. */
+  readonly random?: () => number
+  readonly senders?: Readonly<Record<string, Sender>>
+}
+
+interface Attempt { readonly delivery: ClaimedDelivery, readonly controller: AbortController, done: Promise<boolean> }
+
+/**
+ * Moves due deliveries out: claims what fits in the free capacity (per
+ * destination and in all), sends each, settles each. One claim at a time;
+ * another follows a nudge (a new event), a freed slot, or the timer.
+ */
+export class Dispatcher {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+  readonly #o: DispatcherOptions
+  readonly #random: () => number
+  readonly #senders: Readonly<Record<string, Sender>>
+  readonly #attempts = new Set<Attempt>()
+  readonly #busy = new Map<string, number>()
+  #claiming: Promise<Attempt[]> | null = null
+  #again = false
+  #running = false
+  #stopping = false
+  #nextDueAt: number | null = null
+  #turn = 0
+  #timer: NodeJS.Timeout | undefined
+  #sweeper: NodeJS.Timeout | undefined
+
+  constructor (options: DispatcherOptions) {
+    this.#o = options
+    this.#random = options.random ?? Math.random
+    this.#senders = options.senders ?? Object.fromEntries(Object.values(options.config.destinations)
+      .map((d) => [d.name, createHttpSender(d, options.clock)]))
+  }
+
+  get inFlight (): number { return this.#attempts.size }
+
+  /** At boot: every lease is a dead process's (one gateway per database), so all run again now. */
+  recover (): Promise<number> {
+    return this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs: 0, why: 'the gateway stopped mid-attempt' })
+  }
+
+  /** Runs the loop until stop(): claims on nudges, freed slots and the poll timer; sweeps stale leases. */
+  start (): void {
+    this.#running = true
+    const maxTimeoutMs = Math.max(0, ...Object.values(this.#o.config.destinations).map((d) => d.timeoutMs))
+    this.#sweeper = setInterval(() => { void this.#sweep(maxTimeoutMs + LEASE_MARGIN_MS) }, SWEEP_INTERVAL_MS).unref()
+    this.#pump()
+  }
+
+  /** A new delivery is due now: claim at once rather than at the next poll. */
+  nudge (): void { this.#pump() }
+
+  /** Claims what is due at clock.now(), sends it all and settles it all. Tests drive time with this. */
+  async runOnce (): Promise<{ claimed: number, settled: number }> {
+    while (this.#claiming !== null) await this.#claiming.catch(() => [])
+    const claiming = this.#claim()
+    this.#claiming = claiming
+    const started = await claiming.finally(() => { this.#claiming = null })
+    const settled = await Promise.all(started.map((a) => a.done))
+    return { claimed: started.length, settled: settled.filter(Boolean).length }
+  }
+
+  /**
+   * Stops claiming, lets attempts in flight finish within graceMs (less a
+   * reserve to settle the rest), then aborts those left: each is settled to
+   * run again at once on the next start. Leases still held are released.
+   */
+  async stop (graceMs: number): Promise<void> {
+    if (this.#stopping) return
+    this.#stopping = true
+    clearTimeout(this.#timer)
+    clearInterval(this.#sweeper)
+    await this.#claiming?.catch(() => [])
+    const all = () => Promise.all([...this.#attempts].map((a) => a.done))
+    let timer: NodeJS.Timeout | undefined
+    const waitMs = Math.max(0, graceMs - Math.min(1000, graceMs / 4))
+    const finished = await Promise.race([all().then(() => true), new Promise<boolean>((resolve) => { timer = setTimeout(resolve, waitMs, false) })])
+    clearTimeout(timer)
+    if (!finished) {
+      this.#log('warn', { inFlight: this.#attempts.size }, 'grace period over: interrupting deliveries in flight; they run again at the next start')
+      for (const a of this.#attempts) a.controller.abort(new Error('the gateway is stopping'))
+      await all()
+    }
+    try {
+      await this.#o.writer.run('releaseLeases', { now: this.#o.clock.now(), owner: this.owner })
+    } catch (err) {
+      this.#log('error', { err }, 'releasing leases failed; the next start reclaims them')
+    }
+    await Promise.all(Object.values(this.#senders).map((s) => s.close().catch(() => {})))
+  }
+
+  #pump (): void {
+    if (!this.#running || this.#stopping) return
+    if (this.#claiming !== null) { this.#again = true; return }
+    this.#again = false
+    clearTimeout(this.#timer)
+    const claiming = this.#claim()
+    this.#claiming = claiming
+    claiming.catch((err: unknown) => this.#log('error', { err }, 'claiming deliveries failed; retrying at the next poll'))
+      .finally(() => {
+        this.#claiming = null
+        if (this.#again) this.#pump()
+        else this.#arm()
+      })
+  }
+
+  /** Wakes at the next due time, or the poll interval, whichever is sooner. */
+  #arm (): void {
+    if (!this.#running || this.#stopping) return
+    clearTimeout(this.#timer)
+    const pollMs = this.#o.config.delivery.pollIntervalMs
+    const dueInMs = this.#nextDueAt === null ? pollMs : this.#nextDueAt - this.#o.clock.now()
+    this.#timer = setTimeout(() => this.#pump(), Math.max(0, Math.min(pollMs, dueInMs))).unref()
+  }
+
+  async #claim (): Promise<Attempt[]> {
+    const limit = this.#o.config.delivery.concurrency - this.#attempts.size
+    const names = Object.keys(this.#o.config.destinations)
+    if (limit <= 0 || names.length === 0) return []
+    // Rotate who is served first, so under a global limit no destination always comes last.
+    const turn = this.#turn++ % names.length
+    const slots: Record<string, number> = {}
+    for (const name of [...names.slice(turn), ...names.slice(0, turn)]) {
+      const free = this.#o.config.destinations[name]!.concurrency - (this.#busy.get(name) ?? 0)
+      if (free > 0) slots[name] = free
+    }
+    if (Object.keys(slots).length === 0) return []
+    const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now: this.#o.clock.now(), owner: this.owner, slots, limit })
+    this.#nextDueAt = nextDueAt
+    return claimed.map((delivery) => this.#begin(delivery))
+  }
+
+  #begin (delivery: ClaimedDelivery): Attempt {
+    const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve(false) }
+    this.#attempts.add(attempt)
+    this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 0) + 1)
+    attempt.done = this.#run(attempt).finally(() => {
+      this.#attempts.delete(attempt)
+      this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 1) - 1)
+      this.#pump()
+    })
+    return attempt
+  }
+
+  /** Sends and settles one delivery. Resolves true once settled; never rejects. */
+  async #run ({ delivery, controller }: Attempt): Promise<boolean> {
+    const { clock } = this.#o
+    const destination = this.#o.config.destinations[delivery.destination]
+    const sender = this.#senders[delivery.destination]
+    const startedAt = clock.now()
+    const t0 = performance.now()
+    let outcome: Outcome
+    try {
+      outcome = destination === undefined || sender === undefined
+        ? { ok: false, retry: true, reason: `destination '${delivery.destination}' is not configured` }
+        : await sender.send(delivery.event, controller.signal)
+    } catch (err) {
+      this.#log('error', { err, deliveryId: delivery.id }, 'sending threw; a bug: the delivery will be retried')
+      outcome = { ok: false, retry: true, reason: 'internal error while sending' }
+    }
+    const settlement = settlementFor({
+      delivery,
+      outcome,
+      startedAt,
+      durationMs: performance.now() - t0,
+      now: clock.now(),
+      policy: destination?.retry ?? { scheduleMs: [0] },
+      interrupted: controller.signal.aborted && this.#stopping,
+      random: this.#random
+    })
+    const facts = { deliveryId: delivery.id, eventId: delivery.event.id, destination: delivery.destination, attempt: delivery.attempt, status: settlement.statusCode, durationMs: Math.round(settlement.durationMs) }
+    if (settlement.result === 'delivered') this.#log('info', facts, 'delivered')
+    else if (settlement.result === 'retry') this.#log('warn', { ...facts, reason: settlement.error, runAt: new Date(settlement.runAt ?? 0).toISOString() }, 'delivery failed; will retry')
+    else this.#log('error', { ...facts, reason: settlement.error }, 'delivery dead: no more attempts')
+    try {
+      await this.#o.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
+      return true
+    } catch (err) {
+      this.#log('error', { err, deliveryId: delivery.id }, 'settling a delivery failed; its lease is reclaimed later')
+      return false
+    }
+  }
+
+  async #sweep (olderThanMs: number): Promise<void> {
+    try {
+      const reclaimed = await this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs, why: 'the lease expired' })
+      if (reclaimed > 0) {
+        this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
+        this.#pump()
+      }
+    } catch (err) {
+      this.#log('error', { err }, 'sweeping expired leases failed')
+    }
+  }
+
+  /** Logging must never stop a claimed delivery from settling. */
+  #log (level: 'info' | 'warn' | 'error', obj: object, msg: string): void {
+    try { this.#o.log[level](obj, msg) } catch {}
+  }
+}
