@@ -1,32 +1,28 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { performance } from 'node:perf_hooks'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { createHttpSender, type Sender } from '../destinations/sender.js'
-import type { Outcome } from '../destinations/types.js'
+import { attemptDelivery, type AttemptLog, type SettledAttempt } from './attempt.js'
 import type { ClaimedDelivery } from './deliveries.js'
-import { settlementFor } from './settlement.js'
+
+export type { SettledAttempt } from './attempt.js'
 
 /** A lease older than the destination's timeout by this much belongs to an attempt that will never settle. */
 export const LEASE_MARGIN_MS = 60_000
 const SWEEP_INTERVAL_MS = 30_000
 
-export interface DispatcherLog {
-  info (obj: object, msg: string): void
-  warn (obj: object, msg: string): void
-  error (obj: object, msg: string): void
-}
-
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
   readonly writer: Writer
   readonly clock: Clock
-  readonly log: DispatcherLog
+  readonly log: AttemptLog
   /** Jitter's randomness; tests pin it. */
   readonly random?: () => number
   readonly senders?: Readonly<Record<string, Sender>>
+  /** Told of every settled attempt (metrics); must not throw, and is ignored if it does. */
+  readonly observe?: (attempt: SettledAttempt) => void
 }
 
 interface Attempt { readonly delivery: ClaimedDelivery, readonly controller: AbortController, done: Promise<boolean> }
@@ -161,51 +157,17 @@ export class Dispatcher {
     const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve(false) }
     this.#attempts.add(attempt)
     this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 0) + 1)
-    attempt.done = this.#run(attempt).finally(() => {
+    const { config, writer, clock, log, observe } = this.#o
+    attempt.done = attemptDelivery(delivery, {
+      destination: config.destinations[delivery.destination]!,
+      sender: this.#senders[delivery.destination]!,
+      writer, clock, log, observe, random: this.#random, signal: attempt.controller.signal
+    }).finally(() => {
       this.#attempts.delete(attempt)
       this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 1) - 1)
       this.#pump()
     })
     return attempt
-  }
-
-  /** Sends and settles one delivery. Resolves true once settled; never rejects. */
-  async #run ({ delivery, controller }: Attempt): Promise<boolean> {
-    const { clock } = this.#o
-    const destination = this.#o.config.destinations[delivery.destination]
-    const sender = this.#senders[delivery.destination]
-    const startedAt = clock.now()
-    const t0 = performance.now()
-    let outcome: Outcome
-    try {
-      outcome = destination === undefined || sender === undefined
-        ? { ok: false, retry: true, reason: `destination '${delivery.destination}' is not configured` }
-        : await sender.send(delivery.event, controller.signal)
-    } catch (err) {
-      this.#log('error', { err, deliveryId: delivery.id }, 'sending threw; a bug: the delivery will be retried')
-      outcome = { ok: false, retry: true, reason: 'internal error while sending' }
-    }
-    const settlement = settlementFor({
-      delivery,
-      outcome,
-      startedAt,
-      durationMs: performance.now() - t0,
-      now: clock.now(),
-      policy: destination?.retry ?? { scheduleMs: [0] },
-      interrupted: controller.signal.aborted && this.#stopping,
-      random: this.#random
-    })
-    const facts = { deliveryId: delivery.id, eventId: delivery.event.id, destination: delivery.destination, attempt: delivery.attempt, status: settlement.statusCode, durationMs: Math.round(settlement.durationMs) }
-    if (settlement.result === 'delivered') this.#log('info', facts, 'delivered')
-    else if (settlement.result === 'retry') this.#log('warn', { ...facts, reason: settlement.error, runAt: new Date(settlement.runAt ?? 0).toISOString() }, 'delivery failed; will retry')
-    else this.#log('error', { ...facts, reason: settlement.error }, 'delivery dead: no more attempts')
-    try {
-      await this.#o.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
-      return true
-    } catch (err) {
-      this.#log('error', { err, deliveryId: delivery.id }, 'settling a delivery failed; its lease is reclaimed later')
-      return false
-    }
   }
 
   async #sweep (olderThanMs: number): Promise<void> {

@@ -1,0 +1,75 @@
+import { performance } from 'node:perf_hooks'
+import type { Clock } from '../clock.js'
+import type { DestinationConfig } from '../config/load.js'
+import type { Writer } from '../db/writer.js'
+import type { Sender } from '../destinations/sender.js'
+import type { Outcome } from '../destinations/types.js'
+import type { ClaimedDelivery } from './deliveries.js'
+import { settlementFor } from './settlement.js'
+
+export interface AttemptLog {
+  info (obj: object, msg: string): void
+  warn (obj: object, msg: string): void
+  error (obj: object, msg: string): void
+}
+
+/** What metrics hear of each settled attempt. */
+export interface SettledAttempt {
+  readonly destination: string
+  readonly result: 'delivered' | 'retry' | 'dead'
+  readonly durationMs: number
+  /** When the event came in, and when this attempt ended. */
+  readonly receivedAt: number
+  readonly endedAt: number
+}
+
+export interface AttemptContext {
+  readonly destination: DestinationConfig
+  readonly sender: Sender
+  readonly writer: Writer
+  readonly clock: Clock
+  readonly random: () => number
+  readonly log: AttemptLog
+  readonly observe: ((attempt: SettledAttempt) => void) | undefined
+  /** Aborted by a graceful stop: the attempt is then settled to run again at once. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Sends one claimed delivery and settles it: resolves true once settled,
+ * false if the settle could not be written (the lease is reclaimed later).
+ * Never rejects: neither a throwing sender nor a throwing logger may leave
+ * a claimed row unsettled.
+ */
+export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptContext): Promise<boolean> {
+  const { clock } = ctx
+  const log = (level: keyof AttemptLog, obj: object, msg: string) => { try { ctx.log[level](obj, msg) } catch {} }
+  const startedAt = clock.now()
+  const t0 = performance.now()
+  let outcome: Outcome
+  try {
+    outcome = await ctx.sender.send(delivery.event, ctx.signal)
+  } catch (err) {
+    log('error', { err, deliveryId: delivery.id }, 'sending threw (a bug); the delivery will be retried')
+    outcome = { ok: false, retry: true, reason: 'internal error while sending' }
+  }
+  const durationMs = performance.now() - t0
+  const settlement = settlementFor({
+    delivery, outcome, startedAt, durationMs, now: clock.now(), policy: ctx.destination.retry, interrupted: ctx.signal.aborted, random: ctx.random
+  })
+  // Names and numbers only: never a header, a body or the receiver's answer.
+  const facts = { deliveryId: delivery.id, eventId: delivery.event.id, destination: delivery.destination, attempt: delivery.attempt, status: settlement.statusCode, durationMs: Math.round(durationMs) }
+  if (settlement.result === 'delivered') log('info', facts, 'delivered')
+  else if (settlement.result === 'retry') log('warn', { ...facts, reason: settlement.error, runAt: new Date(settlement.runAt ?? 0).toISOString() }, 'delivery failed; will retry')
+  else log('error', { ...facts, reason: settlement.error }, 'delivery dead: no more attempts')
+  try {
+    await ctx.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
+  } catch (err) {
+    log('error', { err, deliveryId: delivery.id }, 'settling a delivery failed; its lease is reclaimed later')
+    return false
+  }
+  try {
+    ctx.observe?.({ destination: delivery.destination, result: settlement.result, durationMs, receivedAt: delivery.event.receivedAt, endedAt: startedAt + durationMs })
+  } catch {}
+  return true
+}
