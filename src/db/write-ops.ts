@@ -7,6 +7,11 @@
 import { probeWrite, recordEvent } from '../ingest/record.js'
 import { claimDeliveries, reclaimLeases, releaseLeases, settleDeliveries } from '../outbox/deliveries.js'
 import type { Db } from './open.js'
+import { retryDeadDeliveries, retryDelivery } from './queries/deliveries.js'
+import { setPaused } from './queries/destinations.js'
+import { replayEvent } from './queries/events.js'
+import { purgeRejections, recordRejection } from './queries/rejections.js'
+import { incrementalVacuum, purgeEvents } from './queries/retention.js'
 
 export const writeOps = {
   recordEvent,
@@ -14,7 +19,16 @@ export const writeOps = {
   claimDeliveries,
   settleDeliveries,
   reclaimLeases,
-  releaseLeases
+  releaseLeases,
+  // operations (admin API, rejections, retention)
+  replayEvent,
+  retryDelivery,
+  retryDeadDeliveries,
+  setPaused,
+  recordRejection,
+  purgeRejections,
+  purgeEvents,
+  incrementalVacuum
 } as const satisfies Record<string, (db: Db, args: never) => unknown>
 
 export type WriteOps = typeof writeOps

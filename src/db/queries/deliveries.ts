@@ -42,7 +42,9 @@ export function countDeliveries (db: Db, filter: DeliveryFilter): number {
 
 export type RetryResult =
   | { readonly outcome: 'retried', readonly delivery: DeliveryRow }
-  | { readonly outcome: 'missing' | 'delivered' | 'in_flight' }
+  | { readonly outcome: 'missing' }
+  | { readonly outcome: 'delivered' }
+  | { readonly outcome: 'in_flight' }
 
 /**
  * Write op, one delivery. A dead one starts a fresh schedule (attempts back

@@ -68,6 +68,11 @@ export function pauseStates (db: Db): PauseState[] {
     .map((row) => ({ name: row.name, paused: row.paused === 1, pausedAt: row.paused_at }))
 }
 
+/** Destinations the dispatcher must not claim for: read inside the claim's transaction, so a pause holds from its commit on. */
+export function pausedNames (db: Db): Set<string> {
+  return new Set(prepared<[], string>(db, 'SELECT name FROM destination_state WHERE paused = 1').pluck().all())
+}
+
 /** Write op: pause or resume. Pausing a paused destination keeps its first pause time. */
 export function setPaused (db: Db, { name, paused, now }: { name: string, paused: boolean, now: number }): PauseState {
   const row = prepared<[Record<string, unknown>], { paused: number, paused_at: number | null }>(db, `

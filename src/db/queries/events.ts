@@ -107,3 +107,8 @@ Array<{ id: number, destination: string }> | null {
     VALUES (?, ?, 'pending', 0, ?, ?, ?)`)
   return destinations.map((destination) => ({ id: Number(insert.run(eventId, destination, now, now, now).lastInsertRowid), destination }))
 }
+
+/** The source and type a replay routes by, without reading the body. */
+export function eventOrigin (db: Db, id: string): { source: string, type: string } | null {
+  return prepared<[string], { source: string, type: string }>(db, 'SELECT source, type FROM events WHERE id = ?').get(id) ?? null
+}
