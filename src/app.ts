@@ -7,7 +7,14 @@ import { Writer } from './db/writer.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { notFound, sendError, toGatewayError } from './http-errors.js'
+import { adminRoutes } from './admin/index.js'
+import { enableIncrementalVacuum } from './db/queries/retention.js'
+import { observeIngest } from './ingest/observe.js'
+import { createRejectionRecorder } from './ingest/rejections.js'
 import { ingestRoutes } from './ingest/route.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { metricsRoute } from './metrics/route.js'
+import { createRetention, type Retention } from './retention.js'
 import { Dispatcher } from './outbox/dispatcher.js'
 import { createRouter } from './outbox/routing.js'
 
@@ -26,7 +33,7 @@ export interface AppDeps {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db, readonly dispatcher: Dispatcher }
+    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db, readonly dispatcher: Dispatcher, readonly metrics: Metrics, readonly retention: Retention }
   }
 }
 
@@ -39,6 +46,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const clock = deps.clock ?? systemClock
   const db = openDatabase(config.storage.path)
   migrate(db, undefined, clock.now())
+  const vacuumed = enableIncrementalVacuum(db)
   const writer = await Writer.start(config.storage.path)
 
   const app = Fastify({
@@ -49,10 +57,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     // We answer requests that arrive while closing ourselves, with a code (below).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    genReqId: () => Math.random().toString(36).slice(2, 12)
+    genReqId: () => Math.random().toString(36).slice(2, 12),
+    // Admin schemas are closed: an unknown (mistyped) field is a 400, not silently dropped from a bulk retry's filter.
+    ajv: { customOptions: { removeAdditional: false } }
   })
-  const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), ...(deps.random === undefined ? {} : { random: deps.random }) })
-  app.decorate('hookgate', { config, clock, writer, db, dispatcher })
+  if (vacuumed) app.log.info('database rewritten once for incremental vacuum: retention now shrinks the file')
+  const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations) })
+  const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
+  const retention = createRetention({ config, writer, clock, metrics, log: app.log.child({ component: 'retention' }) })
+  app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
@@ -82,18 +95,29 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     }, 'request')
   })
 
+  const recordRejection = createRejectionRecorder({ writer, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, adminToken: config.admin.token })
+  const observer = observeIngest({ config, metrics, recordRejection })
+  app.addHook('onError', observer.onError)
+  app.addHook('onResponse', observer.onResponse)
+
   const route = createRouter(config.destinations)
   await app.register(ingestRoutes({ config, clock, writer, route, onRecorded: () => dispatcher.nudge() }))
   await app.register(healthRoutes({ clock, writer }))
+  await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined }))
+  if (config.admin.token !== undefined) {
+    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+  }
 
   // Leases a dead process left (one gateway per database): those deliveries run again now.
   const reclaimed = await dispatcher.recover()
   if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
   if (deps.startDispatcher === true) dispatcher.start()
+  retention.start()
 
   app.addHook('onClose', async () => {
     // Before the writer closes: deliveries settle (or are released) through it.
     await dispatcher.stop(config.server.shutdownGraceMs)
+    await retention.stop()
     await writer.close()
     db.close()
   })

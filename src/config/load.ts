@@ -116,6 +116,9 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       retry: retryPolicy(d.retry)
     }
   }
+  if (input.metrics.requireToken && input.admin.token === undefined) {
+    problems.push('metrics.requireToken: set admin.token too (it is the token /metrics asks for)')
+  }
   return {
     ...input,
     storage: { ...input.storage, path: input.storage.path === ':memory:' ? ':memory:' : resolve(input.storage.path) },

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { providers } from '../../providers/index.js'
 import type { RawRequest } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
@@ -35,7 +35,9 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.server.bodyLimitBytes }, (_req, body, done) => done(null, body))
 
-    app.post<{ Params: { source: string } }>('/webhooks/:source', async (request, reply) => {
+    // Marked before the body is read, so a refusal that comes first (413) is still counted and kept as a rejection.
+    const markWebhook = async (request: FastifyRequest<{ Params: { source: string } }>) => { request.webhook = { source: request.params.source } }
+    app.post<{ Params: { source: string } }>('/webhooks/:source', { onRequest: markWebhook }, async (request, reply) => {
       const name = request.params.source
       request.webhook = { source: name }
       const source = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/open.js'
 import { prepared } from '../db/statements.js'
+import { pausedNames } from '../db/queries/destinations.js'
 import type { OutgoingEvent } from '../destinations/types.js'
 
 export interface ClaimArgs {
@@ -54,7 +55,9 @@ export function claimDeliveries (db: Db, { now, owner, slots, limit }: ClaimArgs
     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`)
 
   const claimed: ClaimedDelivery[] = []
-  const free = new Map(Object.entries(slots).filter(([, n]) => n > 0))
+  // A paused destination's deliveries wait: not claimed, so never attempted, so never dead.
+  const paused = pausedNames(db)
+  const free = new Map(Object.entries(slots).filter(([name, n]) => n > 0 && !paused.has(name)))
   const dry = new Set<string>()
   let left = limit
   // Two passes: first a fair share of the global limit each, then what is left

@@ -1,0 +1,94 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
+import { HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'
+import { toMs, write, type AdminDeps } from './deps.js'
+import { presentDelivery } from './present.js'
+import { closed, DELIVERY_STATUSES, Delivery, errors, EventId, Limit, Name, Page, Range, StringEnum } from './schemas.js'
+
+const DeliveryQuery = Type.Object({
+  status: Type.Optional(StringEnum(DELIVERY_STATUSES)),
+  destination: Type.Optional(Name),
+  eventId: Type.Optional(EventId),
+  ...Range,
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  limit: Limit
+}, closed)
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, closed)
+const BulkRetryBody = Type.Object({
+  status: StringEnum(['dead'] as const, { default: 'dead', description: 'Only dead deliveries are retried in bulk' }),
+  destination: Type.Optional(Name),
+  ...Range,
+  dryRun: Type.Boolean({ default: false, description: 'Only count what would be retried' })
+}, closed)
+const BulkRetryReply = Type.Object({ count: Type.Integer(), dryRun: Type.Boolean() })
+
+/** Rows per bulk-retry write: one short transaction each, so ingest is never held up behind a big retry. */
+const BULK_CHUNK = 500
+
+export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDeps) {
+  const configured = (name: string): boolean => Object.hasOwn(config.destinations, name)
+
+  return async function deliveries (app: FastifyInstance) {
+    app.get<{ Querystring: Static<typeof DeliveryQuery> }>('/deliveries', {
+      schema: {
+        summary: 'Deliveries, newest first; ?status=dead lists what needs an operator',
+        tags: ['deliveries'],
+        querystring: DeliveryQuery,
+        response: { 200: Page(Delivery), ...errors(400, 401) }
+      }
+    }, async (request) => {
+      const { since, until, cursor, ...filter } = request.query
+      const page = listDeliveries(db, { ...filter, since: toMs(since), until: toMs(until), cursor: cursor === undefined ? undefined : Number(cursor) })
+      return { items: page.items.map(presentDelivery), nextCursor: page.nextCursor }
+    })
+
+    app.post<{ Params: Static<typeof IdParams> }>('/deliveries/:id/retry', {
+      schema: {
+        summary: 'Retry one delivery now: a dead one starts a fresh retry schedule, a waiting one is made due',
+        tags: ['deliveries'],
+        params: IdParams,
+        response: { 200: Type.Object({ id: Type.Integer(), status: Type.String(), runAt: Type.String() }), ...errors(400, 401, 404, 409) }
+      }
+    }, async (request) => {
+      const { id } = request.params
+      const result = await write(writer, 'retryDelivery', { id, now: clock.now() })
+      if (result.outcome === 'missing') throw new HG_ERR_DELIVERY_NOT_FOUND(id)
+      if (result.outcome === 'delivered') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'was delivered; replay the event to send it again')
+      if (result.outcome === 'in_flight') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'is being attempted right now')
+      onQueued()
+      const { delivery } = result
+      if (!configured(delivery.destination)) request.log.warn({ destination: delivery.destination }, 'retried a delivery whose destination is no longer configured')
+      return { id: delivery.id, status: delivery.status, runAt: new Date(delivery.run_at).toISOString() }
+    })
+
+    app.post<{ Body: Static<typeof BulkRetryBody> }>('/deliveries/retry', {
+      schema: {
+        summary: 'Retry every dead delivery matching a filter; dryRun counts them first',
+        description: 'Only configured destinations are retried (a removed one would stay pending for ever). Each retried delivery starts a fresh schedule.',
+        tags: ['deliveries'],
+        body: BulkRetryBody,
+        response: { 200: BulkRetryReply, ...errors(400, 401, 404) }
+      }
+    }, async (request) => {
+      const { destination, since, until, dryRun } = request.body
+      if (destination !== undefined && !configured(destination)) throw new HG_ERR_DESTINATION_UNKNOWN(destination.slice(0, 64))
+      const targets = destination === undefined ? Object.keys(config.destinations) : [destination]
+      const range = { since: toMs(since), until: toMs(until) }
+      let count = 0
+      for (const name of targets) {
+        if (dryRun) {
+          count += countDeliveries(db, { status: 'dead', destination: name, ...range })
+          continue
+        }
+        let n: number
+        do {
+          n = await write(writer, 'retryDeadDeliveries', { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK })
+          count += n
+        } while (n === BULK_CHUNK)
+      }
+      if (!dryRun && count > 0) onQueued()
+      return { count, dryRun }
+    })
+  }
+}

@@ -1,0 +1,32 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { listRejections } from '../db/queries/rejections.js'
+import { toMs, type AdminDeps } from './deps.js'
+import { presentRejection } from './present.js'
+import { closed, errors, Name, Page, Range, Rejection } from './schemas.js'
+
+const RejectionQuery = Type.Object({
+  source: Type.Optional(Name),
+  reason: Type.Optional(Type.String({ pattern: '^HG_ERR_[A-Z_]+$', description: 'An HG_ERR_* code' })),
+  ...Range,
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+  // Each carries up to 64 KiB of body: smaller pages than the other lists.
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 })
+}, closed)
+
+export function rejectionRoutes ({ db }: AdminDeps) {
+  return async function rejections (app: FastifyInstance) {
+    app.get<{ Querystring: Static<typeof RejectionQuery> }>('/rejections', {
+      schema: {
+        summary: 'Refused webhook requests (signature, timestamp, shape, size, unknown source), newest first, with headers and the first 64 KiB of the body',
+        tags: ['rejections'],
+        querystring: RejectionQuery,
+        response: { 200: Page(Rejection), ...errors(400, 401) }
+      }
+    }, async (request) => {
+      const { since, until, cursor, ...filter } = request.query
+      const page = listRejections(db, { ...filter, since: toMs(since), until: toMs(until), cursor: cursor === undefined ? undefined : Number(cursor) })
+      return { items: page.items.map(presentRejection), nextCursor: page.nextCursor }
+    })
+  }
+}

@@ -1,0 +1,88 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { HOUR } from './clock.js'
+import type { Clock } from './clock.js'
+import type { Config } from './config/load.js'
+import type { Writer } from './db/writer.js'
+import type { Metrics } from './metrics/metrics.js'
+
+const DAY = 24 * HOUR
+/** How often the job runs (and once at start). */
+export const RETENTION_INTERVAL_MS = HOUR
+/** Rows per write op: each is one short transaction, so ingest batches slip in between. */
+export const RETENTION_CHUNK_ROWS = 1000
+/** Free pages handed back per write op (4 KiB each: 8 MiB). */
+const VACUUM_CHUNK_PAGES = 2000
+
+export interface RetentionReport {
+  readonly events: number
+  readonly rejections: number
+  readonly freedPages: number
+}
+
+export interface Retention {
+  /** One pass now; passes never overlap (a call during a pass runs after it, with the time then). */
+  runOnce (): Promise<RetentionReport>
+  start (): void
+  stop (): Promise<void>
+}
+
+/**
+ * Deletes settled events older than storage.retentionDays (with their
+ * deliveries and attempts) and rejections older than rejectionRetentionDays,
+ * then returns the freed pages to the file system so the file stops growing.
+ * An event with a pending delivery is never deleted, however old.
+ */
+export function createRetention ({ config, writer, clock, metrics, log }: {
+  config: Config, writer: Writer, clock: Clock, metrics: Metrics, log: FastifyBaseLogger
+}): Retention {
+  let chain: Promise<unknown> = Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+
+  async function drain (step: () => Promise<number>, limit: number): Promise<number> {
+    let total = 0
+    for (let n = limit; n >= limit;) {
+      n = await step()
+      total += n
+    }
+    return total
+  }
+
+  async function pass (): Promise<RetentionReport> {
+    const now = clock.now()
+    const events = await drain(() => writer.run('purgeEvents', { before: now - config.storage.retentionDays * DAY, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
+    const rejections = await drain(() => writer.run('purgeRejections', { before: now - config.storage.rejectionRetentionDays * DAY, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
+    // Also after passes that deleted nothing: the rejection cap trims rows all day long.
+    const freedPages = await drain(() => writer.run('incrementalVacuum', { pages: VACUUM_CHUNK_PAGES }), VACUUM_CHUNK_PAGES)
+    metrics.retentionDeleted.inc({ kind: 'events' }, events)
+    metrics.retentionDeleted.inc({ kind: 'rejections' }, rejections)
+    if (events + rejections + freedPages > 0) log.info({ events, rejections, freedPages }, 'retention pass')
+    return { events, rejections, freedPages }
+  }
+
+  function runOnce (): Promise<RetentionReport> {
+    const run = chain.then(pass)
+    chain = run.catch(() => {})
+    return run
+  }
+
+  function runLogged (): void {
+    if (stopped || writer.closed) return
+    runOnce().catch((err: unknown) => log.warn({ err }, 'retention pass failed; the next one retries'))
+  }
+
+  return {
+    runOnce,
+    start () {
+      if (timer !== undefined || stopped) return
+      setImmediate(runLogged)
+      timer = setInterval(runLogged, RETENTION_INTERVAL_MS).unref()
+    },
+    async stop () {
+      stopped = true
+      clearInterval(timer)
+      timer = undefined
+      await chain
+    }
+  }
+}
