@@ -37,9 +37,9 @@ export function secretNeedles (): string[] {
 export const BODY_LIMIT_BYTES = 64 * 1024
 
 /** A child gateway's YAML: both sources on this run's secrets, on 127.0.0.1:0. */
-export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<string, unknown> = {}): string {
+export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<string, unknown> = {}, server: Record<string, unknown> = {}): string {
   return writeConfig(dir, {
-    server: { host: '127.0.0.1', port: 0, bodyLimitBytes: BODY_LIMIT_BYTES, shutdownGraceMs: 2000 },
+    server: { host: '127.0.0.1', port: 0, bodyLimitBytes: BODY_LIMIT_BYTES, shutdownGraceMs: 2000, ...server },
     storage: { path: dbPath },
     sources: {
       clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
@@ -80,10 +80,11 @@ export interface RawAnswer {
 /**
  * Writes bytes to a socket as they are (undici refuses malformed requests,
  * which is the point here) and reads one answer until the server closes or
- * the Content-Length is in. `chunks` with a delay between them dribble a body.
+ * the Content-Length is in. `chunks` with a delay between them dribble a body;
+ * `halfClose` ends our side once they are written, as a client that gave up.
  */
-export function rawRequest (port: number, chunks: readonly Buffer[], options: { delayMs?: number, timeoutMs?: number } = {}): Promise<RawAnswer> {
-  const { delayMs = 0, timeoutMs = 10_000 } = options
+export function rawRequest (port: number, chunks: readonly Buffer[], options: { delayMs?: number, timeoutMs?: number, halfClose?: boolean } = {}): Promise<RawAnswer> {
+  const { delayMs = 0, timeoutMs = 10_000, halfClose = false } = options
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     const received: Buffer[] = []
@@ -110,6 +111,7 @@ export function rawRequest (port: number, chunks: readonly Buffer[], options: { 
         if (i > 0 && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
         socket.write(chunk)
       }
+      if (halfClose && !done) socket.end()
     })
   })
 }
@@ -166,10 +168,9 @@ export function storedEvents (dbPath: string): Map<string, string> {
   }
 }
 
-/** One line per area, printed to stderr so tap shows it whatever the reporter. */
-export function summary (t: Test, area: string, counts: Record<string, number | string>): string {
+/** One line per area, on stderr: tap passes it through whatever the reporter. */
+export function summary (area: string, counts: Record<string, number | string>): string {
   const line = `${area}: ` + Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')
-  t.comment(line)
   process.stderr.write(line + '\n')
   return line
 }
