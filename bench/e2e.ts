@@ -49,6 +49,7 @@ export interface DeadReceiverFigures {
 
 const DELIVERY_PROBE_MS = 5_000
 
+/** Polls until the receiver holds `expected` distinct events, or the time is up. */
 async function waitForCount (receiver: Receiver, expected: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs
   let count = await receiver.count()
@@ -57,6 +58,22 @@ async function waitForCount (receiver: Receiver, expected: number, timeoutMs: nu
     count = await receiver.count()
   }
   return count
+}
+
+/**
+ * Then until nothing new arrives for `quietMs`: requests in flight when the
+ * load stopped were stored and are delivered too, though no client saw their 200.
+ */
+async function waitForQuiet (receiver: Receiver, quietMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let count = await receiver.count()
+  let changedAt = Date.now()
+  while (Date.now() - changedAt < quietMs && Date.now() < deadline) {
+    await sleep(100)
+    const now = await receiver.count()
+    if (now !== count) changedAt = Date.now()
+    count = now
+  }
 }
 
 function idFromAck (body: string): string | undefined {
@@ -87,6 +104,9 @@ export async function measureEndToEnd (ctx: PhaseContext): Promise<EndToEndFigur
     const warm = await paced(gateway.baseUrl, sign(0, rate), { ratePerSecond: rate, connections: plan.connections, spin: false })
     const warmDelivered = await waitForCount(receiver, warm.ok, DELIVERY_PROBE_MS)
     if (warmDelivered === 0) return { skipped: `no event reached the receiver within ${DELIVERY_PROBE_MS / 1000} s of ${warm.ok} acknowledged (is delivery in this build?)` }
+    // Let the warm-up drain so that none of it lands in the measured phase.
+    await waitForCount(receiver, warm.ok, 15_000)
+    await waitForQuiet(receiver, 500, 5_000)
 
     // Fixed rate: the time each 200 came back, by event id. The sender does not
     // spin here: the receiver shares its core and must not wait for a time slice.
@@ -100,6 +120,7 @@ export async function measureEndToEnd (ctx: PhaseContext): Promise<EndToEndFigur
       onAck: (body, atMs) => { const id = idFromAck(body); if (id !== undefined) ackedAt.set(id, atMs) }
     })
     await waitForCount(receiver, ackedAt.size, 15_000)
+    await waitForQuiet(receiver, 500, 5_000)
     const dump = await receiver.dump(true)
     const latencies: number[] = []
     dump.ids?.forEach((id, i) => {
@@ -118,6 +139,7 @@ export async function measureEndToEnd (ctx: PhaseContext): Promise<EndToEndFigur
     const load = await closedLoop(gateway.baseUrl, pool, { connections: plan.connections, seconds: plan.e2eLoadSeconds })
     const loadEndMs = performance.timeOrigin + performance.now()
     await waitForCount(receiver, load.ok, 30_000)
+    await waitForQuiet(receiver, 1_000, 5_000)
     const arrivals = (await receiver.dump(false)).arrivalsMs
     const lastMs = arrivals.reduce((a, b) => Math.max(a, b), loadStartMs)
     const duringLoad = arrivals.filter((t) => t <= loadEndMs).length
@@ -126,7 +148,7 @@ export async function measureEndToEnd (ctx: PhaseContext): Promise<EndToEndFigur
       deliveredPerSecondDuringLoad: duringLoad / ((loadEndMs - loadStartMs) / 1000),
       deliveredPerSecondOverall: arrivals.length / ((lastMs - loadStartMs) / 1000),
       drainSeconds: Math.max(0, lastMs - loadEndMs) / 1000,
-      undelivered: load.ok - arrivals.length
+      undelivered: Math.max(0, load.ok - arrivals.length)
     }
     log(`  full load: ingest ${load.requestsPerSecond.toFixed(0)} req/s, delivered ${fullLoad.deliveredPerSecondDuringLoad.toFixed(0)}/s during, ${fullLoad.deliveredPerSecondOverall.toFixed(0)}/s overall`)
     return { fixedRate, fullLoad, memory: gateway.memory() }
