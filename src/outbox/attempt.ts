@@ -35,13 +35,18 @@ export interface AttemptContext {
   readonly signal: AbortSignal
 }
 
+export interface AttemptEnd {
+  /** False if the settle could not be written (the lease is reclaimed later). */
+  readonly settled: boolean
+  /** The receiver answered (a 2xx or a final 4xx), or the attempt failed in a way worth retrying. */
+  readonly health: 'answer' | 'failure' | 'interrupted'
+}
+
 /**
- * Sends one claimed delivery and settles it: resolves true once settled,
- * false if the settle could not be written (the lease is reclaimed later).
- * Never rejects: neither a throwing sender nor a throwing logger may leave
- * a claimed row unsettled.
+ * Sends one claimed delivery and settles it. Never rejects: neither a
+ * throwing sender nor a throwing logger may leave a claimed row unsettled.
  */
-export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptContext): Promise<boolean> {
+export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptContext): Promise<AttemptEnd> {
   const { clock } = ctx
   const log = (level: keyof AttemptLog, obj: object, msg: string) => { try { ctx.log[level](obj, msg) } catch {} }
   const startedAt = clock.now()
@@ -62,14 +67,15 @@ export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptCo
   if (settlement.result === 'delivered') log('info', facts, 'delivered')
   else if (settlement.result === 'retry') log('warn', { ...facts, reason: settlement.error, runAt: new Date(settlement.runAt ?? 0).toISOString() }, 'delivery failed; will retry')
   else log('error', { ...facts, reason: settlement.error }, 'delivery dead: no more attempts')
+  const health = ctx.signal.aborted ? 'interrupted' : outcome.ok || !outcome.retry ? 'answer' : 'failure'
   try {
     await ctx.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
   } catch (err) {
     log('error', { err, deliveryId: delivery.id }, 'settling a delivery failed; its lease is reclaimed later')
-    return false
+    return { settled: false, health }
   }
   try {
     ctx.observe?.({ destination: delivery.destination, result: settlement.result, durationMs, receivedAt: delivery.event.receivedAt, endedAt: startedAt + durationMs })
   } catch {}
-  return true
+  return { settled: true, health }
 }

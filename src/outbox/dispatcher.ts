@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { createHttpSender, type Sender } from '../destinations/sender.js'
-import { attemptDelivery, type AttemptLog, type SettledAttempt } from './attempt.js'
+import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
+import { Breakers } from './breaker.js'
 import type { ClaimedDelivery } from './deliveries.js'
 
 export type { SettledAttempt } from './attempt.js'
@@ -25,7 +26,7 @@ export interface DispatcherOptions {
   readonly observe?: (attempt: SettledAttempt) => void
 }
 
-interface Attempt { readonly delivery: ClaimedDelivery, readonly controller: AbortController, done: Promise<boolean> }
+interface Attempt { readonly delivery: ClaimedDelivery, readonly controller: AbortController, done: Promise<AttemptEnd> }
 
 /**
  * Moves due deliveries out: claims what fits in the free capacity (per
@@ -39,6 +40,7 @@ export class Dispatcher {
   readonly #senders: Readonly<Record<string, Sender>>
   readonly #attempts = new Set<Attempt>()
   readonly #busy = new Map<string, number>()
+  readonly #breakers = new Breakers()
   #claiming: Promise<Attempt[]> | null = null
   #again = false
   #running = false
@@ -80,7 +82,7 @@ export class Dispatcher {
     this.#claiming = claiming
     const started = await claiming.finally(() => { this.#claiming = null })
     const settled = await Promise.all(started.map((a) => a.done))
-    return { claimed: started.length, settled: settled.filter(Boolean).length }
+    return { claimed: started.length, settled: settled.filter((end) => end.settled).length }
   }
 
   /**
@@ -127,13 +129,14 @@ export class Dispatcher {
       })
   }
 
-  /** Wakes at the next due time, or the poll interval, whichever is sooner. */
+  /** Wakes at the next due time or the end of a destination's pause, or after the poll interval, whichever is sooner. */
   #arm (): void {
     if (!this.#running || this.#stopping) return
     clearTimeout(this.#timer)
-    const pollMs = this.#o.config.delivery.pollIntervalMs
-    const dueInMs = this.#nextDueAt === null ? pollMs : this.#nextDueAt - this.#o.clock.now()
-    this.#timer = setTimeout(() => this.#pump(), Math.max(0, Math.min(pollMs, dueInMs))).unref()
+    const now = this.#o.clock.now()
+    const wakeAt = Math.min(this.#nextDueAt ?? Infinity, this.#breakers.nextProbeAt(now) ?? Infinity)
+    const waitMs = Math.min(this.#o.config.delivery.pollIntervalMs, wakeAt - now)
+    this.#timer = setTimeout(() => this.#pump(), Math.max(0, waitMs)).unref()
   }
 
   async #claim (): Promise<Attempt[]> {
@@ -142,19 +145,21 @@ export class Dispatcher {
     if (limit <= 0 || names.length === 0) return []
     // Rotate who is served first, so under a global limit no destination always comes last.
     const turn = this.#turn++ % names.length
+    const now = this.#o.clock.now()
     const slots: Record<string, number> = {}
     for (const name of [...names.slice(turn), ...names.slice(0, turn)]) {
-      const free = this.#o.config.destinations[name]!.concurrency - (this.#busy.get(name) ?? 0)
+      const busy = this.#busy.get(name) ?? 0
+      const free = Math.min(this.#o.config.destinations[name]!.concurrency - busy, this.#breakers.allowance(name, now, busy))
       if (free > 0) slots[name] = free
     }
     if (Object.keys(slots).length === 0) return []
-    const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now: this.#o.clock.now(), owner: this.owner, slots, limit })
+    const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now, owner: this.owner, slots, limit })
     this.#nextDueAt = nextDueAt
     return claimed.map((delivery) => this.#begin(delivery))
   }
 
   #begin (delivery: ClaimedDelivery): Attempt {
-    const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve(false) }
+    const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }) }
     this.#attempts.add(attempt)
     this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 0) + 1)
     const { config, writer, clock, log, observe } = this.#o
@@ -162,10 +167,15 @@ export class Dispatcher {
       destination: config.destinations[delivery.destination]!,
       sender: this.#senders[delivery.destination]!,
       writer, clock, log, observe, random: this.#random, signal: attempt.controller.signal
-    }).finally(() => {
+    }).then((end) => {
       this.#attempts.delete(attempt)
       this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 1) - 1)
+      if (end.health !== 'interrupted') {
+        const pauseMs = this.#breakers.record(delivery.destination, end.health, clock.now())
+        if (pauseMs !== null) this.#log('warn', { destination: delivery.destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
+      }
       this.#pump()
+      return end
     })
     return attempt
   }

@@ -1,6 +1,7 @@
 import t from 'tap'
+import { createServer, type AddressInfo } from 'node:net'
 import { build } from '../helper.js'
-import { deliveries, ingest } from '../fixtures/events.js'
+import { deliveries, ingest, WallClock } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 t.test('never has more attempts in flight to a destination than its concurrency', async (t) => {
@@ -79,4 +80,29 @@ t.test('ingest stays fast and claims stay cheap with 10,000 deliveries due at a 
   const run = await app.hookgate.dispatcher.runOnce()
   t.equal(live.requests.length, 1, 'the live destination is served at once')
   t.equal(run.claimed, 11, '10 to the dead receiver (its concurrency), 1 to the live one')
+})
+
+t.test('with the loop running, a dead receiver\'s backlog costs a handful of attempts, not a storm', async (t) => {
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const deadPort = (closed.address() as AddressInfo).port
+  await new Promise<void>((resolve) => closed.close(() => resolve()))
+  const live = await startReceiver(t, [])
+  const { app } = await build(t, {
+    clock: new WallClock(),
+    startDispatcher: true,
+    config: { destinations: { dead: { url: `http://127.0.0.1:${deadPort}/`, events: ['user.created'] }, live: { url: live.url, events: ['user.updated'] } } }
+  })
+  for (let i = 0; i < 200; i++) await ingest(app, `dead${i}`, 'user.created')
+  const ingestMs: number[] = []
+  for (let i = 0; i < 100; i++) {
+    const started = performance.now()
+    await ingest(app, `live${i}`, 'user.updated')
+    ingestMs.push(performance.now() - started)
+  }
+  await live.waitFor(100)
+  const spent = app.hookgate.db.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE destination = 'dead'").get() as { n: number }
+  t.ok(spent.n <= 20, `${spent.n} attempts at the dead receiver for 200 due deliveries`)
+  ingestMs.sort((a, b) => a - b)
+  t.comment(`ingest p50 ${ingestMs[50]!.toFixed(2)} ms with a dead receiver's backlog`)
 })

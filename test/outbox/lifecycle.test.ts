@@ -4,13 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open.js'
 import { build, TestClock } from '../helper.js'
-import { attempts, deliveries, ingest } from '../fixtures/events.js'
+import { attempts, deliveries, ingest, WallClock } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
-
-/** Wall time, for the tests of the background loop (which waits on real timers). */
-class WallClock extends TestClock {
-  override now (): number { return Date.now() }
-}
 
 function rows (path: string, sql: string) {
   const db = openDatabase(path, { readonly: true })

@@ -1,0 +1,64 @@
+import t from 'tap'
+import { Breakers, MAX_PAUSE_MS, TRIP_AFTER_FAILURES } from '../../src/outbox/breaker.js'
+import { build } from '../helper.js'
+import { deliveries, ingest } from '../fixtures/events.js'
+import { startReceiver } from '../fixtures/receiver.js'
+
+const NOW = 1_000_000
+
+t.test('lets everything through until failures in a row reach the threshold', async (t) => {
+  const b = new Breakers()
+  for (let i = 1; i < TRIP_AFTER_FAILURES; i++) t.equal(b.record('d', 'failure', NOW), null)
+  t.equal(b.allowance('d', NOW, 0), Infinity)
+  t.equal(b.record('d', 'failure', NOW), 1000, 'the fifth trips it for 1 s')
+  t.equal(b.allowance('d', NOW, 0), 0)
+  t.equal(b.allowance('other', NOW, 0), Infinity, 'per destination')
+  t.equal(b.nextProbeAt(NOW), NOW + 1000)
+})
+
+t.test('an answer in between starts the count again', async (t) => {
+  const b = new Breakers()
+  for (let i = 0; i < 3 * TRIP_AFTER_FAILURES; i++) b.record('d', i % TRIP_AFTER_FAILURES === 0 ? 'answer' : 'failure', NOW)
+  t.equal(b.allowance('d', NOW, 0), Infinity)
+})
+
+t.test('after the pause allows one probe; a failed probe doubles the pause up to the cap', async (t) => {
+  const b = new Breakers()
+  for (let i = 0; i < TRIP_AFTER_FAILURES; i++) b.record('d', 'failure', NOW)
+  t.equal(b.record('d', 'failure', NOW + 500), null, 'late failures of attempts already in flight do not extend it')
+  t.equal(b.allowance('d', NOW + 1000, 0), 1)
+  t.equal(b.allowance('d', NOW + 1000, 1), 0, 'one probe at a time')
+  const pauses = []
+  let now = NOW + 1000
+  for (let i = 0; i < 10; i++) {
+    const pause = b.record('d', 'failure', now)!
+    pauses.push(pause)
+    now += pause
+  }
+  t.same(pauses, [2000, 4000, 8000, 16_000, 32_000, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS])
+  t.equal(b.record('d', 'answer', now), null)
+  t.equal(b.allowance('d', now, 0), Infinity, 'a successful probe closes it')
+  t.equal(b.nextProbeAt(now), null)
+})
+
+t.test('a destination that keeps failing is paused without spending its backlog\'s attempts', async (t) => {
+  let up = false
+  const receiver = await startReceiver(t, () => up ? { status: 200 } : { status: 503 })
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 5 } } } })
+  for (let i = 0; i < 50; i++) await ingest(app, i)
+  const dispatcher = app.hookgate.dispatcher
+  t.same(await dispatcher.runOnce(), { claimed: 5, settled: 5 }, 'five fail: it trips')
+  clock.advance(999)
+  t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 }, 'paused, though 45 are due')
+  clock.advance(1)
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'one probe')
+  clock.advance(1000)
+  t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 }, 'the failed probe doubled the pause')
+  up = true
+  clock.advance(1000)
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'the next probe succeeds')
+  while ((await dispatcher.runOnce()).claimed > 0) clock.advance(5000)
+  t.equal(receiver.requests.length, 56, '6 failures in all, then each event once')
+  t.ok(deliveries(app).every((d) => d.status === 'delivered'))
+  t.equal(deliveries(app).filter((d) => d.attempts === 1).length, 44, 'the backlog was not charged for the outage')
+})
