@@ -32,13 +32,14 @@ export interface BuildOptions {
 export function testConfig (dir: string, overrides: Record<string, unknown> = {}): Config {
   return parseConfig({
     server: { host: '127.0.0.1', port: 0 },
-    storage: { path: join(dir, 'hookgate.db') },
     sources: {
       clerk: { provider: 'clerk', secret: CLERK_SECRET },
       chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET }
     },
     logging: { level: 'info' },
-    ...overrides
+    ...overrides,
+    // Merged, not replaced: overriding one storage setting must not send the test to the default ./data/hookgate.db.
+    storage: { path: join(dir, 'hookgate.db'), ...(overrides.storage as Record<string, unknown> | undefined) }
   }, {})
 }
 
@@ -46,7 +47,7 @@ export async function build (t: Test, options: BuildOptions = {}) {
   const dir = t.testdir()
   const clock = options.clock ?? new TestClock()
   const base = options.config ?? {}
-  const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { path: options.dbPath } })
+  const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { ...(base.storage as object | undefined), path: options.dbPath } })
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false })

@@ -1,0 +1,132 @@
+import t from 'tap'
+import { signClerk } from '../providers/sign.js'
+import { REJECTION_BODY_BYTES, REJECTIONS_BURST, REJECTIONS_PER_SECOND } from '../src/ingest/rejections.js'
+import { admin, buildAdmin, rejectionsWritten } from './fixtures/admin.js'
+import { clerkBody, ingest } from './fixtures/events.js'
+import { CLERK_SECRET } from './helper.js'
+import type { FastifyInstance } from 'fastify'
+
+const WRONG_SECRET = 'whsec_' + Buffer.alloc(24, 7).toString('base64')
+
+function signed (app: FastifyInstance, opts: { id?: string, body?: string | Buffer, secret?: string } = {}) {
+  const body = opts.body ?? clerkBody('user_1')
+  const headers = signClerk({ id: opts.id ?? 'msg_1', timestampSec: Math.floor(app.hookgate.clock.now() / 1000), body: typeof body === 'string' ? body : 'x', secret: opts.secret ?? CLERK_SECRET })
+  return { method: 'POST' as const, url: '/webhooks/clerk', headers, payload: body }
+}
+
+async function rejections (app: FastifyInstance, query = '') {
+  await rejectionsWritten(app)
+  return (await admin(app, 'GET', `/admin/rejections${query}`)).body
+}
+
+const metric = async (app: FastifyInstance, line: string) => {
+  const text = (await app.inject('/metrics')).body
+  return Number(text.split('\n').find((l: string) => l.startsWith(line + ' '))?.slice(line.length + 1) ?? 0)
+}
+
+t.test('keeps a request refused for its signature with the reason, its headers and its body', async (t) => {
+  const { app, clock } = await buildAdmin(t)
+  const request = signed(app, { secret: WRONG_SECRET })
+  const res = await app.inject({ ...request, headers: { ...request.headers, cookie: 'sid=1', 'proxy-authorization': 'Basic x' } })
+  t.equal(res.statusCode, 401)
+  const { items } = await rejections(app)
+  t.equal(items.length, 1)
+  t.match(items[0], {
+    id: Number,
+    receivedAt: new Date(clock.now()).toISOString(),
+    source: 'clerk',
+    reason: 'HG_ERR_SIGNATURE_INVALID',
+    statusCode: 401,
+    message: 'No matching signature',
+    remoteAddr: '127.0.0.1',
+    body: request.payload,
+    bodyEncoding: 'utf8',
+    bodyBytes: Buffer.byteLength(request.payload),
+    bodyTruncated: false
+  })
+  t.match(items[0].headers, { 'svix-id': 'msg_1', 'svix-signature': request.headers['svix-signature'], 'svix-timestamp': String(Math.floor(clock.now() / 1000)) }, 'the signature values, to compare by hand')
+  t.notOk('cookie' in items[0].headers || 'proxy-authorization' in items[0].headers, 'never credentials')
+})
+
+t.test('keeps the first 64 KiB of a large refused body', async (t) => {
+  const { app } = await buildAdmin(t)
+  const body = JSON.stringify({ type: 'user.created', pad: 'x'.repeat(100 * 1024) })
+  await app.inject({ method: 'POST', url: '/webhooks/clerk', headers: { 'content-type': 'application/json' }, payload: body })
+  const [kept] = (await rejections(app)).items
+  t.match(kept, { reason: 'HG_ERR_SIGNATURE_MISSING', bodyBytes: body.length, bodyTruncated: true })
+  t.equal(kept.body, body.slice(0, REJECTION_BODY_BYTES))
+})
+
+t.test('keeps a body over the size limit as a 413 with its declared size and no body', async (t) => {
+  const { app } = await buildAdmin(t, { config: { server: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1024 } } })
+  const body = JSON.stringify({ type: 'user.created', pad: 'x'.repeat(2000) })
+  const res = await app.inject(signed(app, { body }))
+  t.equal(res.statusCode, 413)
+  t.match((await rejections(app)).items, [{ reason: 'HG_ERR_BODY_TOO_LARGE', statusCode: 413, message: 'Body is larger than 1024 bytes', body: null, bodyBytes: body.length, bodyTruncated: false }])
+})
+
+t.test('keeps refusals for timestamp, shape and unknown source, filterable by reason and source', async (t) => {
+  const { app, clock } = await buildAdmin(t)
+  const stale = signed(app, { id: 'msg_stale' })
+  clock.advance(10 * 60_000)
+  await app.inject(stale)
+  await app.inject(signed(app, { id: 'msg_shape', body: 'not json' }))
+  await app.inject({ ...signed(app), url: '/webhooks/stripe' })
+  const all = await rejections(app)
+  t.same(all.items.map((r: { reason: string }) => r.reason), ['HG_ERR_SOURCE_UNKNOWN', 'HG_ERR_PAYLOAD_INVALID', 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE'])
+  t.same((await rejections(app, '?reason=HG_ERR_PAYLOAD_INVALID')).items.map((r: { body: string }) => r.body), ['not json'])
+  t.match((await rejections(app, '?source=stripe')).items, [{ source: 'stripe', statusCode: 404, message: "Unknown source 'stripe'" }])
+  const paged = await rejections(app, '?limit=2')
+  t.equal(paged.items.length, 2)
+  t.same((await rejections(app, `?limit=2&cursor=${paged.nextCursor}`)).items.map((r: { reason: string }) => r.reason), ['HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE'])
+  t.same((await rejections(app, `?since=${new Date(clock.now() + 1).toISOString()}`)).items, [])
+})
+
+t.test('shows a refused body that is not UTF-8 as base64', async (t) => {
+  const { app } = await buildAdmin(t)
+  const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x41])
+  await app.inject({ method: 'POST', url: '/webhooks/clerk', headers: { 'content-type': 'application/octet-stream' }, payload: bytes })
+  t.match((await rejections(app)).items, [{ body: bytes.toString('base64'), bodyEncoding: 'base64', bodyBytes: 4 }])
+})
+
+t.test('refuses bad rejection filters and callers without the token', async (t) => {
+  const { app } = await buildAdmin(t)
+  t.match(await admin(app, 'GET', '/admin/rejections?reason=signature'), { status: 400, body: { message: /querystring\/reason must match pattern/ } })
+  t.match(await admin(app, 'GET', '/admin/rejections?limit=101'), { status: 400, body: { message: /querystring\/limit must be <= 100/ } })
+  t.equal((await app.inject('/admin/rejections')).statusCode, 401)
+})
+
+t.test('a flood of bad requests stores at most the sampling budget, and genuine webhooks still go through', async (t) => {
+  const { app, clock } = await buildAdmin(t)
+  const flood = Array.from({ length: 300 }, (_, i) => app.inject(signed(app, { id: `msg_bad_${i}`, secret: WRONG_SECRET })))
+  const genuine = Array.from({ length: 20 }, (_, i) => ingest(app, `good_${i}`))
+  const answers = await Promise.all(flood)
+  t.ok(answers.every((a) => a.statusCode === 401))
+  t.equal((await Promise.all(genuine)).length, 20, 'every genuine webhook accepted amid the flood')
+
+  t.equal((await rejections(app, '?limit=100')).items.length, REJECTIONS_BURST, 'a burst is kept, the rest only counted')
+  t.equal(await metric(app, 'hookgate_rejections_skipped_total{why="rate"}'), 300 - REJECTIONS_BURST)
+  t.equal(await metric(app, 'hookgate_rejections_stored_total'), REJECTIONS_BURST)
+  t.equal(await metric(app, 'hookgate_webhooks_received_total{source="clerk",outcome="HG_ERR_SIGNATURE_INVALID"}'), 300, 'every refusal is counted')
+
+  clock.advance(1000)
+  await Promise.all(Array.from({ length: 50 }, (_, i) => app.inject(signed(app, { id: `msg_later_${i}`, secret: WRONG_SECRET }))))
+  t.equal((await rejections(app, '?limit=100')).items.length, REJECTIONS_BURST + REJECTIONS_PER_SECOND, 'the budget refills with time')
+})
+
+t.test('never holds more than rejectionMaxRows rows, dropping the oldest first', async (t) => {
+  const { app, clock } = await buildAdmin(t, { config: { storage: { rejectionMaxRows: 5 } } })
+  for (let i = 0; i < 12; i++) {
+    await app.inject({ ...signed(app), url: `/webhooks/nope${i}` })
+    clock.advance(1000)
+  }
+  const kept = (await rejections(app)).items.map((r: { source: string }) => r.source)
+  t.same(kept, ['nope11', 'nope10', 'nope9', 'nope8', 'nope7'])
+})
+
+t.test('keeps none when rejectionMaxRows is 0, and still counts them', async (t) => {
+  const { app } = await buildAdmin(t, { config: { storage: { rejectionMaxRows: 0 } } })
+  await app.inject({ ...signed(app), url: '/webhooks/nope' })
+  t.same((await rejections(app)).items, [])
+  t.equal(await metric(app, 'hookgate_webhooks_received_total{source="(unknown)",outcome="HG_ERR_SOURCE_UNKNOWN"}'), 1)
+})
