@@ -1,0 +1,252 @@
+/**
+ * The disk fills up or turns read-only under a running gateway: ingest must
+ * answer 503 HG_ERR_STORAGE_UNAVAILABLE and acknowledge nothing, keep
+ * refusing forged requests with their 401, and take webhooks again by itself
+ * once the fault clears. Faults are real: a small tmpfs filled to ENOSPC, and
+ * an ext4 loop device forced read-only by the kernel's error path. Each needs
+ * root and mount(2); a case that cannot be produced here is skipped with its
+ * reason, never faked.
+ */
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import t, { type Test } from 'tap'
+import { Pool } from 'undici'
+import { startChildGateway, type ChildGateway } from '../child-gateway.js'
+import {
+  gatewayConfigFile, genuineClerk, resend, SECRETS, sleep, storedEvents, summary, svixSignature, Transcript, waitFor, type SignedRequest
+} from './support.js'
+
+const BEFORE = 20
+const DURING = 40
+const RECOVERY_WAIT_MS = 10_000
+
+function run (command: string, args: string[]): string | Error {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (err) {
+    const e = err as { stderr?: string, message: string }
+    return new Error(`${command} ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`)
+  }
+}
+
+/** Mounts a `sizeMb` tmpfs at dir, or says why it cannot. */
+function mountTmpfs (dir: string, sizeMb: number): string | null {
+  if (process.getuid?.() !== 0) return 'not root: mount(2) needs CAP_SYS_ADMIN'
+  const result = run('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir])
+  return result instanceof Error ? result.message : null
+}
+
+function unmount (dir: string): void {
+  if (run('umount', [dir]) instanceof Error) run('umount', ['-l', dir])
+}
+
+/** Writes zeros until the file system refuses: 64 KiB at a time, then 512 bytes, so nothing is left. */
+function fillDisk (file: string): number {
+  const fd = openSync(file, 'w')
+  let written = 0
+  try {
+    for (const size of [64 * 1024, 512]) {
+      const chunk = Buffer.alloc(size)
+      for (;;) {
+        try { written += writeSync(fd, chunk) } catch { break }
+      }
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return written
+}
+
+interface Answer { status: number, code?: string, id?: string, duplicate?: boolean }
+
+async function post (pool: Pool, request: SignedRequest, transcript: Transcript): Promise<Answer> {
+  const res = await pool.request({ path: '/webhooks/clerk', method: 'POST', headers: request.headers, body: request.body })
+  const text = await res.body.text()
+  transcript.add(text)
+  return { status: res.statusCode, ...JSON.parse(text) as Omit<Answer, 'status'> }
+}
+
+async function get (pool: Pool, path: string, transcript: Transcript): Promise<number> {
+  const res = await pool.request({ path, method: 'GET' })
+  transcript.add(await res.body.text())
+  return res.statusCode
+}
+
+function forged (): SignedRequest {
+  const request = genuineClerk()
+  const ts = Number(request.headers['svix-timestamp'])
+  const other = 'whsec_' + Buffer.alloc(32, 9).toString('base64')
+  return { ...request, headers: { ...request.headers, 'svix-signature': svixSignature(other, request.svixId, ts, Buffer.from(request.body)) } }
+}
+
+interface FaultRun {
+  readonly gateway: ChildGateway
+  readonly pool: Pool
+  readonly dbPath: string
+  readonly transcript: Transcript
+}
+
+/**
+ * Sends BEFORE webhooks (all 200), applies the fault, sends DURING webhooks
+ * (each must be 503 HG_ERR_STORAGE_UNAVAILABLE), checks the probes and that a
+ * forged request still gets its 401. Returns the acknowledged and refused requests.
+ */
+async function underFault (t: Test, run: FaultRun, applyFault: () => void) {
+  const { pool, transcript } = run
+  const acked = new Map<string, string>()
+  for (let i = 0; i < BEFORE; i++) {
+    const request = genuineClerk()
+    const answer = await post(pool, request, transcript)
+    if (answer.status === 200) acked.set(request.svixId, answer.id!)
+  }
+  t.equal(acked.size, BEFORE, `${BEFORE} webhooks stored before the fault`)
+
+  applyFault()
+  const refused: SignedRequest[] = []
+  const during = new Map<string, number>()
+  for (let i = 0; i < DURING; i++) {
+    const request = genuineClerk()
+    const answer = await post(pool, request, transcript)
+    const key = `${answer.status} ${answer.code ?? ''}`.trim()
+    during.set(key, (during.get(key) ?? 0) + 1)
+    if (answer.status === 200) acked.set(request.svixId, answer.id!)
+    else refused.push(request)
+  }
+  t.same(Object.fromEntries(during), { [`503 HG_ERR_STORAGE_UNAVAILABLE`]: DURING }, `every webhook during the fault is answered 503 HG_ERR_STORAGE_UNAVAILABLE`)
+  t.equal(await get(pool, '/health/ready', transcript), 503, '/health/ready says 503 during the fault')
+  t.equal(await get(pool, '/health/live', transcript), 200, '/health/live still answers')
+  t.equal((await post(pool, forged(), transcript)).status, 401, 'a forged request still gets its 401')
+  return { acked, refused, during }
+}
+
+/** The refused requests must not be in the file; sent again now, each is new (200, not a duplicate). */
+async function afterRecovery (t: Test, run: FaultRun, acked: Map<string, string>, refused: readonly SignedRequest[]) {
+  const stored = storedEvents(run.dbPath)
+  t.same(refused.filter((r) => stored.has(r.svixId)).map((r) => r.svixId), [], 'none of the refused webhooks was stored')
+  t.same([...acked].filter(([key, id]) => stored.get(key) !== id), [], 'every acknowledged webhook is stored')
+  const answers = await resend(run.pool, refused, 4, run.transcript)
+  t.same(refused.filter((r) => answers.get(r.svixId)?.status !== 200 || answers.get(r.svixId)?.duplicate !== false).length, 0,
+    `the ${refused.length} refused webhooks are taken when sent again, as new events`)
+  return refused.filter((r) => answers.get(r.svixId)?.status === 200).length
+}
+
+/**
+ * A scratch folder outside tap's testdir (tap would rm -rf through a mount
+ * left behind) and a stack of clean-ups run in reverse: gateways, then mounts.
+ */
+function scratch (t: Test): { dir: string, later: (fn: () => unknown) => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'hookgate-storage-'))
+  const stack: Array<() => unknown> = [() => rmSync(dir, { recursive: true, force: true })]
+  t.teardown(async () => { for (const fn of stack.reverse()) await fn() })
+  return { dir, later: (fn) => { stack.push(fn) } }
+}
+
+async function startOn (dir: string, dbPath: string, later: (fn: () => unknown) => void): Promise<FaultRun> {
+  const gateway = await startChildGateway(gatewayConfigFile(dir, dbPath))
+  const pool = new Pool(gateway.url, { connections: 4 })
+  later(async () => {
+    await pool.destroy()
+    if (gateway.child.exitCode === null && gateway.child.signalCode === null) gateway.child.kill('SIGKILL')
+    await gateway.exited
+    transcript.add(gateway.output.join(''))
+  })
+  return { gateway, pool, dbPath, transcript }
+}
+
+const transcript = new Transcript()
+
+t.test('disk full: 503 while a tmpfs is full, nothing acknowledged, recovers by itself when space is freed', async (t) => {
+  const { dir, later } = scratch(t)
+  const mnt = join(dir, 'mnt')
+  mkdirSync(mnt)
+  const why = mountTmpfs(mnt, 4)
+  if (why !== null) {
+    summary('storage-faults disk-full', { skipped: why })
+    return t.pass('disk full', { skip: `cannot mount a tmpfs here: ${why}` })
+  }
+  later(() => unmount(mnt))
+  const run = await startOn(dir, join(mnt, 'hookgate.db'), later)
+  const filler = join(mnt, 'filler')
+  let filled = 0
+  const { acked, refused } = await underFault(t, run, () => { filled = fillDisk(filler) })
+
+  rmSync(filler)
+  const recovered = await waitFor(async () => (await post(run.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
+  t.ok(recovered, 'a webhook is taken again once the filler is gone, without a restart')
+  t.equal(await get(run.pool, '/health/ready', transcript), 200, '/health/ready says 200 again')
+  const resent = await afterRecovery(t, run, acked, refused)
+  t.equal(run.gateway.child.exitCode, null, 'the same process ran throughout')
+  summary('storage-faults disk-full', {
+    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
+    lost: [...acked].filter(([key, id]) => storedEvents(run.dbPath).get(key) !== id).length,
+    'refused then taken': resent, 'filler MB': (filled / 2 ** 20).toFixed(1), restarts: 0, crashes: run.gateway.child.exitCode === null ? 0 : 1
+  })
+})
+
+t.test('read-only: 503 while the file system is read-only, nothing acknowledged', async (t) => {
+  // A tmpfs cannot be remounted read-only while the database is open for
+  // writing (EBUSY), and chmod does not stop root; ext4's error path can:
+  // errors=remount-ro turns the mount read-only under open files.
+  const { dir, later } = scratch(t)
+  const mnt = join(dir, 'mnt')
+  mkdirSync(mnt)
+  const image = join(dir, 'ext4.img')
+  const skip = (why: string) => {
+    summary('storage-faults read-only', { skipped: why })
+    t.pass('read-only', { skip: `cannot produce a read-only file system here: ${why}` })
+  }
+  if (process.getuid?.() !== 0) return skip('not root')
+  for (const step of [run('truncate', ['-s', '16M', image]), run('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', image])]) {
+    if (step instanceof Error) return skip(step.message)
+  }
+  const mounted = run('mount', ['-o', 'loop,errors=remount-ro', image, mnt])
+  if (mounted instanceof Error) return skip(mounted.message)
+  later(() => unmount(mnt))
+  const device = basename(String(run('findmnt', ['-n', '-o', 'SOURCE', mnt])).trim())
+  const trigger = `/sys/fs/ext4/${device}/trigger_fs_error`
+
+  const dbPath = join(mnt, 'hookgate.db')
+  const first = await startOn(dir, dbPath, later)
+  let readOnly = false
+  const { acked, refused } = await underFault(t, first, () => {
+    execFileSync('sh', ['-c', `echo hookgate-reliability > ${trigger}`])
+    // 6.x shows an errored ext4 as 'rw,…,emergency_ro'; older kernels as 'ro'
+    const options = String(run('findmnt', ['-n', '-o', 'OPTIONS', mnt])).trim().split(',')
+    readOnly = options.includes('ro') || options.includes('emergency_ro')
+  })
+  t.ok(readOnly, 'the kernel turned the mount read-only')
+
+  // Clearing the fault: remount read-write if the kernel allows it (older
+  // kernels do); 6.x marks it emergency_ro, which only an unmount clears.
+  const remount = run('mount', ['-o', 'remount,rw', mnt])
+  let recoveredInPlace: boolean | string
+  let run2 = first
+  if (!(remount instanceof Error)) {
+    recoveredInPlace = await waitFor(async () => (await post(first.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
+    t.ok(recoveredInPlace, 'a webhook is taken again once the mount is read-write, without a restart')
+  } else {
+    recoveredInPlace = `not testable: ${remount.message.split('\n')[0]} (the kernel keeps an errored ext4 read-only until unmounted)`
+    t.comment(`recovery in place ${recoveredInPlace}; restarting on a fresh mount instead`)
+    first.gateway.child.kill('SIGTERM')
+    t.equal(await first.gateway.exited, 0, 'the gateway on a read-only disk still stops cleanly on SIGTERM')
+    await first.pool.destroy()
+    unmount(mnt)
+    const again = run('mount', ['-o', 'loop,errors=remount-ro', image, mnt])
+    if (again instanceof Error) return t.fail(again.message)
+    later(() => unmount(mnt))
+    run2 = await startOn(dir, dbPath, later)
+  }
+  const resent = await afterRecovery(t, run2, acked, refused)
+  summary('storage-faults read-only', {
+    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
+    lost: [...acked].filter(([key, id]) => storedEvents(dbPath).get(key) !== id).length,
+    'refused then taken': resent, 'recovered in place': recoveredInPlace === true ? 'yes' : 'no (restart: emergency_ro)', crashes: 0
+  })
+})
+
+t.test('nothing the gateway said during storage faults carries a secret', async (t) => {
+  await sleep(0)
+  transcript.check(t, 'storage-faults')
+})
