@@ -1,7 +1,7 @@
 import t from 'tap'
 import { signClerk } from '../providers/sign.js'
 import { REJECTION_BODY_BYTES, REJECTIONS_BURST, REJECTIONS_PER_SECOND } from '../src/ingest/rejections.js'
-import { admin, buildAdmin, rejectionsWritten } from './fixtures/admin.js'
+import { admin, buildAdmin, metric, rejectionsWritten } from './fixtures/admin.js'
 import { clerkBody, ingest } from './fixtures/events.js'
 import { CLERK_SECRET } from './helper.js'
 import type { FastifyInstance } from 'fastify'
@@ -19,10 +19,6 @@ async function rejections (app: FastifyInstance, query = '') {
   return (await admin(app, 'GET', `/admin/rejections${query}`)).body
 }
 
-const metric = async (app: FastifyInstance, line: string) => {
-  const text = (await app.inject('/metrics')).body
-  return Number(text.split('\n').find((l: string) => l.startsWith(line + ' '))?.slice(line.length + 1) ?? 0)
-}
 
 t.test('keeps a request refused for its signature with the reason, its headers and its body', async (t) => {
   const { app, clock } = await buildAdmin(t)
