@@ -55,7 +55,8 @@ export const DestinationSchema = Type.Object({
   events: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   format: Type.Union([Type.Literal('cloudevents'), Type.Literal('raw')], { default: 'cloudevents' }),
   signingSecret: Type.Optional(Type.String({ minLength: 1 })),
-  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), Type.String(), { default: {} }),
+  /** Static headers on every request (e.g. authorization); a value cannot hold CR, LF or NUL (RFC 9110 §5.5). */
+  headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), Type.String({ pattern: '^[^\\r\\n\\x00]*$' }), { default: {} }),
   timeoutMs: Type.Integer({ default: 10_000, minimum: 1, maximum: 300_000 }),
   concurrency: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
   retry: Type.Optional(RetrySchema)
