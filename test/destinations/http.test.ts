@@ -101,3 +101,12 @@ t.test('an abort (graceful stop) ends the attempt as a retry', async (t) => {
   const { outcome } = await attempt(t, 'hang', { timeoutMs: 5000, signal: controller.signal })
   t.match(outcome, { ok: false, retry: true, reason: 'aborted: the gateway is stopping' })
 })
+
+t.test('a request the HTTP client refuses to send (a header with a newline) is final, not retried', async (t) => {
+  const receiver = await startReceiver(t, [])
+  const pool = createPool(receiver.url, 1, 1000)
+  t.teardown(() => pool.destroy())
+  const outcome = await deliverHttp({ pool, path: '/', headers: { 'x-bad': 'a\r\nb' }, body: Buffer.from('{}'), timeoutMs: 1000, now: () => NOW })
+  t.match(outcome, { ok: false, retry: false, reason: /refused by the HTTP client/ })
+  t.equal(receiver.requests.length, 0)
+})

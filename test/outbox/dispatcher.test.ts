@@ -186,3 +186,15 @@ t.test('an event no destination takes is stored as none and never sent', async (
   t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 })
   t.equal(receiver.requests.length, 0)
 })
+
+t.test('turns credentials in the URL into Basic auth, and never stores them', async (t) => {
+  const receiver = await startReceiver(t, [])
+  const url = new URL(receiver.url)
+  url.username = 'hook user'
+  url.password = 'p@ss'
+  const { app } = await build(t, { config: { destinations: { hooks: { url: url.href } } } })
+  await ingest(app, 1)
+  await app.hookgate.dispatcher.runOnce()
+  t.equal(receiver.requests[0]!.headers.authorization, 'Basic ' + Buffer.from('hook user:p@ss').toString('base64'))
+  t.equal(receiver.requests[0]!.url, '/hooks')
+})
