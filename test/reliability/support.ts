@@ -6,7 +6,8 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Test } from 'tap'
@@ -250,3 +251,90 @@ export async function resend (pool: Pool, requests: readonly SignedRequest[], co
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export interface Delivered {
+  readonly headers: IncomingHttpHeaders
+  readonly body: Buffer
+  /** The gateway's event id: the CloudEvents `id` of the body. */
+  readonly eventId: string
+  /** The status the receiver finished answering with; null while none (hanging, or reset). */
+  status: number | null
+}
+
+/** How the receiver answers its n-th request (0-based): any mix of status, delay, reset or silence. */
+export type Behaviour = (request: Delivered, response: ServerResponse, index: number) => void
+
+export interface TestReceiver {
+  readonly url: string
+  readonly port: number
+  readonly requests: Delivered[]
+  /** How many times each event id arrived. */
+  counts (): Map<string, number>
+  /**
+   * Arrivals beyond the first that the receiver may have acted on: answered
+   * 2xx, or never answered (it got the body; the gateway never heard back).
+   * Those it refused with a status are not duplicates.
+   */
+  duplicates (): number
+  /** Stops listening and drops every connection (the receiver is down). */
+  stop (): Promise<void>
+  /** Listens again on the same port. */
+  restart (): Promise<void>
+}
+
+/**
+ * A downstream service on 127.0.0.1 that records each request's event id and
+ * answers as `behave` says; stopped in teardown.
+ */
+export async function startTestReceiver (t: Test, behave: Behaviour): Promise<TestReceiver> {
+  const requests: Delivered[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      let eventId = ''
+      try { eventId = String((JSON.parse(body.toString()) as { id?: unknown }).id) } catch {}
+      const delivered: Delivered = { headers: req.headers, body, eventId, status: null }
+      res.on('finish', () => { delivered.status = res.statusCode })
+      behave(delivered, res, requests.push(delivered) - 1)
+    })
+  })
+  const listen = (port: number) => new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+  })
+  await listen(0)
+  const { port } = server.address() as AddressInfo
+  let listening = true
+  const stop = async () => {
+    if (!listening) return
+    listening = false
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeAllConnections()
+    await closed
+  }
+  t.teardown(stop)
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    port,
+    requests,
+    counts: () => {
+      const counts = new Map<string, number>()
+      for (const r of requests) counts.set(r.eventId, (counts.get(r.eventId) ?? 0) + 1)
+      return counts
+    },
+    duplicates: () => {
+      const acted = new Map<string, number>()
+      for (const r of requests) if (r.status === null || (r.status >= 200 && r.status < 300)) acted.set(r.eventId, (acted.get(r.eventId) ?? 0) + 1)
+      return [...acted.values()].reduce((n, c) => n + c - 1, 0)
+    },
+    stop,
+    restart: async () => { await listen(port); listening = true }
+  }
+}
+
+/** Answers 200 after `delayMs`. */
+export const answerAfter = (delayMs: number, status = 200): Behaviour => (_request, response) => {
+  setTimeout(() => { if (!response.destroyed) response.writeHead(status).end('ok') }, delayMs)
+}
