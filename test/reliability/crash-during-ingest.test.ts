@@ -3,18 +3,20 @@
  * on the same file, and hold it to its promise: acknowledged = stored. Every
  * 2xx answer must name a row that is in the file, and resending the request
  * to the restarted gateway must answer `duplicate: true` with the same id.
+ * With a destination configured, each must also reach the receiver.
  */
 import t, { type Test } from 'tap'
 import { Pool } from 'undici'
 import { startChildGateway, type ChildGateway } from '../child-gateway.js'
 import {
-  dbPathIn, gatewayConfigFile, resend, runLoad, sleep, storedEvents, summary, Transcript, type Acked
+  answerAfter, dbPathIn, gatewayConfigFile, resend, runLoad, SECRETS, sleep, startTestReceiver, storedEvents, summary, Transcript, waitFor, type Acked
 } from './support.js'
 
 const TRIALS = 6
 const CONCURRENCY = 32
 const MAX_REQUESTS_PER_TRIAL = 5000
 const KILL_AFTER_MS = { min: 100, max: 800 }
+const DRAIN_TIMEOUT_MS = 90_000
 
 async function killAfter (gateway: ChildGateway, ms: number): Promise<void> {
   await sleep(ms)
@@ -41,7 +43,11 @@ async function checkResent (t: Test, url: string, acked: readonly Acked[], trans
 t.test('every webhook acknowledged before a SIGKILL is stored and comes back as a duplicate', async (t) => {
   const dir = t.testdir()
   const dbPath = dbPathIn(dir)
-  const configFile = gatewayConfigFile(dir, dbPath)
+  const receiver = await startTestReceiver(t, answerAfter(0))
+  const configFile = gatewayConfigFile(dir, dbPath, {
+    destinations: { hooks: { url: receiver.url, concurrency: 20, signingSecret: SECRETS.destinationSigning } },
+    delivery: { pollIntervalMs: 100 }
+  })
   const transcript = new Transcript()
   const totals = { tried: 0, acknowledged: 0, stored: 0, lost: 0, unanswered: 0, crashes: 0, resentNotDuplicate: 0 }
   const everAcked: Acked[] = []
@@ -82,6 +88,11 @@ t.test('every webhook acknowledged before a SIGKILL is stored and comes back as 
   const last = await startChildGateway(configFile)
   t.teardown(() => { last.child.kill('SIGKILL') })
   totals.resentNotDuplicate += await checkResent(t, last.url, previous, transcript)
+  const drained = await waitFor(() => { const counts = receiver.counts(); return everAcked.every((a) => counts.has(a.id)) }, DRAIN_TIMEOUT_MS, 100)
+  const counts = receiver.counts()
+  const undelivered = everAcked.filter((a) => !counts.has(a.id)).length
+  t.ok(drained, 'the backlog drains after the last restart')
+  t.equal(undelivered, 0, `all ${everAcked.length} acknowledged events reached the receiver`)
   last.child.kill('SIGTERM')
   t.equal(await last.exited, 0, 'the last gateway stops cleanly on SIGTERM')
   transcript.add(last.output.join(''))
@@ -96,6 +107,8 @@ t.test('every webhook acknowledged before a SIGKILL is stored and comes back as 
     stored: totals.stored,
     lost: totals.lost + lostOverall,
     'resent not duplicate': totals.resentNotDuplicate,
+    delivered: everAcked.length - undelivered,
+    'duplicates at receiver': receiver.duplicates(),
     'unanswered at kill': totals.unanswered,
     trials: TRIALS,
     crashes: totals.crashes
