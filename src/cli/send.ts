@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto'
+import { request } from 'undici'
+import type { ProviderName } from '../../providers/index.js'
+import { sampleEvent, signChaindoc, signClerk } from '../../providers/sign.js'
+import { ApiError, gatewayUrl, processIo, runCommand, UsageError, type Io } from './admin-client.js'
+import { configPath, parse } from './args.js'
+import { loadConfig } from '../config/load.js'
+
+/** What `send` posts when no --type is given: each provider's most common event. */
+const DEFAULT_TYPE: Readonly<Record<ProviderName, string>> = { clerk: 'user.created', chaindoc: 'document.created' }
+
+/** A sample body for `type`, signed the way `provider` signs, with the source's first secret. */
+export function signedSample (provider: ProviderName, type: string, secret: string, now: number): { headers: Record<string, string>, body: string } {
+  const body = sampleEvent(provider, type, now)
+  switch (provider) {
+    case 'clerk': return { body, headers: signClerk({ id: `msg_${randomBytes(12).toString('base64url')}`, timestampSec: Math.floor(now / 1000), body, secret }) }
+    case 'chaindoc': return { body, headers: signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret }) }
+  }
+}
+
+/**
+ * `hookgate send <source> [--type user.created] [--url URL]`: posts a
+ * correctly signed sample event, so the gateway can be tried without Clerk
+ * or Chaindoc. The secret comes from the config, as the gateway's does.
+ */
+export async function sendCommand (argv: string[], io: Io = processIo): Promise<number> {
+  const json = argv.includes('--json')
+  return runCommand('send', io, json, async () => {
+    const { values, positionals } = parse(argv, {
+      config: { type: 'string', short: 'c' },
+      url: { type: 'string' },
+      type: { type: 'string' },
+      json: { type: 'boolean' }
+    })
+    const config = loadConfig(configPath({ config: values.config ?? io.env.HOOKGATE_CONFIG }), io.env)
+    const [name, ...extra] = positionals
+    const sources = Object.keys(config.sources)
+    if (name === undefined || extra.length > 0) throw new UsageError(`usage: hookgate send <source> [--type T] [--url URL]; sources: ${sources.join(', ') || 'none'}`)
+    const source = Object.hasOwn(config.sources, name) ? config.sources[name]! : undefined
+    if (source === undefined) throw new UsageError(`no source '${name}' in the configuration; sources: ${sources.join(', ') || 'none'}`)
+    const type = values.type ?? DEFAULT_TYPE[source.provider]
+    // A client's wall clock, as a real sender's: the gateway checks it against its own.
+    const { headers, body } = signedSample(source.provider, type, source.secrets[0]!, Date.now())
+    const url = `${gatewayUrl(values.url, io.env, config)}/webhooks/${encodeURIComponent(name)}`
+    let res
+    try {
+      res = await request(url, { method: 'POST', headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 })
+    } catch (err) {
+      throw new ApiError(`cannot reach ${url}: ${(err as Error).message}`)
+    }
+    const answer = await res.body.json().catch(() => undefined) as { id?: string, duplicate?: boolean, code?: string, message?: string } | undefined
+    if (res.statusCode !== 200) throw new ApiError(`${url} answered ${res.statusCode} ${answer?.code ?? ''} ${answer?.message ?? ''}`.trim(), answer)
+    io.out(json ? JSON.stringify(answer) + '\n' : `sent ${type} to ${url}: ${res.statusCode}, event ${answer?.id}${answer?.duplicate === true ? ' (duplicate)' : ''}\n`)
+  })
+}
