@@ -137,18 +137,22 @@ export class Transcript {
   add (text: string): void { this.#parts.push(text) }
   get size (): number { return this.#parts.length }
 
-  /** Each secret found, with a little context, so a failure says where. */
-  leaks (): string[] {
+  /**
+   * Each secret found, with a little context, so a failure says where. Also
+   * looked for as pino writes a Buffer (`"data":[104,111,…]`), the form raw
+   * request bytes take in a serialized error.
+   */
+  leaks (extra: readonly string[] = []): string[] {
     const all = this.#parts.join('\n')
-    return secretNeedles().flatMap((needle) => {
-      const at = all.indexOf(needle)
-      return at === -1 ? [] : [`…${all.slice(Math.max(0, at - 80), at)}<SECRET>…`]
-    })
+    return [...secretNeedles(), ...extra].flatMap((needle) => [needle, [...Buffer.from(needle)].join(',')].flatMap((form) => {
+      const at = all.indexOf(form)
+      return at === -1 ? [] : [`…${all.slice(Math.max(0, at - 120), at)}<SECRET${form === needle ? '' : ' as bytes'}>…`]
+    }))
   }
 
   /** The area's closing check: no configured secret or token in anything the gateway said. */
-  check (t: Test, area: string): void {
-    t.same(this.leaks(), [], `${area}: no secret or token in ${this.size} log chunks and answers`)
+  check (t: Test, area: string, extra: readonly string[] = []): void {
+    t.same(this.leaks(extra), [], `${area}: no secret or token in ${this.size} log chunks and answers`)
   }
 }
 
