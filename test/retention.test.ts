@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrate } from '../src/db/migrate.js'
-import { openDatabase } from '../src/db/open.js'
+import Database from 'better-sqlite3'
 import { newEventId } from '../src/ids.js'
 import { RETENTION_CHUNK_ROWS } from '../src/retention.js'
 import { admin, buildAdmin, metric, rejectionsWritten } from './fixtures/admin.js'
@@ -108,7 +108,8 @@ t.test('runs a pass at start, so a gateway down past the retention age catches u
 
 t.test('switches a database made without auto-vacuum to incremental, once, at boot', async (t) => {
   const dbPath = join(sharedDir(t), 'hookgate.db')
-  const old = openDatabase(dbPath)
+  const old = new Database(dbPath) // as 0.1 opened it: no auto_vacuum pragma
+  old.pragma('journal_mode = WAL')
   migrate(old, undefined, 0)
   t.equal(old.pragma('auto_vacuum', { simple: true }), 0, 'as a 0.1 gateway left it')
   old.close()
@@ -116,4 +117,10 @@ t.test('switches a database made without auto-vacuum to incremental, once, at bo
   const { app, logs } = await buildAdmin(t, { dbPath })
   t.equal(app.hookgate.db.pragma('auto_vacuum', { simple: true }), 2)
   t.ok(logs.some((l) => l.includes('rewritten once for incremental vacuum')))
+})
+
+t.test('a new database starts in incremental auto-vacuum mode, without a rewrite', async (t) => {
+  const { app, logs } = await buildAdmin(t)
+  t.equal(app.hookgate.db.pragma('auto_vacuum', { simple: true }), 2)
+  t.notOk(logs.some((l) => l.includes('rewritten once')))
 })

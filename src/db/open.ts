@@ -19,6 +19,9 @@ export function openDatabase (path: string, options: OpenOptions = {}): Db {
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
   db.pragma('busy_timeout = 5000')
   if (!options.readonly) {
+    // Only a brand-new file takes this (before WAL writes its first page): then
+    // deleted rows can be handed back to the disk. Older files: enableIncrementalVacuum.
+    db.pragma('auto_vacuum = INCREMENTAL')
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
   }

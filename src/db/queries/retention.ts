@@ -28,10 +28,11 @@ export function incrementalVacuum (db: Db, { pages }: { pages: number }): number
 }
 
 /**
- * auto_vacuum can only change on an empty file or through a full VACUUM. A
- * file created by 0.1 (auto_vacuum = NONE) is rewritten once here, at boot,
- * before the writer thread opens its connection; afterwards this is a read of
- * one pragma. Returns true when it rewrote the file.
+ * auto_vacuum can only change on an empty file (openDatabase sets it there)
+ * or through a full VACUUM. A file created by 0.1 (auto_vacuum = NONE) is
+ * rewritten once here, at boot, before the writer thread opens its
+ * connection; afterwards this is a read of one pragma. Returns true when it
+ * rewrote the file.
  */
 export function enableIncrementalVacuum (db: Db): boolean {
   const INCREMENTAL = 2
