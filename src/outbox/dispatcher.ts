@@ -12,7 +12,8 @@ export type { SettledAttempt } from './attempt.js'
 
 /** A lease older than the destination's timeout by this much belongs to an attempt that will never settle. */
 export const LEASE_MARGIN_MS = 60_000
-const SWEEP_INTERVAL_MS = 30_000
+/** How often leases are checked for expiry, on the injected clock (so tests drive it too). */
+export const SWEEP_INTERVAL_MS = 30_000
 
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
@@ -48,11 +49,14 @@ export class Dispatcher {
   #nextDueAt: number | null = null
   #turn = 0
   #timer: NodeJS.Timeout | undefined
-  #sweeper: NodeJS.Timeout | undefined
+  #sweptAt: number
+  readonly #leaseMs: number
 
   constructor (options: DispatcherOptions) {
     this.#o = options
     this.#random = options.random ?? Math.random
+    this.#sweptAt = options.clock.now()
+    this.#leaseMs = Math.max(0, ...Object.values(options.config.destinations).map((d) => d.timeoutMs)) + LEASE_MARGIN_MS
     this.#senders = options.senders ?? Object.fromEntries(Object.values(options.config.destinations)
       .map((d) => [d.name, createHttpSender(d, options.clock)]))
   }
@@ -64,11 +68,9 @@ export class Dispatcher {
     return this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs: 0, why: 'the gateway stopped mid-attempt' })
   }
 
-  /** Runs the loop until stop(): claims on nudges, freed slots and the poll timer; sweeps stale leases. */
+  /** Runs the loop until stop(): claims on nudges, freed slots and the poll timer. */
   start (): void {
     this.#running = true
-    const maxTimeoutMs = Math.max(0, ...Object.values(this.#o.config.destinations).map((d) => d.timeoutMs))
-    this.#sweeper = setInterval(() => { void this.#sweep(maxTimeoutMs + LEASE_MARGIN_MS) }, SWEEP_INTERVAL_MS).unref()
     this.#pump()
   }
 
@@ -94,7 +96,6 @@ export class Dispatcher {
     if (this.#stopping) return
     this.#stopping = true
     clearTimeout(this.#timer)
-    clearInterval(this.#sweeper)
     await this.#claiming?.catch(() => [])
     const all = () => Promise.all([...this.#attempts].map((a) => a.done))
     let timer: NodeJS.Timeout | undefined
@@ -140,12 +141,13 @@ export class Dispatcher {
   }
 
   async #claim (): Promise<Attempt[]> {
+    const now = this.#o.clock.now()
+    await this.#sweep(now)
     const limit = this.#o.config.delivery.concurrency - this.#attempts.size
     const names = Object.keys(this.#o.config.destinations)
     if (limit <= 0 || names.length === 0) return []
     // Rotate who is served first, so under a global limit no destination always comes last.
     const turn = this.#turn++ % names.length
-    const now = this.#o.clock.now()
     const slots: Record<string, number> = {}
     for (const name of [...names.slice(turn), ...names.slice(0, turn)]) {
       const busy = this.#busy.get(name) ?? 0
@@ -180,13 +182,19 @@ export class Dispatcher {
     return attempt
   }
 
-  async #sweep (olderThanMs: number): Promise<void> {
+  /**
+   * Every SWEEP_INTERVAL_MS, before a claim: frees leases older than the
+   * largest timeout plus a margin. The attempt that held one can no longer
+   * be running (its own timeout aborted it), so only a bug or a lost settle
+   * leaves one behind; the delivery then runs again rather than waiting for
+   * a restart.
+   */
+  async #sweep (now: number): Promise<void> {
+    if (now - this.#sweptAt < SWEEP_INTERVAL_MS) return
+    this.#sweptAt = now
     try {
-      const reclaimed = await this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs, why: 'the lease expired' })
-      if (reclaimed > 0) {
-        this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
-        this.#pump()
-      }
+      const reclaimed = await this.#o.writer.run('reclaimLeases', { now, olderThanMs: this.#leaseMs, why: 'the lease expired' })
+      if (reclaimed > 0) this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
     }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open.js'
+import { LEASE_MARGIN_MS, SWEEP_INTERVAL_MS } from '../../src/outbox/dispatcher.js'
 import { build, TestClock } from '../helper.js'
 import { attempts, deliveries, ingest, WallClock } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
@@ -50,6 +51,22 @@ t.test('the sweep reclaims leases older than the timeout and margin, and only th
   clock.advance(10_000)
   t.equal(await writer.run('reclaimLeases', { now: clock.now(), olderThanMs: 70_000, why: 'the lease expired' }), 1)
   t.match(deliveries(app), [{ locked_at: null, last_error: /lease expired/ }, { locked_by: 'me' }])
+})
+
+t.test('the dispatcher sweeps a lease left past the timeout and margin, and sends the delivery again', async (t) => {
+  const receiver = await startReceiver(t, [])
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, timeoutMs: 5000 } } } })
+  await ingest(app, 1)
+  // Leased after boot by an attempt that never settles (a lost settle, a bug).
+  await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'stuck', slots: { hooks: 1 }, limit: 1 })
+  // Sweeps at 30 s and 60 s find it younger than timeout + margin (65 s); the one at 90 s frees it.
+  t.equal(5000 + LEASE_MARGIN_MS, 65_000)
+  for (const expected of [0, 0, 1]) {
+    clock.advance(SWEEP_INTERVAL_MS)
+    t.equal((await app.hookgate.dispatcher.runOnce()).claimed, expected)
+  }
+  t.match(deliveries(app), [{ status: 'delivered', attempts: 2 }])
+  t.match(attempts(app), [{ attempt: 1, error: /^no outcome: the lease expired/ }, { attempt: 2, status_code: 200 }])
 })
 
 t.test('a graceful stop interrupts what outlives the grace period and leaves it to run at once', async (t) => {
