@@ -5,7 +5,8 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 
-const closed = { additionalProperties: false } as const
+/** Admin schemas refuse unknown fields (app.ts keeps ajv from silently dropping them). */
+export const closed = { additionalProperties: false } as const
 
 /** A plain `enum`, not TypeBox's anyOf of literals: ajv then says "must be equal to one of the allowed values". */
 export const StringEnum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) =>
@@ -17,7 +18,7 @@ export const EVENT_STATUSES = ['pending', 'delivered', 'dead', 'none'] as const
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
 
 export const EventId = Type.String({ pattern: '^evt_[0-9A-Za-z_-]{1,64}$', description: 'Gateway event id (evt_…)' })
-const Name = Type.String({ minLength: 1, maxLength: 200 })
+export const Name = Type.String({ minLength: 1, maxLength: 200 })
 export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Items per page' })
 export const Range = {
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Only at or after this time (ISO 8601)' })),
@@ -115,5 +116,3 @@ export const Rejection = Type.Object({
   bodyBytes: Nullable(Type.Integer({ description: 'Size of the whole body; the first 64 KiB are kept' })),
   bodyTruncated: Type.Boolean()
 })
-
-export { closed, Name }
