@@ -2,7 +2,15 @@
 # hookgate image: build with the tools better-sqlite3's native addon needs,
 # run on the slim image with production dependencies and compiled code only.
 
-FROM node:24-bookworm AS build
+# Node 24.18.1, not the newest 24.x: from 24.19 node::ObjectWrap registers an
+# environment cleanup hook in its inline constructor and destructor, and
+# better-sqlite3 12 (an ObjectWrap addon, compiled here against these
+# headers) then aborts the process whenever V8 collects a Statement outside a
+# JS context: 5 of 12 gateways died at boot on 24.21.0, none of 21 on 24.18.1
+# (test/container/run.sh boots several to catch it; WiseLibs/better-sqlite3
+# #1515). Unpin once better-sqlite3 is on 13.x (node-addon-api, no ObjectWrap).
+ARG NODE_VERSION=24.18.1
+FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 # better-sqlite3 compiles from source against the Node headers in the image:
 # no prebuilt binary is downloaded (the build may run without internet beyond
@@ -24,7 +32,7 @@ RUN npm run build \
  && mkdir -p build/Release \
  && mv /tmp/better_sqlite3.node build/Release/
 
-FROM node:24-bookworm-slim
+FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production \
     HOOKGATE_CONFIG=/etc/hookgate/config.yaml
 WORKDIR /app

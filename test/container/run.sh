@@ -4,8 +4,9 @@
 #
 #   test/container/run.sh        (or: npm run test:container)
 #
-# Needs podman and the node:24-bookworm{,-slim} images; on a machine without
-# an image registry, ../shared/tools/container-base.sh provides both.
+# Needs podman and the node:<NODE_VERSION>-bookworm{,-slim} images named by the
+# Dockerfile's ARG; on a machine without an image registry,
+# ../shared/tools/container-base.sh <NODE_VERSION> provides both.
 # Everything it makes (image tag, volume, containers, receiver, temp dir) is
 # named per run and removed on exit, whatever happened.
 set -euo pipefail
@@ -45,8 +46,9 @@ summary() {
 cleanup() {
   local rc=$?
   [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null || true
-  podman rm --force --ignore --time 0 "$first" "$second" >/dev/null 2>&1 || true
-  podman volume rm --force "$volume" >/dev/null 2>&1 || true
+  # Every container and volume of this run, and only those, carries $run_id.
+  podman ps --all --quiet --filter "name=^$run_id-" | xargs --no-run-if-empty podman rm --force --time 0 >/dev/null 2>&1 || true
+  podman volume ls --quiet --filter "name=^$run_id-" | xargs --no-run-if-empty podman volume rm --force >/dev/null 2>&1 || true
   podman rmi --force "$image" >/dev/null 2>&1 || true
   rm -rf "$tmp"
   exit "$rc"
@@ -70,13 +72,13 @@ wait_ready() {
 
 free_port() { node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })"; }
 
-# Starts the gateway detached on the shared volume; extra podman args follow.
+# Starts the gateway detached: NAME PORT VOLUME, then extra podman args.
 start_gateway() {
-  local name=$1 port=$2; shift 2
+  local name=$1 port=$2 vol=$3; shift 3
   # Podman cannot schedule the HEALTHCHECK without systemd and says so on
   # stderr; the check itself is run by hand below.
   podman run --detach --name "$name" --network=host \
-    --volume "$volume:/data" \
+    --volume "$vol:/data" \
     --env HOOKGATE_PORT="$port" \
     --env CLERK_WEBHOOK_SIGNING_SECRET="$clerk_secret" \
     --env CHAINDOC_WEBHOOK_SECRET="$chaindoc_secret" \
@@ -116,18 +118,20 @@ admin_get() {
 json() { node -e "const v = JSON.parse(process.argv[1]); console.log(String(($2)))" "$1"; }
 
 # --- prerequisites ---------------------------------------------------------
-command -v podman >/dev/null || { echo "FAIL: podman is not installed (run ../shared/tools/container-base.sh)"; exit 1; }
-for base in node:24-bookworm node:24-bookworm-slim; do
+command -v podman >/dev/null || { echo "FAIL: podman is not installed (run ../shared/tools/container-base.sh NODE_VERSION, as in the Dockerfile)"; exit 1; }
+# The Dockerfile's pin, unless NODE_VERSION overrides it (to try another Node).
+node_version=${NODE_VERSION:-$(sed -nE 's/^ARG NODE_VERSION=(.+)$/\1/p' Dockerfile)}
+for base in "node:$node_version-bookworm" "node:$node_version-bookworm-slim"; do
   podman image exists "docker.io/library/$base" \
-    || { echo "FAIL: image $base is missing (run ../shared/tools/container-base.sh)"; exit 1; }
+    || { echo "FAIL: image $base is missing (run ../shared/tools/container-base.sh $node_version)"; exit 1; }
 done
 [ -d node_modules/svix ] || { echo "FAIL: node_modules/svix is missing: run npm ci first (the test signs with svix)"; exit 1; }
 
 # --- build -------------------------------------------------------------------
-echo "building $image"
+echo "building $image on node:$node_version-bookworm-slim"
 build_start=$SECONDS
 # --format docker keeps HEALTHCHECK, which the OCI image format has no field for.
-if ! podman build --pull=never --network=host --format docker --tag "$image" . >"$tmp/build.log" 2>&1; then
+if ! podman build --pull=never --network=host --format docker --build-arg NODE_VERSION="$node_version" --tag "$image" . >"$tmp/build.log" 2>&1; then
   tail -40 "$tmp/build.log"; fatal "podman build failed"
 fi
 pass "image built in $((SECONDS - build_start)) s"
@@ -198,7 +202,7 @@ chmod 644 "$tmp/config.yaml"
 podman volume create "$volume" >/dev/null
 port=$(free_port)
 base="http://127.0.0.1:$port"
-start_gateway "$first" "$port" --volume "$tmp/config.yaml:/etc/hookgate/config.yaml:ro" \
+start_gateway "$first" "$port" "$volume" --volume "$tmp/config.yaml:/etc/hookgate/config.yaml:ro" \
   || fatal "could not start the first container"
 wait_ready "$base/health/ready" 30 "$first" || fatal "$first was not ready within 30 s"
 pass "$first ready within 30 s (config mounted at /etc/hookgate/config.yaml)"
@@ -256,7 +260,7 @@ check_sigterm "$first"
 # --- second container: same volume, the image's default config -----------------
 port=$(free_port)
 base="http://127.0.0.1:$port"
-start_gateway "$second" "$port" --env HOOKGATE_DESTINATION_URL="$receiver_url" \
+start_gateway "$second" "$port" "$volume" --env HOOKGATE_DESTINATION_URL="$receiver_url" \
   || fatal "could not start the second container"
 wait_ready "$base/health/ready" 30 "$second" || fatal "$second was not ready within 30 s"
 pass "$second ready on the same volume with the image's default config"
@@ -274,6 +278,44 @@ if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
     || fail "after the restart the echo service got $(forwarded "$clerk_id") and $(forwarded "$chaindoc_id") (want 1 each)"
 fi
 check_sigterm "$second"
+
+# --- boots: a crash at start-up must not hide behind two lucky starts ------------
+# Several gateways at once on fresh volumes, each ready within 30 s, still up
+# after 5 idle seconds (when V8 collects garbage off the request path), then
+# each exits 0 within 10 s of SIGTERM.
+boots=${HOOKGATE_CONTAINER_BOOTS:-6}
+declare -A boot_port=()
+for i in $(seq "$boots"); do
+  name="$run_id-boot$i"
+  boot_port[$name]=$(free_port)
+  podman volume create "$name-data" >/dev/null
+  start_gateway "$name" "${boot_port[$name]}" "$name-data" --env HOOKGATE_DESTINATION_URL="$receiver_url" \
+    || fatal "could not start $name"
+done
+# The first thing that went wrong with each gateway, if anything did.
+declare -A why=()
+for name in "${!boot_port[@]}"; do
+  wait_ready "http://127.0.0.1:${boot_port[$name]}/health/ready" 30 "$name" >/dev/null || why[$name]="not ready within 30 s"
+done
+sleep 5
+for name in "${!boot_port[@]}"; do
+  if [ -z "${why[$name]:-}" ] && [ "$(podman inspect --format '{{.State.Running}}' "$name")" != true ]; then
+    why[$name]="exited $(podman inspect --format '{{.State.ExitCode}}' "$name") while idle"
+  fi
+  podman kill --signal TERM "$name" >/dev/null 2>&1 || true
+done
+deadline=$((SECONDS + 10))
+for name in "${!boot_port[@]}"; do
+  while [ "$(podman inspect --format '{{.State.Running}}' "$name")" = true ] && ((SECONDS < deadline)); do sleep 0.1; done
+  state=$(podman inspect --format '{{.State.Running}} {{.State.ExitCode}}' "$name")
+  [ -n "${why[$name]:-}" ] || [ "$state" = "false 0" ] || why[$name]="after SIGTERM: running=${state% *} exit=${state#* }"
+done
+if ((${#why[@]} == 0)); then
+  pass "$boots more gateways booted at once: all ready, still up after 5 idle s, exit 0 on SIGTERM"
+else
+  for name in "${!why[@]}"; do fail "boot $name: ${why[$name]}"; done
+  logs "$name"
+fi
 
 summary
 ((failed == 0))
