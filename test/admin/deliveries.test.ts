@@ -137,3 +137,12 @@ t.test('bulk retry refuses an unknown destination, an unknown field and a status
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { dryRun: 'yes' }), { status: 400, body: { message: /body\/dryRun must be boolean/ } })
   t.equal(deliveries(app).filter((d) => d.status === 'dead').length, 2, 'nothing retried')
 })
+
+t.test('answers 503 with a code when storage cannot take an admin write', async (t) => {
+  const { app } = await withDead(t, 1)
+  await app.hookgate.writer.close()
+  const [dead] = deliveries(app)
+  t.match(await admin(app, 'POST', `/admin/deliveries/${dead!.id}/retry`), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
+  t.match(await admin(app, 'POST', '/admin/deliveries/retry', {}), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
+  t.match(await admin(app, 'GET', '/admin/deliveries?status=dead'), { status: 200 }, 'reads still answer')
+})
