@@ -8,7 +8,7 @@
  * reason, never faked.
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -38,8 +38,32 @@ function mountTmpfs (dir: string, sizeMb: number): string | null {
   return result instanceof Error ? result.message : null
 }
 
-function unmount (dir: string): void {
-  if (run('umount', [dir]) instanceof Error) run('umount', ['-l', dir])
+/** Processes with a file open under dir (from /proc), for a failure message. */
+function holders (dir: string): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+        if (target.startsWith(dir + '/')) found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 120)}: ${target}`)
+      }
+    } catch {}
+  }
+  return found
+}
+
+/** Unmounts, retrying for a few seconds while something still holds a file; lazily as a last resort. Returns why it had to. */
+async function unmount (dir: string): Promise<string | null> {
+  const deadline = Date.now() + 5000
+  let failure = run('umount', [dir])
+  while (failure instanceof Error && Date.now() < deadline) {
+    await sleep(100)
+    failure = run('umount', [dir])
+  }
+  if (!(failure instanceof Error)) return null
+  const why = `${failure.message}; holders: ${holders(dir).join(' | ') || 'none found'}`
+  run('umount', ['-l', dir])
+  return why
 }
 
 /** Writes zeros until the file system refuses: 64 KiB at a time, then 512 bytes, so nothing is left. */
@@ -209,12 +233,15 @@ t.test('read-only: 503 while the file system is read-only, nothing acknowledged'
 
   const dbPath = join(mnt, 'hookgate.db')
   const first = await startOn(dir, dbPath, later)
+  // 6.x shows an errored ext4 as 'rw,…,emergency_ro'; older kernels as 'ro'.
+  const isReadOnly = () => {
+    const options = String(run('findmnt', ['-n', '-o', 'OPTIONS', mnt])).trim().split(',')
+    return options.includes('ro') || options.includes('emergency_ro')
+  }
   let readOnly = false
   const { acked, refused } = await underFault(t, first, () => {
     execFileSync('sh', ['-c', `echo hookgate-reliability > ${trigger}`])
-    // 6.x shows an errored ext4 as 'rw,…,emergency_ro'; older kernels as 'ro'
-    const options = String(run('findmnt', ['-n', '-o', 'OPTIONS', mnt])).trim().split(',')
-    readOnly = options.includes('ro') || options.includes('emergency_ro')
+    readOnly = isReadOnly()
   })
   t.ok(readOnly, 'the kernel turned the mount read-only')
 
@@ -223,16 +250,18 @@ t.test('read-only: 503 while the file system is read-only, nothing acknowledged'
   const remount = run('mount', ['-o', 'remount,rw', mnt])
   let recoveredInPlace: boolean | string
   let run2 = first
-  if (!(remount instanceof Error)) {
+  if (!(remount instanceof Error) && !isReadOnly()) {
     recoveredInPlace = await waitFor(async () => (await post(first.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
     t.ok(recoveredInPlace, 'a webhook is taken again once the mount is read-write, without a restart')
   } else {
-    recoveredInPlace = `not testable: ${remount.message.split('\n')[0]} (the kernel keeps an errored ext4 read-only until unmounted)`
+    const why = remount instanceof Error ? remount.message.split('\n')[0] : 'still emergency_ro after remount,rw'
+    recoveredInPlace = `not testable: ${why} (the kernel keeps an errored ext4 read-only until unmounted)`
     t.comment(`recovery in place ${recoveredInPlace}; restarting on a fresh mount instead`)
     first.gateway.child.kill('SIGTERM')
     t.equal(await first.gateway.exited, 0, 'the gateway on a read-only disk still stops cleanly on SIGTERM')
     await first.pool.destroy()
-    unmount(mnt)
+    const lazy = await unmount(mnt)
+    if (lazy !== null) return t.fail(`the read-only mount could not be unmounted: ${lazy}`)
     const again = run('mount', ['-o', 'loop,errors=remount-ro', image, mnt])
     if (again instanceof Error) return t.fail(again.message)
     later(() => unmount(mnt))
