@@ -54,6 +54,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     disableRequestLogging: true,
     bodyLimit: config.server.bodyLimitBytes,
     requestTimeout: config.server.requestTimeoutMs,
+    // Node swaps the two when headersTimeout (60 s by default) is the larger, and a body then gets 60 s.
+    http: { headersTimeout: Math.min(60_000, config.server.requestTimeoutMs) },
     // We answer requests that arrive while closing ourselves, with a code (below).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
