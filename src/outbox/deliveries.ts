@@ -146,9 +146,12 @@ export function settleDeliveries (db: Db, { now, settlements }: { now: number, s
 
 /** pending, delivered, or dead (some delivery dead), from the event's deliveries. */
 export function updateEventStatus (db: Db, eventId: string): void {
+  // A dead delivery counts only while it is the latest for its destination:
+  // once replayed or retried into a newer row, that row speaks for it.
   prepared(db, `
     UPDATE events SET status = CASE
-      WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = @id AND status = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = @id AND d.status = 'dead'
+        AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.event_id = @id AND n.destination = d.destination AND n.id > d.id)) THEN 'dead'
       WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = @id AND status = 'pending') THEN 'pending'
       ELSE 'delivered' END
     WHERE id = @id`).run({ id: eventId })

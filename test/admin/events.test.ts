@@ -129,6 +129,22 @@ t.test('replays an event to every destination that takes it, as new deliveries',
   t.equal((await admin(app, 'GET', `/admin/events/${id}`)).body.status, 'delivered')
 })
 
+t.test('a dead event replayed to a receiver that now answers becomes delivered', async (t) => {
+  let answer = 410
+  const receiver = await startReceiver(t, () => ({ status: answer }))
+  const { app } = await buildAdmin(t, { destinations: { all: { url: receiver.url } } })
+  const id = await ingest(app, 1)
+  await app.hookgate.dispatcher.runOnce()
+  t.equal((await admin(app, 'GET', `/admin/events/${id}`)).body.status, 'dead', '410 made it dead')
+
+  answer = 200
+  await admin(app, 'POST', `/admin/events/${id}/replay`)
+  await app.hookgate.dispatcher.runOnce()
+  const after = (await admin(app, 'GET', `/admin/events/${id}`)).body
+  t.same(after.deliveries.map((d: { status: string }) => d.status), ['dead', 'delivered'], 'the dead attempt is kept')
+  t.equal(after.status, 'delivered', 'the newer delivery to the same destination speaks for it')
+})
+
 t.test('replays to one named destination, even one whose filters would not take it', async (t) => {
   const receiver = await startReceiver(t)
   const { app } = await buildAdmin(t, { destinations: { sessions: { url: receiver.url, events: ['session.*'] } } })
