@@ -20,6 +20,8 @@ export interface LoadResult {
   latency: LatencySummary
   /** The pool ran out before the time was up; the run stopped early. */
   poolExhausted: boolean
+  /** Paced only: requests never sent because the server fell too far behind. */
+  notSent: number
 }
 
 export interface ClosedLoopOptions {
@@ -66,7 +68,8 @@ export function closedLoop (baseUrl: string, pool: Pool, options: ClosedLoopOpti
         errors: result.errors + result.timeouts,
         requestsPerSecond: ok / seconds,
         latency: summarise(latencies),
-        poolExhausted
+        poolExhausted,
+        notSent: 0
       })
     })
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
@@ -90,6 +93,10 @@ export interface PacedOptions {
   onAck?: (body: string, ackEpochMs: number) => void
 }
 
+/** A server this far behind (in seconds of requests unanswered) cannot hold the rate: stop sending. */
+const MAX_BACKLOG_SECONDS = 2
+const REQUEST_TIMEOUT_MS = 30_000
+
 export function paced (baseUrl: string, requests: readonly SignedRequest[], options: PacedOptions): Promise<LoadResult> {
   const { hostname, port } = new URL(baseUrl)
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections })
@@ -100,14 +107,20 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
   let errors = 0
   let sent = 0
   let settled = 0
+  let last = requests.length
+  const maxBacklog = options.ratePerSecond * MAX_BACKLOG_SECONDS
   const startAt = performance.now() + 10
 
   return new Promise((resolve) => {
     function finishOne (): void {
-      if (++settled < requests.length) return
+      settled++
+      if (settled >= last) finish()
+    }
+
+    function finish (): void {
       agent.destroy()
       const seconds = (performance.now() - startAt) / 1000
-      resolve({ seconds, ok, non2xx, errors, requestsPerSecond: ok / seconds, latency: summarise(latencies), poolExhausted: false })
+      resolve({ seconds, ok, non2xx, errors, requestsPerSecond: ok / seconds, latency: summarise(latencies), poolExhausted: false, notSent: requests.length - last })
     }
 
     function send (index: number, signed: SignedRequest): void {
@@ -135,24 +148,31 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
           finishOne()
         })
       })
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out')))
       req.on('error', () => { errors++; finishOne() })
       req.end(signed.body)
     }
 
     function tick (): void {
       const now = performance.now()
-      while (sent < requests.length && startAt + sent * intervalMs <= now) {
+      while (sent < last && startAt + sent * intervalMs <= now) {
+        if (sent - settled > maxBacklog) {
+          // Open loop would queue without end; what was sent still shows the latency.
+          last = sent
+          if (settled >= last) finish()
+          return
+        }
         const signed = requests[sent]
         if (signed !== undefined) send(sent, signed)
         sent++
       }
-      if (sent < requests.length) {
+      if (sent < last) {
         if (options.spin) setImmediate(tick)
         else setTimeout(tick, 1)
       }
     }
 
-    if (requests.length === 0) resolve({ seconds: 0, ok, non2xx, errors, requestsPerSecond: 0, latency: summarise([]), poolExhausted: false })
+    if (requests.length === 0) resolve({ seconds: 0, ok, non2xx, errors, requestsPerSecond: 0, latency: summarise([]), poolExhausted: false, notSent: 0 })
     else tick()
   })
 }

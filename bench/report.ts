@@ -77,7 +77,7 @@ function serverRows (report: BenchReport): string[] {
   return report.servers.map((s) => {
     const t = s.throughput
     const f = s.fixedRate
-    return `| ${s.name} | ${int(t.requestsPerSecond)} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${s.throughputCpu.server.toFixed(0)} / ${s.throughputCpu.others.toFixed(0)} / ${s.throughputCpu.loadGenerator.toFixed(0)} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors} | ${mib(s.afterThroughput.rssMiB)} | ${mib(Math.max(s.afterThroughput.peakMiB, s.afterFixedRate.peakMiB))} |`
+    return `| ${s.name} | ${int(t.requestsPerSecond)} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${s.throughputCpu.server.toFixed(0)} / ${s.throughputCpu.others.toFixed(0)} / ${s.throughputCpu.loadGenerator.toFixed(0)} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${f.notSent > 0 ? ` (${int(f.notSent)} not sent: over 2 s behind)` : ''} | ${mib(s.afterThroughput.rssMiB)} | ${mib(Math.max(s.afterThroughput.peakMiB, s.afterFixedRate.peakMiB))} |`
   })
 }
 
