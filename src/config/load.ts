@@ -40,7 +40,7 @@ export interface Config {
   readonly sources: Readonly<Record<string, SourceConfig>>
   readonly destinations: Readonly<Record<string, DestinationConfig>>
   readonly delivery: ConfigInput['delivery']
-  readonly admin: ConfigInput['admin']
+  readonly admin: { readonly token?: string }
   readonly metrics: ConfigInput['metrics']
   readonly logging: ConfigInput['logging']
 }
@@ -116,14 +116,15 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       retry: retryPolicy(d.retry)
     }
   }
-  if (input.metrics.requireToken && input.admin.token === undefined) {
+  if (input.metrics.requireToken && (input.admin.token === undefined || input.admin.token === '')) {
     problems.push('metrics.requireToken: set admin.token too (it is the token /metrics asks for)')
   }
   return {
     ...input,
     storage: { ...input.storage, path: input.storage.path === ':memory:' ? ':memory:' : resolve(input.storage.path) },
     sources,
-    destinations
+    destinations,
+    admin: input.admin.token === undefined || input.admin.token === '' ? {} : { token: input.admin.token }
   }
 }
 

@@ -75,7 +75,8 @@ export const ConfigSchema = Type.Object({
   sources: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }), SourceSchema, { default: {} }),
   destinations: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), DestinationSchema, { default: {} }),
   delivery: Type.Object(DeliverySchema.properties, { ...closed, default: {} }),
-  admin: Type.Object({ token: Type.Optional(Type.String({ minLength: 16 })) }, { ...closed, default: {} }),
+  // An empty token (`${HOOKGATE_ADMIN_TOKEN:-}` with the variable unset) turns the admin API off.
+  admin: Type.Object({ token: Type.Optional(Type.Union([Type.Literal(''), Type.String({ minLength: 16 })])) }, { ...closed, default: {} }),
   metrics: Type.Object({ requireToken: Type.Boolean({ default: false }) }, { ...closed, default: {} }),
   logging: Type.Object({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })

@@ -91,3 +91,11 @@ t.test('reports a missing file and bad YAML as configuration errors', async (t) 
   writeFileSync(join(dir, 'empty.yaml'), '')
   t.same(Object.keys(loadConfig(join(dir, 'empty.yaml'), {}).sources), [], 'an empty file is all defaults')
 })
+
+t.test('an empty admin token turns the admin API off; a short one is refused', async (t) => {
+  const off = parseConfig({ ...minimal, admin: { token: '${HOOKGATE_ADMIN_TOKEN:-}' } }, {})
+  t.same(off.admin, {})
+  const on = parseConfig({ ...minimal, admin: { token: '${HOOKGATE_ADMIN_TOKEN:-}' } }, { HOOKGATE_ADMIN_TOKEN: 'a'.repeat(24) })
+  t.equal(on.admin.token, 'a'.repeat(24))
+  t.throws(() => parseConfig({ ...minimal, admin: { token: 'short' } }, {}), { message: /admin\.token/ })
+})
