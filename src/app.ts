@@ -6,7 +6,7 @@ import { openDatabase, type Db } from './db/open.js'
 import { Writer } from './db/writer.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
-import { notFound, sendError, toGatewayError } from './http-errors.js'
+import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
 import { observeIngest } from './ingest/observe.js'
@@ -61,7 +61,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     forceCloseConnections: 'idle',
     genReqId: () => Math.random().toString(36).slice(2, 12),
     // Admin schemas are closed: an unknown (mistyped) field is a 400, not silently dropped from a bulk retry's filter.
-    ajv: { customOptions: { removeAdditional: false } }
+    ajv: { customOptions: { removeAdditional: false } },
+    // Errors the router raises before any handler (a bad URL, a too long path segment) get our codes too.
+    frameworkErrors: (err, _request, reply) => sendError(reply, toGatewayError(err, config.server.bodyLimitBytes)),
+    clientErrorHandler
   })
   if (vacuumed) app.log.info('database rewritten once for incremental vacuum: retention now shrinks the file')
   const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations) })

@@ -16,6 +16,10 @@ export const HG_ERR_BODY_TOO_LARGE = createError('HG_ERR_BODY_TOO_LARGE', 'Body 
 export const HG_ERR_STORAGE_UNAVAILABLE = createError('HG_ERR_STORAGE_UNAVAILABLE', 'Storage unavailable, nothing was stored: %s', 503)
 export const HG_ERR_SHUTTING_DOWN = createError('HG_ERR_SHUTTING_DOWN', 'Gateway is shutting down', 503)
 export const HG_ERR_BAD_REQUEST = createError('HG_ERR_BAD_REQUEST', 'Bad request: %s', 400)
+export const HG_ERR_CONTENT_TYPE_INVALID = createError('HG_ERR_CONTENT_TYPE_INVALID', 'Unsupported or malformed Content-Type', 415)
+export const HG_ERR_URL_TOO_LONG = createError('HG_ERR_URL_TOO_LONG', 'A path segment is too long', 414)
+export const HG_ERR_REQUEST_TIMEOUT = createError('HG_ERR_REQUEST_TIMEOUT', 'The request did not arrive whole in time', 408)
+export const HG_ERR_HEADERS_TOO_LARGE = createError('HG_ERR_HEADERS_TOO_LARGE', 'Request headers are too large', 431)
 export const HG_ERR_NOT_FOUND = createError('HG_ERR_NOT_FOUND', 'Route %s not found', 404)
 export const HG_ERR_INTERNAL = createError('HG_ERR_INTERNAL', 'Internal error', 500)
 

@@ -24,6 +24,9 @@ declare module 'fastify' {
   }
 }
 
+/** type/subtype, then optional parameters: what Fastify's content-type parsing accepts. */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;\s*[\w!#$%&'*+.^`|~-]+=("[^"]*"|[\w!#$%&'*+.^`|~-]+)\s*)*;?\s*$/
+
 /**
  * POST /webhooks/:source. The body is taken as raw bytes whatever its content
  * type: the signature covers the exact bytes, and parsing first is the classic
@@ -36,7 +39,13 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.server.bodyLimitBytes }, (_req, body, done) => done(null, body))
 
     // Marked before the body is read, so a refusal that comes first (413) is still counted and kept as a rejection.
-    const markWebhook = async (request: FastifyRequest<{ Params: { source: string } }>) => { request.webhook = { source: request.params.source } }
+    const markWebhook = async (request: FastifyRequest<{ Params: { source: string } }>) => {
+      request.webhook = { source: request.params.source }
+      // The content type plays no part in verification, so a malformed one must
+      // not turn away a genuinely signed webhook before its signature is checked.
+      const type = request.headers['content-type']
+      if (type !== undefined && !MEDIA_TYPE.test(type)) request.headers['content-type'] = 'application/octet-stream'
+    }
     app.post<{ Params: { source: string } }>('/webhooks/:source', { onRequest: markWebhook }, async (request, reply) => {
       const name = request.params.source
       request.webhook = { source: name }

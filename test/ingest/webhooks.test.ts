@@ -191,3 +191,21 @@ t.test('answers unknown routes with a coded 404', async (t) => {
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'HG_ERR_NOT_FOUND')
 })
+
+t.test('verifies a genuine webhook even when its content type is malformed', async (t) => {
+  const { app, clock } = await build(t)
+  for (const [i, contentType] of ['', ';;;', 'json', 'application/json;;charset'].entries()) {
+    const res = await app.inject(clerkRequest(clock, { id: `msg_badct${i}`, contentType }))
+    t.equal(res.statusCode, 200, JSON.stringify(contentType))
+  }
+})
+
+t.test('gives router and parser refusals a code too, without quoting the path back', async (t) => {
+  const { app } = await build(t)
+  const long = await app.inject({ method: 'POST', url: '/webhooks/' + 'a'.repeat(200), payload: '{}' })
+  t.equal(long.statusCode, 414)
+  t.same(long.json(), { statusCode: 414, code: 'HG_ERR_URL_TOO_LONG', error: 'URI Too Long', message: 'A path segment is too long' })
+  const badUrl = await app.inject({ method: 'POST', url: '/webhooks/%E0%A4%A', payload: '{}' })
+  t.equal(badUrl.statusCode, 400)
+  t.equal(badUrl.json().code, 'HG_ERR_BAD_REQUEST')
+})
