@@ -22,6 +22,7 @@ t.test('an event acknowledged just before SIGKILL is there after restart', async
     sources: { clerk: { provider: 'clerk', secret: CLERK_SECRET } }
   })
   const first = await startChildGateway(config)
+  t.teardown(() => { if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL') })
   const ids: string[] = []
   for (let i = 0; i < 5; i++) {
     const res = await send(first.url, `msg_crash_${i}`)
