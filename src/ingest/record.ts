@@ -1,18 +1,11 @@
 import { prepared } from '../db/statements.js'
 import type { Db } from '../db/open.js'
+import type { OutgoingEvent } from '../destinations/types.js'
 
-export interface NewEvent {
-  readonly id: string
-  readonly source: string
-  readonly provider: string
-  readonly dedupKey: string
-  readonly type: string
-  readonly subject: string | null
-  readonly occurredAt: string | null
-  readonly receivedAt: number
+/** An event as ingest stores it: what will leave the gateway, plus the headers kept to verify it again. */
+export interface NewEvent extends OutgoingEvent {
   /** JSON of the provider headers needed to verify the event again. */
   readonly headers: string
-  readonly body: Uint8Array
 }
 
 export interface RecordArgs {
