@@ -240,6 +240,8 @@ if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
   pass "both events forwarded once to the echo service on the host, CloudEvents id = gateway event id"
 else
   fail "forwarded CloudEvents: $clerk_n for $clerk_id and $chaindoc_n for $chaindoc_id within 20 s (want 1 each)"
+  kill -0 "$receiver_pid" 2>/dev/null && info "echo service (pid $receiver_pid) is running" || info "echo service (pid $receiver_pid) is gone"
+  info "listening on $receiver_port: $(ss -ltnpH "sport = :$receiver_port" 2>/dev/null || true)"
   info "echo service logged: $(head -c 2000 "$tmp/echo.log")"; logs "$first"
 fi
 
