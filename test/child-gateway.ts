@@ -22,7 +22,7 @@ export function writeConfig (dir: string, config: Record<string, unknown>): stri
   return file
 }
 
-/** Starts `hookgate start` from source (tsx) and waits until it listens; rejects after 20 s. */
+/** Starts `hookgate start` from source (tsx) and waits until it listens; rejects after 60 s. */
 export async function startChildGateway (configFile: string, env: NodeJS.ProcessEnv = {}): Promise<ChildGateway> {
   const root = packageRoot()
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), 'start', '--config', configFile], {
@@ -33,7 +33,7 @@ export async function startChildGateway (configFile: string, env: NodeJS.Process
   const output: string[] = []
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('child gateway did not listen within 20 s:\n' + output.join(''))), 20_000)
+    const timer = setTimeout(() => reject(new Error('child gateway did not listen within 60 s:\n' + output.join(''))), 20_000)
     const onData = (chunk: Buffer) => {
       output.push(String(chunk))
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(chunk))
