@@ -33,7 +33,7 @@ export async function startChildGateway (configFile: string, env: NodeJS.Process
   const output: string[] = []
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('child gateway did not listen within 60 s:\n' + output.join(''))), 20_000)
+    const timer = setTimeout(() => reject(new Error('child gateway did not listen within 60 s:\n' + output.join(''))), 60_000)
     const onData = (chunk: Buffer) => {
       output.push(String(chunk))
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(chunk))
