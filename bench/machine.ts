@@ -1,7 +1,7 @@
 // The machine the figures come from, and CPU pinning: servers on core 0, the
 // load generator (this process) and the receiver on core 1, when taskset exists.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { percentile } from './stats.js'
@@ -38,12 +38,26 @@ export function coreBusySeconds (core: number): number {
   return (user + nice + system + irq + softirq + steal) / USER_HZ
 }
 
-/** CPU seconds (user + system, all threads) a process has used. */
-export function processCpuSeconds (pid: number): number {
+function cpuSecondsFromStat (stat: string): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+}
+
+/** CPU seconds (user + system, all threads) a process has used. */
+export function processCpuSeconds (pid: number): number {
+  return cpuSecondsFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+}
+
+/** CPU seconds per thread id; threads that ended are missing. */
+export function threadCpuSeconds (pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), cpuSecondsFromStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')))
+    } catch {} // the thread ended between the listing and the read
+  }
+  return out
 }
 
 export interface Machine {

@@ -3,7 +3,7 @@
 import type { DeadReceiverFigures, EndToEndFigures } from './e2e.js'
 import type { LoadResult } from './load.js'
 import type { Machine } from './machine.js'
-import type { ServerFigures } from './measure.js'
+import type { CpuUse, ServerFigures } from './measure.js'
 import type { Plan } from './plan.js'
 import type { Memory } from './server-process.js'
 
@@ -73,11 +73,24 @@ export function evaluateTargets (report: BenchReport): TargetVerdict[] {
   ]
 }
 
-function serverRows (report: BenchReport): string[] {
+function cpuPerRequest ({ perRequestUs: u }: CpuUse): string {
+  const split = u.busiestOther > 0.1 * u.total ? ` (${u.main.toFixed(0)} + ${u.busiestOther.toFixed(0)} + ${u.rest.toFixed(0)})` : ''
+  return `${u.total.toFixed(0)}${split}`
+}
+
+function throughputRows (report: BenchReport): string[] {
   return report.servers.map((s) => {
     const t = s.throughput
+    const c = s.throughputCpu
+    return `| ${s.name} | ${int(t.requestsPerSecond)} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${cpuPerRequest(c)} | ${c.server.toFixed(0)} / ${c.others.toFixed(0)} / ${c.loadGenerator.toFixed(0)} / ${c.othersOnLoadCore.toFixed(0)} |`
+  })
+}
+
+function fixedRateRows (report: BenchReport): string[] {
+  return report.servers.map((s) => {
     const f = s.fixedRate
-    return `| ${s.name} | ${int(t.requestsPerSecond)} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${s.throughputCpu.server.toFixed(0)} / ${s.throughputCpu.others.toFixed(0)} / ${s.throughputCpu.loadGenerator.toFixed(0)} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${f.notSent > 0 ? ` (${int(f.notSent)} not sent: over 2 s behind)` : ''} | ${mib(s.afterThroughput.rssMiB)} | ${mib(Math.max(s.afterThroughput.peakMiB, s.afterFixedRate.peakMiB))} |`
+    const notSent = f.notSent > 0 ? ` (${int(f.notSent)} not sent: over 2 s behind)` : ''
+    return `| ${s.name} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${notSent} | ${s.fixedRateCpu.others.toFixed(0)} | ${mib(s.afterThroughput.rssMiB)} | ${mib(Math.max(s.afterThroughput.peakMiB, s.afterFixedRate.peakMiB))} |`
   })
 }
 
@@ -114,8 +127,10 @@ function deadReceiverLines (report: BenchReport): string[] {
 const CROWDED_PERCENT = 10
 
 function crowdedWarning (report: BenchReport): string[] {
-  const worst = Math.max(...report.servers.flatMap((s) => [s.throughputCpu.others, s.fixedRateCpu.others]).filter(Number.isFinite), 0)
-  return worst > CROWDED_PERCENT ? [`- **Not a quiet machine**: other work took up to ${worst.toFixed(0)}% of the server core during a measured phase; do not quote these figures.`] : []
+  const worst = Math.max(...report.servers
+    .flatMap((s) => [s.throughputCpu.others, s.fixedRateCpu.others, s.throughputCpu.othersOnLoadCore, s.fixedRateCpu.othersOnLoadCore])
+    .filter(Number.isFinite), 0)
+  return worst > CROWDED_PERCENT ? [`- **Not a quiet machine**: other work took up to ${worst.toFixed(0)}% of a core (server's or load generator's) during a measured phase; do not quote these figures.`] : []
 }
 
 export function renderReport (report: BenchReport): string {
@@ -139,9 +154,17 @@ export function renderReport (report: BenchReport): string {
     '',
     `## Ingest: the same unique, validly signed Clerk \`user.created\` requests (${report.clerkBodyBytes} B bodies) to each server`,
     '',
-    `| server | req/s @ ${plan.connections} conn | p50 / p99 ms @ ${plan.connections} conn | non-2xx + errors | CPU %: server / others on its core / load generator | p50 ms @ ${plan.fixedRatePerSecond}/s | p99 ms @ ${plan.fixedRatePerSecond}/s | non-2xx @ ${plan.fixedRatePerSecond}/s | RSS MiB after load | peak RSS MiB |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...serverRows(report),
+    `At ${plan.connections} connections (closed loop, ${plan.throughputSeconds} s):`,
+    '',
+    '| server | req/s | p50 / p99 ms | non-2xx + errors | server CPU µs per request (main + busiest other thread + rest) | CPU %: server / others on its core / load generator / others on the load core |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...throughputRows(report),
+    '',
+    `At a steady ${plan.fixedRatePerSecond} req/s (open loop, ${plan.fixedRateSeconds} s), and memory:`,
+    '',
+    '| server | p50 ms | p99 ms | non-2xx + errors | CPU % of others on the server core | RSS MiB after the 50-connection phase | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...fixedRateRows(report),
     '',
     `Ratios (req/s, same run): **hookgate / (b) = ${ratio(a, b)}**, **hookgate / (c) = ${ratio(a, c)}**.`,
     ...(report.chaindoc === undefined
@@ -167,7 +190,7 @@ export function renderReport (report: BenchReport): string {
     `- (a) hookgate from its build (\`node dist/src/main.js start\`, \`logging.level: warn\`); (b) Fastify + svix \`Webhook.verify\` on the raw body, storing nothing; (c) the same plus one better-sqlite3 INSERT per request, WAL, \`synchronous=FULL\`. Sources in bench/servers/.`,
     `- Requests are signed with svix's \`Webhook.sign\` before each phase (never during it), each with a fresh svix-id and user id; every server gets the same ids and bodies.`,
     `- Each server: ${plan.warmupSeconds} s warm-up, then ${plan.throughputSeconds} s of autocannon at ${plan.connections} connections (closed loop), then ${plan.fixedRateSeconds} s at a steady ${plan.fixedRatePerSecond} req/s from an open-loop sender, each request timed from when it was due (autocannon's rate limit sends each second's quota in a burst, so it is not used for this). Latencies are exact percentiles of every answer.`,
-    '- RSS from /proc/<pid>/status (VmRSS after the 50-connection phase; VmHWM is the peak); CPU over the 50-connection phase: the server\'s threads from /proc/<pid>/stat, and anything else on its core from /proc/stat (100% = the whole core; "others" should be near 0 on a quiet machine).',
+    '- RSS from /proc/<pid>/status (VmRSS after the 50-connection phase; VmHWM is the peak); CPU over the 50-connection phase: the server\'s threads from /proc/<pid>/task/*/stat, and anything else on either core from /proc/stat (100% = the whole core; "others" should be near 0 on a quiet machine).',
     '- Ack → delivery: the time the receiver got the event minus the time the client got its 200, matched by the gateway event id; both processes read the same clock (performance.timeOrigin + performance.now()).',
     ''
   ]

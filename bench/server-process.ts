@@ -5,15 +5,15 @@ import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pinnedCommand, processCpuSeconds } from './machine.js'
+import { pinnedCommand, threadCpuSeconds } from './machine.js'
 
 export interface ServerProcess {
   readonly name: string
   readonly pid: number
   readonly baseUrl: string
   memory (): Memory
-  /** CPU time (user + system, all threads) used so far, in seconds. */
-  cpuSeconds (): number
+  /** CPU time (user + system) used so far, in seconds, by thread id. */
+  threadCpuSeconds (): Map<number, number>
   stop (): Promise<void>
 }
 
@@ -62,7 +62,7 @@ export async function startServer (options: StartOptions): Promise<ServerProcess
     pid,
     baseUrl,
     memory: () => readMemory(pid),
-    cpuSeconds: () => processCpuSeconds(pid),
+    threadCpuSeconds: () => threadCpuSeconds(pid),
     stop: () => stopChild(child, exited)
   }
 }
