@@ -26,9 +26,8 @@ clerk_secret="whsec_$(node -e "process.stdout.write(require('node:crypto').rando
 chaindoc_secret="chaindoc-$(node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('hex'))")"
 admin_token="admin-$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")"
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0
 pass() { passed=$((passed + 1)); printf 'ok    %s\n' "$*"; }
-skip() { skipped=$((skipped + 1)); printf 'SKIP: %s\n' "$*"; }
 fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
 # A failure after which nothing further can be checked: report and stop.
 fatal() { fail "$*"; summary; exit 1; }
@@ -40,7 +39,7 @@ summary() {
     local bytes; bytes=$(podman image inspect --format '{{.Size}}' "$image")
     echo "image size: $(numfmt --to=iec-i --suffix=B --format='%.1f' "$bytes") ($bytes bytes, podman image inspect)"
   fi
-  echo "container: $passed passed, $failed failed, $skipped skipped"
+  echo "container: $passed passed, $failed failed"
 }
 
 cleanup() {
@@ -135,6 +134,14 @@ if ! podman build --pull=never --network=host --format docker --build-arg NODE_V
   tail -40 "$tmp/build.log"; fatal "podman build failed"
 fi
 pass "image built in $((SECONDS - build_start)) s"
+# npm ci prints install scripts (--foreground-scripts) unless its layer came from the cache.
+if grep -q '^> better-sqlite3@.* install' "$tmp/build.log"; then
+  grep -q '^gyp info ok' "$tmp/build.log" && ! grep -qi 'prebuild-install.*download' "$tmp/build.log" \
+    && pass "better-sqlite3 compiled from source in the build stage, no prebuilt binary downloaded" \
+    || fail "better-sqlite3 was not built from source: see the npm ci step of the build"
+else
+  info "npm ci layer cached: better-sqlite3's native build was not re-run"
+fi
 
 # --- what the image holds, and what it must not --------------------------------
 probe() { podman run --rm --no-healthcheck --network=none --entrypoint sh "$image" -c "$1"; }
