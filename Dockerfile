@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # hookgate image: build with the tools better-sqlite3's native addon needs,
 # run on the slim image with production dependencies and compiled code only.
 
