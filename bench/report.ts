@@ -114,12 +114,14 @@ function endToEndLines (report: BenchReport): string[] {
 
 function deadReceiverLines (report: BenchReport): string[] {
   const d = report.deadReceiver
+  const plain = byKey(report, 'a')
   if (d === undefined) return ['Not run: hookgate did not build.']
   if (d.skipped !== undefined) return [`Skipped: ${d.skipped}`]
   if (d.ingest === undefined) return []
   return [
     `- ${int(report.plan.deadPendingEvents)} events ingested first for a destination on a closed port (pending deliveries then: ${d.pendingBefore ?? 'not readable'}).`,
-    `- Ingest then: ${int(d.ingest.requestsPerSecond)} req/s at ${report.plan.connections} connections (non-2xx ${d.ingest.non2xx + d.ingest.errors}; CPU % server / others on its core: ${d.cpu?.server.toFixed(0) ?? '–'} / ${d.cpu?.others.toFixed(0) ?? '–'}) vs ${int(d.plainRequestsPerSecond)} req/s without destinations: **${times(d.ratio ?? NaN)}**. Each event here also writes its delivery row; RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`
+    `- Ingest then: ${int(d.ingest.requestsPerSecond)} req/s at ${report.plan.connections} connections (non-2xx ${d.ingest.non2xx + d.ingest.errors}; CPU % server / others on its core: ${d.cpu?.server.toFixed(0) ?? '–'} / ${d.cpu?.others.toFixed(0) ?? '–'}) vs ${int(d.plainRequestsPerSecond)} req/s without destinations: **${times(d.ratio ?? NaN)}**. RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`,
+    `- Server CPU per request: ${d.cpu === undefined ? '–' : cpuPerRequest(d.cpu)} µs here vs ${plain === undefined ? '–' : cpuPerRequest(plain.throughputCpu)} µs without destinations (main + busiest other thread + rest). Each event here also writes its delivery row, in the same transaction.`
   ]
 }
 
