@@ -75,7 +75,9 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
             occurredAt: verified.occurredAt ?? null,
             receivedAt,
             headers: JSON.stringify(kept),
-            body: raw.body
+            // A copy of exactly the body's bytes: the received Buffer may be a view into a much larger
+            // socket buffer, and posting a view to the writer thread clones its whole ArrayBuffer.
+            body: new Uint8Array(raw.body)
           },
           destinations: deps.route(name, verified.type)
         })
