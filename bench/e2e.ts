@@ -1,15 +1,13 @@
 // End to end through hookgate: acknowledgement → delivery latency at a fixed
-// rate, events/s delivered at full load, and ingest while deliveries pile up
-// for a receiver that is down.
-import Database from 'better-sqlite3'
+// rate, and events/s delivered at full load, to a receiver on 127.0.0.1.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startHookgate, type HookgateSecrets } from './hookgate.js'
 import { closedLoop, paced, type LoadResult } from './load.js'
-import { CLERK_PATH, poolSizeFor, withCpu, type CpuUse } from './measure.js'
+import { CLERK_PATH, poolSizeFor } from './measure.js'
 import type { Plan } from './plan.js'
 import { startReceiver, type Receiver } from './receiver-process.js'
 import { clerkDrafts, poolOf, signClerk } from './requests.js'
-import { freePort, type Memory } from './server-process.js'
+import type { Memory } from './server-process.js'
 import { summarise, type LatencySummary } from './stats.js'
 
 export interface PhaseContext {
@@ -20,6 +18,10 @@ export interface PhaseContext {
   log: (line: string) => void
   /** hookgate's req/s without destinations: sizes the request pools. */
   plainRequestsPerSecond: number
+}
+
+export function firstLine (err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
 }
 
 export interface EndToEndFigures {
@@ -34,16 +36,6 @@ export interface EndToEndFigures {
     drainSeconds: number
     undelivered: number
   }
-  memory?: Memory
-}
-
-export interface DeadReceiverFigures {
-  skipped?: string
-  pendingBefore?: number | null
-  ingest?: LoadResult
-  cpu?: CpuUse
-  plainRequestsPerSecond: number
-  ratio?: number
   memory?: Memory
 }
 
@@ -156,51 +148,4 @@ export async function measureEndToEnd (ctx: PhaseContext): Promise<EndToEndFigur
     await gateway.stop()
     await receiver.stop()
   }
-}
-
-/** Reads the outbox only to confirm the setup (the gateway has no count API yet); null if the schema differs. */
-function pendingDeliveries (dbPath: string): number | null {
-  try {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true })
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'").get() as { n: number }).n
-    } finally {
-      db.close()
-    }
-  } catch {
-    return null
-  }
-}
-
-export async function measureDeadReceiver (ctx: PhaseContext): Promise<DeadReceiverFigures> {
-  const { plan, log, plainRequestsPerSecond } = ctx
-  // A port that was free a moment ago and that nobody listens on: connection refused.
-  const deadUrl = `http://127.0.0.1:${await freePort()}/hooks`
-  let gateway
-  try {
-    gateway = await startHookgate({ name: 'hookgate-dead', parentDir: ctx.tmp, secrets: ctx.secrets, destinationUrl: deadUrl, nodeFlags: ctx.nodeFlags })
-  } catch (err) {
-    return { skipped: `hookgate did not start with a destination: ${firstLine(err)}`, plainRequestsPerSecond }
-  }
-  try {
-    const drafts = clerkDrafts('D')
-    const pending = plan.deadPendingEvents
-    const preload = poolOf(signClerk(drafts(pending + plan.connections * 2), ctx.secrets.clerk, CLERK_PATH))
-    await closedLoop(gateway.baseUrl, preload, { connections: plan.connections, amount: pending })
-    const pendingBefore = pendingDeliveries(gateway.dbPath)
-    log(`  preloaded ${pending} events; pending deliveries: ${pendingBefore ?? 'unknown'}`)
-
-    const more = clerkDrafts('d')
-    const pool = poolOf(signClerk(more(poolSizeFor(plainRequestsPerSecond, plan.throughputSeconds, plan)), ctx.secrets.clerk, CLERK_PATH))
-    const [ingest, cpu] = await withCpu(gateway, () => closedLoop(gateway.baseUrl, pool, { connections: plan.connections, seconds: plan.throughputSeconds }))
-    const ratio = ingest.requestsPerSecond / plainRequestsPerSecond
-    log(`  ingest ${ingest.requestsPerSecond.toFixed(0)} req/s (${ratio.toFixed(2)}× the run without destinations)`)
-    return { pendingBefore, ingest, cpu, plainRequestsPerSecond, ratio, memory: gateway.memory() }
-  } finally {
-    await gateway.stop()
-  }
-}
-
-function firstLine (err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
 }

@@ -18,6 +18,8 @@ export interface LoadResult {
   errors: number
   requestsPerSecond: number
   latency: LatencySummary
+  /** Every 2xx latency, so that rounds can be pooled before taking percentiles. */
+  latenciesMs: number[]
   /** The pool ran out before the time was up; the run stopped early. */
   poolExhausted: boolean
   /** Paced only: requests never sent because the server fell too far behind. */
@@ -68,6 +70,7 @@ export function closedLoop (baseUrl: string, pool: Pool, options: ClosedLoopOpti
         errors: result.errors + result.timeouts,
         requestsPerSecond: ok / seconds,
         latency: summarise(latencies),
+        latenciesMs: latencies,
         poolExhausted,
         notSent: 0
       })
@@ -120,7 +123,7 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
     function finish (): void {
       agent.destroy()
       const seconds = (performance.now() - startAt) / 1000
-      resolve({ seconds, ok, non2xx, errors, requestsPerSecond: ok / seconds, latency: summarise(latencies), poolExhausted: false, notSent: requests.length - last })
+      resolve({ seconds, ok, non2xx, errors, requestsPerSecond: ok / seconds, latency: summarise(latencies), latenciesMs: latencies, poolExhausted: false, notSent: requests.length - last })
     }
 
     function send (index: number, signed: SignedRequest): void {
@@ -172,7 +175,26 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
       }
     }
 
-    if (requests.length === 0) resolve({ seconds: 0, ok, non2xx, errors, requestsPerSecond: 0, latency: summarise([]), poolExhausted: false, notSent: 0 })
+    if (requests.length === 0) resolve({ seconds: 0, ok, non2xx, errors, requestsPerSecond: 0, latency: summarise([]), latenciesMs: [], poolExhausted: false, notSent: 0 })
     else tick()
   })
+}
+
+/** Several runs of one phase as one: counts and time add up, percentiles over every answer. */
+export function mergeLoads (results: readonly LoadResult[]): LoadResult {
+  const sum = (pick: (r: LoadResult) => number): number => results.reduce((total, r) => total + pick(r), 0)
+  const seconds = sum((r) => r.seconds)
+  const ok = sum((r) => r.ok)
+  const latenciesMs = results.flatMap((r) => r.latenciesMs)
+  return {
+    seconds,
+    ok,
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    requestsPerSecond: ok / seconds,
+    latency: summarise(latenciesMs),
+    latenciesMs,
+    poolExhausted: results.some((r) => r.poolExhausted),
+    notSent: sum((r) => r.notSent)
+  }
 }

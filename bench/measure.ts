@@ -1,103 +1,101 @@
-// The phases every server goes through, on the same requests: warm-up,
-// requests/s at N connections, latency at a fixed rate; RSS after each.
-import { closedLoop, paced, type LoadResult } from './load.js'
-import type { Memory, ServerProcess } from './server-process.js'
-import { poolOf, signClerk, signChaindoc, type Draft, type DraftSource, type SignedRequest } from './requests.js'
+// The servers are compared in interleaved rounds (a, b, c, a, b, c, …) rather
+// than one after another: on a shared or virtual machine the speed of the
+// host drifts over minutes, and a comparison should not depend on which
+// server happened to run in the slow minute. Every server gets the same
+// requests, in the same order, each signed just before its round.
+import { addCpu, withCpu, type CpuSample } from './cpu.js'
+import { closedLoop, mergeLoads, paced, type LoadResult } from './load.js'
 import type { Plan } from './plan.js'
-import { coreBusySeconds, LOAD_CORE, pinning, SERVER_CORE } from './machine.js'
+import { poolOf, signChaindoc, signClerk, type Draft } from './requests.js'
+import type { Memory, ServerProcess } from './server-process.js'
 
-export interface ClerkRequests {
-  secret: string
-  warmup: DraftSource
-  load: DraftSource
-  rate: DraftSource
+export const CLERK_PATH = '/webhooks/clerk'
+const CHAINDOC_PATH = '/webhooks/chaindoc'
+
+/** The next n drafts of a shared list, for one server: each server walks the same list. */
+export type DraftCursor = (n: number) => readonly Draft[]
+
+export interface Contender {
+  /** '(a) hookgate' … */
+  readonly name: string
+  readonly server: ServerProcess
+  readonly load: DraftCursor
+  readonly rate: DraftCursor
+  /** Best req/s seen so far: sizes the next pool. */
+  estimate: number
+}
+
+/** One phase over all rounds: each round as run, and all of them pooled. */
+export interface Measured {
+  rounds: LoadResult[]
+  merged: LoadResult
+  cpu: CpuSample
 }
 
 export interface ServerFigures {
   name: string
   warmup: LoadResult
-  throughput: LoadResult
-  throughputCpu: CpuUse
-  afterThroughput: Memory
-  fixedRate: LoadResult
-  fixedRateCpu: CpuUse
-  afterFixedRate: Memory
+  throughput: Measured
+  fixedRate: Measured
+  /** After all its rounds. */
+  memory: Memory
 }
-
-/**
- * Percent of one core over a phase. `server`: all the server's threads; well
- * under 100 at full load means it waited (fsync) or was crowded out. `others`:
- * whatever else ran on the server's core (other processes, steal); it should
- * be near 0, or the machine was not quiet. NaN when nothing is pinned.
- */
-export interface CpuUse {
-  server: number
-  others: number
-  /** This process (autocannon or the paced sender): near 100 means the load, not the server, was the limit. */
-  loadGenerator: number
-  /** Whatever else ran on the load generator's core: high means the load itself was held back. */
-  othersOnLoadCore: number
-  /**
-   * Server CPU per answered request, in µs: robust to a crowded machine,
-   * unlike req/s. `main` is the event-loop thread, `busiestOther` the
-   * hardest-working other thread (hookgate's SQLite writer), `rest` the remainder.
-   */
-  perRequestUs: { total: number, main: number, busiestOther: number, rest: number }
-}
-
-export async function withCpu<T extends { seconds: number, ok: number }> (server: ServerProcess, phase: () => Promise<T>): Promise<[T, CpuUse]> {
-  const threadsBefore = server.threadCpuSeconds()
-  const coreBefore = coreBusySeconds(SERVER_CORE)
-  const loadCoreBefore = coreBusySeconds(LOAD_CORE)
-  const selfBefore = process.cpuUsage()
-  const result = await phase()
-  const self = process.cpuUsage(selfBefore)
-  const used = [...server.threadCpuSeconds()].map(([tid, seconds]) => [tid, seconds - (threadsBefore.get(tid) ?? 0)] as const)
-  const serverSeconds = used.reduce((sum, [, seconds]) => sum + seconds, 0)
-  const main = used.find(([tid]) => tid === server.pid)?.[1] ?? 0
-  const busiestOther = Math.max(0, ...used.filter(([tid]) => tid !== server.pid).map(([, seconds]) => seconds))
-  const others = pinning() ? Math.max(0, coreBusySeconds(SERVER_CORE) - coreBefore - serverSeconds) : NaN
-  const selfSeconds = (self.user + self.system) / 1e6
-  // The receiver child (end-to-end phases) also runs there and counts as "others".
-  const othersOnLoadCore = pinning() ? Math.max(0, coreBusySeconds(LOAD_CORE) - loadCoreBefore - selfSeconds) : NaN
-  const percent = (seconds: number): number => (100 * seconds) / result.seconds
-  const perRequest = (seconds: number): number => (1e6 * seconds) / result.ok
-  return [result, {
-    server: percent(serverSeconds),
-    others: percent(others),
-    loadGenerator: percent(selfSeconds),
-    othersOnLoadCore: percent(othersOnLoadCore),
-    perRequestUs: { total: perRequest(serverSeconds), main: perRequest(main), busiestOther: perRequest(busiestOther), rest: perRequest(serverSeconds - main - busiestOther) }
-  }]
-}
-
-const CLERK_PATH = '/webhooks/clerk'
-const CHAINDOC_PATH = '/webhooks/chaindoc'
 
 /** Enough requests for `seconds` at the rate seen so far, with headroom. */
 export function poolSizeFor (requestsPerSecond: number, seconds: number, plan: Plan): number {
   return Math.ceil(Math.max(requestsPerSecond, 100) * seconds * plan.poolHeadroom) + plan.connections * 2
 }
 
-export async function measureServer (server: ServerProcess, requests: ClerkRequests, plan: Plan, log: (line: string) => void): Promise<ServerFigures> {
-  const sign = (drafts: readonly Draft[]): SignedRequest[] => signClerk(drafts, requests.secret, CLERK_PATH)
+function measured (runs: Array<[LoadResult, CpuSample]>): Measured {
+  return { rounds: runs.map(([load]) => load), merged: mergeLoads(runs.map(([load]) => load)), cpu: addCpu(runs.map(([, cpu]) => cpu)) }
+}
 
-  const warmupPool = poolOf(sign(requests.warmup(plan.warmupSeconds * plan.warmupRateCeiling)))
-  const warmup = await closedLoop(server.baseUrl, warmupPool, { connections: plan.connections, seconds: plan.warmupSeconds })
-  log(`  warm-up ${warmup.requestsPerSecond.toFixed(0)} req/s`)
+export async function warmUp (contender: Contender, drafts: readonly Draft[], secret: string, plan: Plan): Promise<LoadResult> {
+  const pool = poolOf(signClerk(drafts, secret, CLERK_PATH))
+  const result = await closedLoop(contender.server.baseUrl, pool, { connections: plan.connections, seconds: plan.warmupSeconds })
+  contender.estimate = result.requestsPerSecond
+  return result
+}
 
-  // Signed now, after the warm-up told us how many the run can use.
-  const loadPool = poolOf(sign(requests.load(poolSizeFor(warmup.requestsPerSecond, plan.throughputSeconds, plan))))
-  const [throughput, throughputCpu] = await withCpu(server, () => closedLoop(server.baseUrl, loadPool, { connections: plan.connections, seconds: plan.throughputSeconds }))
-  const afterThroughput = server.memory()
-  log(`  ${plan.connections} connections: ${throughput.requestsPerSecond.toFixed(0)} req/s, non-2xx ${throughput.non2xx}, server CPU ${throughputCpu.server.toFixed(0)}% (${throughputCpu.perRequestUs.total.toFixed(0)} µs/req), others on its core ${throughputCpu.others.toFixed(0)}%, load generator ${throughputCpu.loadGenerator.toFixed(0)}% (others on its core ${throughputCpu.othersOnLoadCore.toFixed(0)}%)`)
+/** One closed-loop round at N connections on the contender's next requests. */
+export async function throughputRound (contender: Contender, secret: string, plan: Plan): Promise<[LoadResult, CpuSample]> {
+  const pool = poolOf(signClerk(contender.load(poolSizeFor(contender.estimate, plan.throughputSeconds, plan)), secret, CLERK_PATH))
+  const run = await withCpu(contender.server, () => closedLoop(contender.server.baseUrl, pool, { connections: plan.connections, seconds: plan.throughputSeconds }))
+  contender.estimate = Math.max(contender.estimate, run[0].requestsPerSecond)
+  return run
+}
 
-  const rateRequests = sign(requests.rate(plan.fixedRatePerSecond * plan.fixedRateSeconds))
-  const [fixedRate, fixedRateCpu] = await withCpu(server, () => paced(server.baseUrl, rateRequests, { ratePerSecond: plan.fixedRatePerSecond, connections: plan.connections, spin: true }))
-  const afterFixedRate = server.memory()
-  log(`  ${plan.fixedRatePerSecond} req/s: p50 ${fixedRate.latency.p50Ms.toFixed(2)} ms, p99 ${fixedRate.latency.p99Ms.toFixed(2)} ms, others on the server core ${fixedRateCpu.others.toFixed(0)}%`)
+async function fixedRateRound (contender: Contender, secret: string, plan: Plan): Promise<[LoadResult, CpuSample]> {
+  const requests = signClerk(contender.rate(plan.fixedRatePerSecond * plan.fixedRateSeconds), secret, CLERK_PATH)
+  return withCpu(contender.server, () => paced(contender.server.baseUrl, requests, { ratePerSecond: plan.fixedRatePerSecond, connections: plan.connections, spin: true }))
+}
 
-  return { name: server.name, warmup, throughput, throughputCpu, afterThroughput, fixedRate, fixedRateCpu, afterFixedRate }
+/** Runs `round` for every contender, `rounds` times, interleaved; results per contender. */
+export async function interleave<T> (contenders: readonly Contender[], rounds: number, round: (c: Contender) => Promise<T>): Promise<T[][]> {
+  const results: T[][] = contenders.map(() => [])
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, contender] of contenders.entries()) results[i]?.push(await round(contender))
+  }
+  return results
+}
+
+export async function compareServers (contenders: readonly Contender[], warmupDrafts: readonly Draft[], secret: string, plan: Plan, log: (line: string) => void): Promise<ServerFigures[]> {
+  const warmups: LoadResult[] = []
+  for (const contender of contenders) {
+    warmups.push(await warmUp(contender, warmupDrafts, secret, plan))
+    log(`  ${contender.name}: warm-up ${contender.estimate.toFixed(0)} req/s`)
+  }
+  log(`  ${plan.rounds} rounds of ${plan.throughputSeconds} s at ${plan.connections} connections, interleaved`)
+  const throughput = await interleave(contenders, plan.rounds, (c) => throughputRound(c, secret, plan))
+  log(`  ${plan.rounds} rounds of ${plan.fixedRateSeconds} s at ${plan.fixedRatePerSecond} req/s, interleaved`)
+  const fixedRate = await interleave(contenders, plan.rounds, (c) => fixedRateRound(c, secret, plan))
+  return contenders.map((contender, i) => ({
+    name: contender.name,
+    warmup: warmups[i]!,
+    throughput: measured(throughput[i] ?? []),
+    fixedRate: measured(fixedRate[i] ?? []),
+    memory: contender.server.memory()
+  }))
 }
 
 /** Chaindoc envelopes (hookgate only): requests/s at N connections. */
@@ -105,5 +103,3 @@ export async function measureChaindoc (server: ServerProcess, secret: string, re
   const pool = poolOf(signChaindoc(poolSizeFor(requestsPerSecondHint, plan.chaindocSeconds, plan), secret, CHAINDOC_PATH))
   return closedLoop(server.baseUrl, pool, { connections: plan.connections, seconds: plan.chaindocSeconds })
 }
-
-export { CLERK_PATH }

@@ -54,6 +54,16 @@ export function clerkDrafts (setTag: string): DraftSource {
   }
 }
 
+/** Walks a draft list: each call returns the next n. Servers get a cursor each, over the same list. */
+export function cursorOver (source: DraftSource): (n: number) => readonly Draft[] {
+  let next = 0
+  return (n) => {
+    const drafts = source(next + n).slice(next)
+    next += n
+    return drafts
+  }
+}
+
 /** Signs with svix's own `Webhook.sign`, as Clerk (through Svix) does. */
 export function signClerk (drafts: readonly Draft[], secret: string, path: string, now = new Date()): SignedRequest[] {
   const webhook = new Webhook(secret)

@@ -8,11 +8,12 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { hookgateBuilt, startHookgate } from './hookgate.js'
 import { benchTmpDir, describeMachine, pinSelfToLoadCore } from './machine.js'
-import { measureChaindoc, measureServer, type ClerkRequests, type ServerFigures } from './measure.js'
+import { measureDeadReceiver, type DeadReceiverFigures } from './dead-receiver.js'
+import { measureEndToEnd, type EndToEndFigures } from './e2e.js'
+import { compareServers, measureChaindoc, type Contender, type ServerFigures } from './measure.js'
 import { FULL_PLAN, QUICK_PLAN } from './plan.js'
-import { measureDeadReceiver, measureEndToEnd, type DeadReceiverFigures, type EndToEndFigures } from './e2e.js'
 import { renderReport, type BenchReport } from './report.js'
-import { clerkDrafts, newSvixSecret } from './requests.js'
+import { clerkDrafts, cursorOver, newSvixSecret } from './requests.js'
 import { freePort, startServer, type ServerProcess } from './server-process.js'
 
 const quick = process.argv.includes('--quick')
@@ -60,52 +61,59 @@ async function main (): Promise<void> {
   const machine = describeMachine(tmp)
   pinSelfToLoadCore()
   const secrets = { clerk: newSvixSecret(), chaindoc: `chaindoc-bench-${newSvixSecret()}` }
-  const requests: ClerkRequests = { secret: secrets.clerk, warmup: clerkDrafts('W'), load: clerkDrafts('L'), rate: clerkDrafts('R') }
   const nodeFlags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', PROFILES_DIR] : []
   if (cpuProf) mkdirSync(PROFILES_DIR, { recursive: true })
+  // One list of drafts per purpose; every server walks each list from the start.
+  const warmupDrafts = clerkDrafts('W')(plan.warmupSeconds * plan.warmupRateCeiling)
+  const loadDrafts = clerkDrafts('L')
+  const rateDrafts = clerkDrafts('R')
+  const contenderOf = (name: string, server: ServerProcess): Contender =>
+    ({ name, server, load: cursorOver(loadDrafts), rate: cursorOver(rateDrafts), estimate: 0 })
+
   const skipped: string[] = []
-  const servers: ServerFigures[] = []
+  const started: ServerProcess[] = []
+  const start = async (starting: Promise<ServerProcess>): Promise<ServerProcess> => {
+    const server = await starting
+    started.push(server)
+    return server
+  }
+  let servers: ServerFigures[] = []
   let chaindoc: BenchReport['chaindoc']
   let endToEnd: EndToEndFigures | undefined
   let deadReceiver: DeadReceiverFigures | undefined
 
   try {
-    const runs: Array<{ key: 'a' | 'b' | 'c', label: string, start: () => Promise<ServerProcess> }> = [
-      { key: 'a', label: 'hookgate (durable inbox)', start: () => startHookgate({ name: 'hookgate', parentDir: tmp, secrets, nodeFlags }) },
-      { key: 'b', label: 'verify only (Fastify + svix, stores nothing)', start: () => startBaseline('verify-only', 'verify-only.js', { SECRET: secrets.clerk }) },
-      { key: 'c', label: 'naive durable (Fastify + svix + SQLite FULL per request)', start: () => startBaseline('naive-durable', 'naive-durable.js', { SECRET: secrets.clerk, DB_PATH: join(tmp, `naive-${Date.now()}.db`) }) }
-    ]
-    for (const run of runs) {
-      if (run.key === 'a' && !hookgateBuilt()) {
-        skipped.push('hookgate: dist/src/main.js is missing (the gateway did not build)')
-        continue
-      }
-      log(`(${run.key}) ${run.label}`)
-      const server = await run.start()
-      try {
-        const figures = await measureServer(server, requests, plan, log)
-        servers.push({ ...figures, name: `(${run.key}) ${server.name}` })
-        if (run.key === 'a') {
-          const result = await measureChaindoc(server, secrets.chaindoc, figures.throughput.requestsPerSecond, plan)
-          chaindoc = { result, memory: server.memory() }
-          log(`  chaindoc: ${result.requestsPerSecond.toFixed(0)} req/s, non-2xx ${result.non2xx}`)
-        }
-      } finally {
-        await server.stop()
-      }
-    }
-
+    const contenders: Contender[] = []
     if (hookgateBuilt()) {
-      const plainRequestsPerSecond = servers.find((s) => s.name.startsWith('(a)'))?.throughput.requestsPerSecond ?? NaN
-      const ctx = { tmp, secrets, plan, nodeFlags, log, plainRequestsPerSecond }
+      contenders.push(contenderOf('(a) hookgate', await start(startHookgate({ name: 'hookgate', parentDir: tmp, secrets, nodeFlags }))))
+    } else {
+      skipped.push('hookgate: dist/src/main.js is missing (the gateway did not build)')
+    }
+    contenders.push(contenderOf('(b) verify-only', await start(startBaseline('verify-only', 'verify-only.js', { SECRET: secrets.clerk }))))
+    contenders.push(contenderOf('(c) naive-durable', await start(startBaseline('naive-durable', 'naive-durable.js', { SECRET: secrets.clerk, DB_PATH: join(tmp, 'naive.db') }))))
+
+    log(`ingest: ${contenders.map((c) => c.name).join(', ')}`)
+    servers = await compareServers(contenders, warmupDrafts, secrets.clerk, plan, log)
+    for (const s of servers) log(`  ${s.name}: ${s.throughput.merged.requestsPerSecond.toFixed(0)} req/s; at ${plan.fixedRatePerSecond}/s p50 ${s.fixedRate.merged.latency.p50Ms.toFixed(2)} ms, p99 ${s.fixedRate.merged.latency.p99Ms.toFixed(2)} ms`)
+    // The baselines are done; hookgate stays up to be compared with the dead-receiver gateway.
+    for (const c of contenders.slice(1)) await c.server.stop()
+
+    const plain = hookgateBuilt() ? contenders[0] : undefined
+    if (plain !== undefined) {
+      const result = await measureChaindoc(plain.server, secrets.chaindoc, plain.estimate, plan)
+      chaindoc = { result, memory: plain.server.memory() }
+      log(`  chaindoc on hookgate: ${result.requestsPerSecond.toFixed(0)} req/s, non-2xx ${result.non2xx}`)
+
+      const ctx = { tmp, secrets, plan, nodeFlags, log, plainRequestsPerSecond: plain.estimate }
       log('end to end: hookgate → receiver on 127.0.0.1')
       endToEnd = await measureEndToEnd(ctx)
       if (endToEnd.skipped !== undefined) skipped.push(`end to end: ${endToEnd.skipped}`)
-      log(`ingest with ${plan.deadPendingEvents} deliveries pending to a dead receiver`)
-      deadReceiver = await measureDeadReceiver(ctx)
+      log(`ingest with ${plan.deadPendingEvents} deliveries pending to a dead receiver, interleaved with the plain hookgate`)
+      deadReceiver = await measureDeadReceiver(ctx, plain)
       if (deadReceiver.skipped !== undefined) skipped.push(`dead receiver: ${deadReceiver.skipped}`)
     }
   } finally {
+    for (const server of started) await server.stop()
     rmSync(tmp, { recursive: true, force: true })
   }
 
@@ -116,7 +124,7 @@ async function main (): Promise<void> {
     loadAverage: { before: loadBefore, after: loadavg()[0] ?? NaN },
     machine,
     plan,
-    clerkBodyBytes: Buffer.byteLength(requests.load(1)[0]?.body ?? ''),
+    clerkBodyBytes: Buffer.byteLength(loadDrafts(1)[0]?.body ?? ''),
     buildError,
     servers,
     chaindoc,
