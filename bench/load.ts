@@ -24,6 +24,8 @@ export interface LoadResult {
   poolExhausted: boolean
   /** Paced only: requests never sent because the server fell too far behind. */
   notSent: number
+  /** Paced only: how late the sender itself wrote each request (its own GC, timers). Part of the latency. */
+  sendLagMs: number[]
 }
 
 export interface ClosedLoopOptions {
@@ -72,7 +74,8 @@ export function closedLoop (baseUrl: string, pool: Pool, options: ClosedLoopOpti
         latency: summarise(latencies),
         latenciesMs: latencies,
         poolExhausted,
-        notSent: 0
+        notSent: 0,
+        sendLagMs: []
       })
     })
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
@@ -105,6 +108,7 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections })
   const intervalMs = 1000 / options.ratePerSecond
   const latencies: number[] = []
+  const sendLagMs: number[] = []
   let ok = 0
   let non2xx = 0
   let errors = 0
@@ -123,11 +127,12 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
     function finish (): void {
       agent.destroy()
       const seconds = (performance.now() - startAt) / 1000
-      resolve({ seconds, ok, non2xx, errors, requestsPerSecond: ok / seconds, latency: summarise(latencies), latenciesMs: latencies, poolExhausted: false, notSent: requests.length - last })
+      resolve({ seconds, ok, non2xx, errors, requestsPerSecond: ok / seconds, latency: summarise(latencies), latenciesMs: latencies, poolExhausted: false, notSent: requests.length - last, sendLagMs })
     }
 
     function send (index: number, signed: SignedRequest): void {
       const dueAt = startAt + index * intervalMs
+      sendLagMs.push(performance.now() - dueAt)
       const req = request({
         host: hostname,
         port,
@@ -175,7 +180,7 @@ export function paced (baseUrl: string, requests: readonly SignedRequest[], opti
       }
     }
 
-    if (requests.length === 0) resolve({ seconds: 0, ok, non2xx, errors, requestsPerSecond: 0, latency: summarise([]), latenciesMs: [], poolExhausted: false, notSent: 0 })
+    if (requests.length === 0) resolve({ seconds: 0, ok, non2xx, errors, requestsPerSecond: 0, latency: summarise([]), latenciesMs: [], poolExhausted: false, notSent: 0, sendLagMs })
     else tick()
   })
 }
@@ -195,6 +200,7 @@ export function mergeLoads (results: readonly LoadResult[]): LoadResult {
     latency: summarise(latenciesMs),
     latenciesMs,
     poolExhausted: results.some((r) => r.poolExhausted),
-    notSent: sum((r) => r.notSent)
+    notSent: sum((r) => r.notSent),
+    sendLagMs: results.flatMap((r) => r.sendLagMs)
   }
 }
