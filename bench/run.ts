@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { hookgateBuilt, startHookgate } from './hookgate.js'
+import { acquireBenchLock } from './lock.js'
 import { benchTmpDir, describeMachine, pinSelfToLoadCore } from './machine.js'
 import { measureDeadReceiver, type DeadReceiverFigures } from './dead-receiver.js'
 import { measureEndToEnd, type EndToEndFigures } from './e2e.js'
@@ -22,6 +23,8 @@ const plan = quick ? QUICK_PLAN : FULL_PLAN
 const RESULTS_DIR = 'bench/results'
 const PROFILES_DIR = join(RESULTS_DIR, 'profiles')
 const log = (line: string): void => { process.stderr.write(line + '\n') }
+/** How long to wait for another bench on this machine to finish. */
+const LOCK_WAIT_MS = 10 * 60_000
 
 /**
  * hookgate runs from its own build (`npm run build`); the bench's children
@@ -51,6 +54,15 @@ async function startBaseline (name: string, script: string, env: Record<string, 
 }
 
 async function main (): Promise<void> {
+  const release = await acquireBenchLock(log, LOCK_WAIT_MS)
+  try {
+    await benchmark()
+  } finally {
+    release()
+  }
+}
+
+async function benchmark (): Promise<void> {
   const startedAt = Date.now()
   const loadBefore = loadavg()[0] ?? NaN
   log('building (npm run build, bench/tsconfig.json)…')
