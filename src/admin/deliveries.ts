@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
 import { HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'
-import { toMs, write, type AdminDeps } from './deps.js'
+import { numericPage, toMs, write, type AdminDeps } from './deps.js'
 import { presentDelivery } from './present.js'
 import { closed, DELIVERY_STATUSES, Delivery, errors, EventId, Limit, Name, Page, Range, StringEnum } from './schemas.js'
 
@@ -38,8 +38,7 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
         response: { 200: Page(Delivery), ...errors(400, 401) }
       }
     }, async (request) => {
-      const { since, until, cursor, ...filter } = request.query
-      const page = listDeliveries(db, { ...filter, since: toMs(since), until: toMs(until), cursor: cursor === undefined ? undefined : Number(cursor) })
+      const page = listDeliveries(db, numericPage(request.query))
       return { items: page.items.map(presentDelivery), nextCursor: page.nextCursor }
     })
 

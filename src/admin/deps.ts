@@ -20,6 +20,12 @@ export interface AdminDeps {
 /** ISO query times as the database's milliseconds. The schema has already checked the format. */
 export const toMs = (iso: string | undefined): number | undefined => iso === undefined ? undefined : Date.parse(iso)
 
+/** A list query's ISO since/until as ms and its cursor as a row id: the shape the paged SQL reads take. */
+export function numericPage<Q extends { since?: string, until?: string, cursor?: string }> (query: Q) {
+  const { since, until, cursor, ...filter } = query
+  return { ...filter, since: toMs(since), until: toMs(until), cursor: cursor === undefined ? undefined : Number(cursor) }
+}
+
 /** A write through the writer; a storage failure answers 503 like ingest does, not a 500. */
 export async function write<K extends OpName> (writer: Writer, op: K, args: OpArgs<K>): Promise<OpResult<K>> {
   try {

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { listRejections } from '../db/queries/rejections.js'
-import { toMs, type AdminDeps } from './deps.js'
+import { numericPage, type AdminDeps } from './deps.js'
 import { presentRejection } from './present.js'
 import { closed, errors, Name, Page, Range, Rejection } from './schemas.js'
 
@@ -24,8 +24,7 @@ export function rejectionRoutes ({ db }: AdminDeps) {
         response: { 200: Page(Rejection), ...errors(400, 401) }
       }
     }, async (request) => {
-      const { since, until, cursor, ...filter } = request.query
-      const page = listRejections(db, { ...filter, since: toMs(since), until: toMs(until), cursor: cursor === undefined ? undefined : Number(cursor) })
+      const page = listRejections(db, numericPage(request.query))
       return { items: page.items.map(presentRejection), nextCursor: page.nextCursor }
     })
   }
