@@ -29,14 +29,7 @@ export function pinSelfToLoadCore (): void {
   if (tasksetUsable) execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' })
 }
 
-const USER_HZ = 100 // /proc/stat and /proc/<pid>/stat count in 1/100 s on every Linux ABI Node supports
-
-/** CPU seconds one core spent busy (anything but idle and iowait; steal included) since boot. */
-export function coreBusySeconds (core: number): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `))
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line?.trim().split(/\s+/).slice(1).map(Number) ?? []
-  return (user + nice + system + irq + softirq + steal) / USER_HZ
-}
+const USER_HZ = 100 // /proc/<pid>/stat counts in 1/100 s on every Linux ABI Node supports
 
 function cpuSecondsFromStat (stat: string): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
@@ -58,6 +51,35 @@ export function threadCpuSeconds (pid: number): Map<number, number> {
     } catch {} // the thread ended between the listing and the read
   }
   return out
+}
+
+/**
+ * CPU seconds used so far by every process that is not this bench (this
+ * process, its ancestors, its descendants): other people's work and kernel
+ * threads. Per process, so exact, unlike per-core tick counts in /proc/stat,
+ * which misjudge a lightly loaded core by a tick at every wake-up.
+ */
+export function foreignCpuSeconds (): Map<number, number> {
+  const procs = new Map<number, { ppid: number, cpu: number }>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      procs.set(Number(entry), { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), cpu: cpuSecondsFromStat(stat) })
+    } catch {} // the process ended between the listing and the read
+  }
+  // Descendants first (not the ancestors' other children: those are someone else's), then ancestors.
+  const own = new Set<number>([process.pid])
+  for (let grew = true; grew;) {
+    grew = false
+    for (const [pid, { ppid }] of procs) {
+      if (!own.has(pid) && own.has(ppid)) { own.add(pid); grew = true }
+    }
+  }
+  for (let pid = procs.get(process.pid)?.ppid ?? 0; pid > 1 && !own.has(pid); pid = procs.get(pid)?.ppid ?? 0) own.add(pid)
+  const foreign = new Map<number, number>()
+  for (const [pid, { cpu }] of procs) if (!own.has(pid)) foreign.set(pid, cpu)
+  return foreign
 }
 
 export interface Machine {

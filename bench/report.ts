@@ -28,7 +28,7 @@ export interface BenchReport {
   skipped: string[]
 }
 
-/** Past this share of a core taken by anything else, a phase is not trustworthy. */
+/** Past this share of a core used by other processes, a phase is not trustworthy. */
 const CROWDED_PERCENT = 10
 
 const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–'
@@ -45,14 +45,14 @@ function cpuPerRequest (sample: CpuSample): string {
 function throughputRows (report: BenchReport): string[] {
   return report.servers.map(({ name, throughput: { merged: t, rounds, cpu } }) => {
     const c = cpuUse(cpu)
-    return `| ${name} | ${int(t.requestsPerSecond)}${range(rounds.map((r) => r.requestsPerSecond))} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${cpuPerRequest(cpu)} | ${c.server.toFixed(0)} / ${c.others.toFixed(0)} / ${c.loadGenerator.toFixed(0)} / ${c.othersOnLoadCore.toFixed(0)} |`
+    return `| ${name} | ${int(t.requestsPerSecond)}${range(rounds.map((r) => r.requestsPerSecond))} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${cpuPerRequest(cpu)} | ${c.server.toFixed(0)} / ${c.loadGenerator.toFixed(0)} / ${c.foreign.toFixed(0)} |`
   })
 }
 
 function fixedRateRows (report: BenchReport): string[] {
   return report.servers.map(({ name, fixedRate: { merged: f, cpu }, memory }) => {
     const notSent = f.notSent > 0 ? ` (${int(f.notSent)} not sent: over 2 s behind)` : ''
-    return `| ${name} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${notSent} | ${ms(summarise(f.sendLagMs).p99Ms)} | ${cpuUse(cpu).others.toFixed(0)} | ${mib(memory.rssMiB)} | ${mib(memory.peakMiB)} |`
+    return `| ${name} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${notSent} | ${ms(summarise(f.sendLagMs).p99Ms)} | ${cpuUse(cpu).foreign.toFixed(0)} | ${mib(memory.rssMiB)} | ${mib(memory.peakMiB)} |`
   })
 }
 
@@ -91,15 +91,15 @@ function deadReceiverLines ({ deadReceiver: d, plan }: BenchReport): string[] {
   const { dead, plain } = d
   return [
     `- ${int(plan.deadPendingEvents)} events ingested first for a destination on a closed port (pending deliveries then: ${d.pendingBefore ?? 'not readable'}); then ${plan.rounds} rounds of ${plan.throughputSeconds} s at ${plan.connections} connections, interleaved with the hookgate above (no destinations).`,
-    `- Ingest: **${int(dead.load.requestsPerSecond)} req/s vs ${int(plain.load.requestsPerSecond)} req/s = ${times(d.ratio ?? NaN)}** (non-2xx + errors ${dead.load.non2xx + dead.load.errors}; CPU % of others on the server core ${cpuUse(dead.cpu).others.toFixed(0)}); RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`,
+    `- Ingest: **${int(dead.load.requestsPerSecond)} req/s vs ${int(plain.load.requestsPerSecond)} req/s = ${times(d.ratio ?? NaN)}** (non-2xx + errors ${dead.load.non2xx + dead.load.errors}; CPU % of other processes ${cpuUse(dead.cpu).foreign.toFixed(0)}); RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`,
     `- Server CPU µs per request: ${cpuPerRequest(dead.cpu)} vs ${cpuPerRequest(plain.cpu)} without destinations (event loop + busiest other thread + rest). Each event here also writes its delivery row, in the same transaction.`
   ]
 }
 
 function crowdedWarning (report: BenchReport): string[] {
   const samples = report.servers.flatMap((s) => [s.throughput.cpu, s.fixedRate.cpu])
-  const worst = Math.max(0, ...samples.flatMap((s) => { const c = cpuUse(s); return [c.others, c.othersOnLoadCore] }).filter(Number.isFinite))
-  return worst > CROWDED_PERCENT ? [`- **Not a quiet machine**: other work took up to ${worst.toFixed(0)}% of a core (the server's or the load generator's) over a measured phase; do not quote these figures.`] : []
+  const worst = Math.max(0, ...samples.map((s) => cpuUse(s).foreign).filter(Number.isFinite))
+  return worst > CROWDED_PERCENT ? [`- **Not a quiet machine**: other processes used up to ${worst.toFixed(0)}% of a core over a measured phase; do not quote these figures.`] : []
 }
 
 function machineLines ({ machine: m, ...report }: BenchReport): string[] {
@@ -126,13 +126,13 @@ export function renderReport (report: BenchReport): string {
     '',
     `At ${plan.connections} connections (closed loop; ${plan.rounds} interleaved rounds of ${plan.throughputSeconds} s per server, pooled; range over rounds in brackets):`,
     '',
-    '| server | req/s | p50 / p99 ms | non-2xx + errors | server CPU µs per request (event loop + busiest other thread + rest) | CPU %: server / others on its core / load generator / others on the load core |',
+    '| server | req/s | p50 / p99 ms | non-2xx + errors | server CPU µs per request (event loop + busiest other thread + rest) | CPU %: server / load generator / other processes |',
     '|---|---:|---:|---:|---:|---:|',
     ...throughputRows(report),
     '',
     `At a steady ${plan.fixedRatePerSecond} req/s (open loop; ${plan.rounds} interleaved rounds of ${plan.fixedRateSeconds} s, pooled), and memory:`,
     '',
-    '| server | p50 ms | p99 ms | non-2xx + errors | sender lag p99 ms | CPU % of others on the server core | RSS MiB after its rounds | peak RSS MiB |',
+    '| server | p50 ms | p99 ms | non-2xx + errors | sender lag p99 ms | CPU % of other processes | RSS MiB after its rounds | peak RSS MiB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...fixedRateRows(report),
     '',
@@ -160,7 +160,7 @@ export function renderReport (report: BenchReport): string {
     '- (a) hookgate from its build (`node dist/src/main.js start`, `logging.level: warn`); (b) Fastify + svix `Webhook.verify` on the raw body, storing nothing; (c) the same plus one better-sqlite3 INSERT per request, WAL, `synchronous=FULL`. Sources in bench/servers/.',
     "- Requests are signed with svix's `Webhook.sign` before each round (never during it), each with a fresh svix-id and user id; every server walks the same list of ids and bodies.",
     `- All three servers run at once, idle but for the one being measured; after a ${plan.warmupSeconds} s warm-up each, they are measured in interleaved rounds (a, b, c, a, b, c…) so that a slow minute on the host does not land on one server only. Closed loop: autocannon, ${plan.connections} connections. Steady rate: an open-loop sender, each request timed from when it was due (autocannon's rate limit sends each second's quota in a burst, so it is not used for this). Latencies are exact percentiles over every answer. "Sender lag" is how late the sender itself wrote requests (its own GC or time slice); it is inside the latency, so a large one means the figure is partly the load generator's.`,
-    '- Server CPU from /proc/<pid>/task/*/stat (every thread; 100% = the whole pinned core); anything else on either core from /proc/stat ("others", near 0 on a quiet machine). RSS from /proc/<pid>/status: VmRSS, and VmHWM for the peak.',
+    '- Server CPU from /proc/<pid>/task/*/stat (every thread; 100% = the whole pinned core). "Other processes": the CPU of every process that is not the bench (other work, kernel threads) from /proc/*/stat, near 0 on a quiet machine. RSS from /proc/<pid>/status: VmRSS, and VmHWM for the peak.',
     '- Ack → delivery: the time the receiver got the event minus the time the client got its 200, matched by the gateway event id; both processes read the same clock (performance.timeOrigin + performance.now()).',
     ''
   ].join('\n')
