@@ -1,9 +1,9 @@
 import { loadConfig, summarize } from '../config/load.js'
-import { configPath, parse } from './args.js'
+import { configOption, configPath, parse } from './args.js'
 
 /** Exit 0 with a one-line summary, or 1 with every problem and its key path. */
 export async function checkConfigCommand (argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string', short: 'c' } })
+  const { values } = parse(argv, configOption)
   try {
     process.stdout.write(summarize(loadConfig(configPath(values))) + '\n')
     return 0

@@ -1,5 +1,5 @@
 import { adminTarget, callAdmin, processIo, runCommand, type Io } from './admin-client.js'
-import { parse } from './args.js'
+import { clientOptions, parse } from './args.js'
 import { table } from './table.js'
 
 interface EventPage { items: Array<Record<string, unknown>>, nextCursor: string | null }
@@ -11,9 +11,7 @@ export async function eventsCommand (argv: string[], io: Io = processIo): Promis
   const json = argv.includes('--json')
   return runCommand('events', io, json, async () => {
     const { values } = parse(argv, {
-      config: { type: 'string', short: 'c' },
-      url: { type: 'string' },
-      json: { type: 'boolean' },
+      ...clientOptions,
       ...Object.fromEntries(FILTERS.map((f) => [f, { type: 'string' }])) as Record<typeof FILTERS[number], { type: 'string' }>
     })
     const query = new URLSearchParams()

@@ -1,5 +1,5 @@
 import { adminTarget, callAdmin, processIo, runCommand, UsageError, type Io } from './admin-client.js'
-import { parse } from './args.js'
+import { clientOptions, parse } from './args.js'
 import { table } from './table.js'
 
 /** `hookgate replay <event id> [--destination name]`: new deliveries for an event. */
@@ -7,10 +7,8 @@ export async function replayCommand (argv: string[], io: Io = processIo): Promis
   const json = argv.includes('--json')
   return runCommand('replay', io, json, async () => {
     const { values, positionals } = parse(argv, {
-      config: { type: 'string', short: 'c' },
-      url: { type: 'string' },
-      destination: { type: 'string' },
-      json: { type: 'boolean' }
+      ...clientOptions,
+      destination: { type: 'string' }
     })
     const [eventId, ...extra] = positionals
     if (eventId === undefined || extra.length > 0) throw new UsageError('usage: hookgate replay <event id> [--destination name]')

@@ -1,5 +1,5 @@
 import { adminTarget, callAdmin, processIo, runCommand, UsageError, type Io } from './admin-client.js'
-import { parse } from './args.js'
+import { clientOptions, parse } from './args.js'
 
 const USAGE = 'usage: hookgate retry --dead [--destination name] [--since ISO] [--until ISO] [--dry-run]  |  hookgate retry <delivery id>'
 
@@ -13,14 +13,12 @@ export async function retryCommand (argv: string[], io: Io = processIo): Promise
   const json = argv.includes('--json')
   return runCommand('retry', io, json, async () => {
     const { values, positionals } = parse(argv, {
-      config: { type: 'string', short: 'c' },
-      url: { type: 'string' },
+      ...clientOptions,
       dead: { type: 'boolean' },
       destination: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' }
+      'dry-run': { type: 'boolean' }
     })
     const bulk = values.dead === true
     if (bulk === (positionals.length > 0) || positionals.length > 1) throw new UsageError(USAGE)

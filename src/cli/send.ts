@@ -3,7 +3,7 @@ import { request } from 'undici'
 import type { ProviderName } from '../../providers/index.js'
 import { sampleEvent, signChaindoc, signClerk } from '../../providers/sign.js'
 import { ApiError, gatewayUrl, processIo, runCommand, UsageError, type Io } from './admin-client.js'
-import { configPath, parse } from './args.js'
+import { clientOptions, configPath, parse } from './args.js'
 import { loadConfig } from '../config/load.js'
 
 /** What `send` posts when no --type is given: each provider's most common event. */
@@ -27,10 +27,8 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
   const json = argv.includes('--json')
   return runCommand('send', io, json, async () => {
     const { values, positionals } = parse(argv, {
-      config: { type: 'string', short: 'c' },
-      url: { type: 'string' },
-      type: { type: 'string' },
-      json: { type: 'boolean' }
+      ...clientOptions,
+      type: { type: 'string' }
     })
     const config = loadConfig(configPath({ config: values.config ?? io.env.HOOKGATE_CONFIG }), io.env)
     const [name, ...extra] = positionals

@@ -1,6 +1,6 @@
 import { buildApp } from '../app.js'
 import { loadConfig, summarize } from '../config/load.js'
-import { configPath, parse } from './args.js'
+import { configOption, configPath, parse } from './args.js'
 
 /**
  * Runs the gateway until SIGTERM or SIGINT, then closes gracefully: stop
@@ -9,7 +9,7 @@ import { configPath, parse } from './args.js'
  * handles these signals, so this is what makes `docker stop` clean.
  */
 export async function startCommand (argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string', short: 'c' } })
+  const { values } = parse(argv, configOption)
   const config = loadConfig(configPath(values))
   const app = await buildApp(config, { startDispatcher: true })
   app.log.info({ summary: summarize(config) }, 'configuration loaded')
