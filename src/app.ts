@@ -91,7 +91,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
 
   // One line per request, and no header or body in it: both may carry secrets.
+  // This runs for every webhook: build the line only when the level writes it.
+  const logRequests = ['info', 'debug', 'trace'].includes(config.logging.level)
   app.addHook('onResponse', async (request, reply) => {
+    if (!logRequests) return
     request.log.info({
       method: request.method,
       url: request.routeOptions.url ?? request.url.split('?')[0],
