@@ -1,9 +1,24 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
+
+const RANDOM_BYTES = 10
+/**
+ * Random bytes are drawn 4 KiB at a time: one CSPRNG call per event cost more
+ * than the rest of the id (a profile of the ingest path put it at ~10% of the
+ * event loop). Each id still gets fresh bytes that are never reused.
+ */
+const pool = Buffer.alloc(4096 - (4096 % RANDOM_BYTES))
+let offset = pool.length
 
 /**
  * Gateway event ids sort by time (the admin API pages by id): 9 base-36 digits
  * of milliseconds, then 80 random bits so two gateways never collide.
  */
 export function newEventId (now: number): string {
-  return 'evt_' + Math.floor(now).toString(36).padStart(9, '0') + randomBytes(10).toString('base64url')
+  if (offset === pool.length) {
+    randomFillSync(pool)
+    offset = 0
+  }
+  const random = pool.toString('base64url', offset, offset + RANDOM_BYTES)
+  offset += RANDOM_BYTES
+  return 'evt_' + Math.floor(now).toString(36).padStart(9, '0') + random
 }
