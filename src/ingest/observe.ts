@@ -18,11 +18,14 @@ export function observeIngest ({ config, metrics, recordRejection }: {
   // The message answered, kept from onError: onResponse no longer sees the error.
   const messages = new WeakMap<FastifyRequest, string>()
 
-  async function onError (request: FastifyRequest, _reply: FastifyReply, err: FastifyError): Promise<void> {
+  function onError (request: FastifyRequest, _reply: FastifyReply, err: FastifyError, done: () => void): void {
     if (request.webhook !== undefined) messages.set(request, toGatewayError(err, config.server.bodyLimitBytes).message)
+    done()
   }
 
-  async function onResponse (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Callback form, not async: this runs for every request, and a promise per request is measurable.
+  function onResponse (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    done()
     const webhook = request.webhook
     if (webhook === undefined) return
     const source = Object.hasOwn(config.sources, webhook.source) ? webhook.source : UNKNOWN_SOURCE
