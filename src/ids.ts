@@ -20,5 +20,14 @@ export function newEventId (now: number): string {
   }
   const random = pool.toString('base64url', offset, offset + RANDOM_BYTES)
   offset += RANDOM_BYTES
-  return 'evt_' + Math.floor(now).toString(36).padStart(9, '0') + random
+  return eventIdFloor(now) + random
+}
+
+/**
+ * The smallest id an event received at `ms` or later can have: ids sort by
+ * receipt time, so `id >= eventIdFloor(t)` selects events received at t or
+ * after, through the primary key.
+ */
+export function eventIdFloor (ms: number): string {
+  return 'evt_' + Math.floor(Math.max(0, ms)).toString(36).padStart(9, '0')
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../open.js'
+import { eventIdFloor } from '../../ids.js'
 import { prepared } from '../statements.js'
 import { toPage, whereClause, type Page } from './filters.js'
 
@@ -60,18 +61,29 @@ export interface AttemptRow {
 
 const LIST_COLUMNS = 'id, source, provider, dedup_key, type, subject, occurred_at, received_at, status'
 
+/** States with a partial index each (events_pending, events_dead): named as literals, or SQLite cannot use the index. */
+const UNSETTLED = new Set(['pending', 'dead'])
+
 export function listEvents (db: Db, filter: EventFilter): Page<EventRow> {
+  const unsettled = filter.status !== undefined && UNSETTLED.has(filter.status)
   const where = whereClause([
     [filter.source !== undefined, 'source = @source'],
     [filter.type !== undefined, 'type = @type'],
-    [filter.status !== undefined, 'status = @status'],
+    [unsettled, `status = '${filter.status}'`],
+    [filter.status !== undefined && !unsettled, 'status = @status'],
     [filter.subject !== undefined, 'subject = @subject'],
-    [filter.since !== undefined, 'received_at >= @since'],
-    [filter.until !== undefined, 'received_at < @until'],
+    // Ids begin with the receipt time: the id bounds make time filters seeks on the primary key.
+    [filter.since !== undefined, 'id >= @sinceId AND received_at >= @since'],
+    [filter.until !== undefined, 'id < @untilId AND received_at < @until'],
     [filter.cursor !== undefined, 'id < @cursor']
   ])
   const rows = prepared<[Record<string, unknown>], EventRow>(db, `SELECT ${LIST_COLUMNS} FROM events ${where} ORDER BY id DESC LIMIT @take`)
-    .all({ ...filter, take: filter.limit + 1 })
+    .all({
+      ...filter,
+      ...(filter.since === undefined ? {} : { sinceId: eventIdFloor(filter.since) }),
+      ...(filter.until === undefined ? {} : { untilId: eventIdFloor(filter.until) }),
+      take: filter.limit + 1
+    })
   return toPage(rows, filter.limit, (row) => row, (row) => row.id)
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../open.js'
+import { eventIdFloor } from '../../ids.js'
 import { prepared } from '../statements.js'
 
 /**
@@ -8,12 +9,13 @@ import { prepared } from '../statements.js'
  * so a pending delivery is never deleted whatever the event row says.
  */
 export function purgeEvents (db: Db, { before, limit }: { before: number, limit: number }): number {
+  // Ids begin with the receipt time, so the oldest are found walking the primary key.
   return prepared(db, `
     DELETE FROM events WHERE id IN (
       SELECT e.id FROM events e
-      WHERE e.received_at < @before
+      WHERE e.id < @beforeId AND e.received_at < @before
         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-      ORDER BY e.received_at LIMIT @limit)`).run({ before, limit }).changes
+      ORDER BY e.id LIMIT @limit)`).run({ before, beforeId: eventIdFloor(before), limit }).changes
 }
 
 /**

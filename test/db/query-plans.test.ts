@@ -1,0 +1,54 @@
+// The indexes 0004 dropped are replaced by seeks on the primary key (ids begin
+// with the receipt time) and by events_pending and events_dead. This checks the planner's
+// choice for the real SQL the queries prepare, captured as they prepare it.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type Test } from 'tap'
+import { migrate } from '../../src/db/migrate.js'
+import { openDatabase, type Db } from '../../src/db/open.js'
+import { listEvents } from '../../src/db/queries/events.js'
+import { purgeEvents } from '../../src/db/queries/retention.js'
+
+function capturingDb (t: Test): { db: Db, prepared: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'hookgate-plans-'))
+  const db = openDatabase(join(dir, 'hookgate.db'))
+  migrate(db, undefined, 0)
+  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
+  const prepared: string[] = []
+  const prepare = db.prepare.bind(db)
+  db.prepare = ((sql: string) => { prepared.push(sql); return prepare(sql) }) as Db['prepare']
+  return { db, prepared }
+}
+
+function planOf (db: Db, sql: string, params: Record<string, unknown>): string {
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
+}
+
+test('time filters on events seek the primary key', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  listEvents(db, { since: 1_700_000_000_000, until: 1_800_000_000_000, limit: 10 })
+  const sql = prepared.at(-1)!
+  const plan = planOf(db, sql, { since: 0, until: 0, sinceId: 'evt_', untilId: 'evt_', take: 11 })
+  t.match(plan, /SEARCH events USING INDEX sqlite_autoindex_events_1 \(id>\? AND id<\?\)/)
+})
+
+test('listing pending or dead events goes through its partial index; other states walk ids', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  for (const status of ['dead', 'pending']) {
+    listEvents(db, { status, limit: 10 })
+    t.match(planOf(db, prepared.at(-1)!, { status, take: 11 }), new RegExp(`SCAN events USING (COVERING )?INDEX events_${status}`), status)
+  }
+  listEvents(db, { status: 'delivered', limit: 10 })
+  const delivered = planOf(db, prepared.at(-1)!, { status: 'delivered', take: 11 })
+  t.match(delivered, /SCAN events USING INDEX sqlite_autoindex_events_1/, 'newest first along the primary key, no sort')
+  t.notMatch(delivered, /TEMP B-TREE/)
+})
+
+test('retention finds the oldest events along the primary key', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  purgeEvents(db, { before: 1_700_000_000_000, limit: 100 })
+  const plan = planOf(db, prepared.at(-1)!, { before: 0, beforeId: 'evt_', limit: 100 })
+  t.match(plan, /SEARCH e USING INDEX sqlite_autoindex_events_1 \(id<\?\)/)
+  t.notMatch(plan, /TEMP B-TREE/, 'no sort: the ids are in time order')
+})
