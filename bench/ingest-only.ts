@@ -1,7 +1,8 @@
-// `tsx bench/ingest-only.ts [rounds] [seconds]`: a short loop for working on
+// `tsx bench/ingest-only.ts [rounds] [seconds] [--dead]`: a short loop for working on
 // ingest speed. hookgate (from its build: run `npm run build` first) and the
 // verify-only baseline, interleaved rounds at 50 connections, with server CPU
-// per request. Prints only; `npm run bench` is the measurement of record.
+// per request; --dead adds a hookgate forwarding to a closed port. Prints
+// only; `npm run bench` is the measurement of record.
 import { rmSync } from 'node:fs'
 import { cpuUse } from './cpu.js'
 import { startHookgate } from './hookgate.js'
@@ -11,8 +12,7 @@ import { FULL_PLAN } from './plan.js'
 import { clerkDrafts, cursorOver, newSvixSecret } from './requests.js'
 import { freePort, startServer, type ServerProcess } from './server-process.js'
 
-const rounds = Number(process.argv[2] ?? 3)
-const seconds = Number(process.argv[3] ?? 3)
+const [rounds = 3, seconds = 3] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number)
 const plan = { ...FULL_PLAN, rounds, throughputSeconds: seconds, fixedRateSeconds: 0.5 }
 
 async function main (): Promise<void> {
@@ -27,7 +27,14 @@ async function main (): Promise<void> {
     started.push(hookgate)
     const verifyOnly = await startServer({ name: 'verify-only', args: ['dist/bench/servers/verify-only.js'], port: await freePort(), env: { SECRET: secrets.clerk } })
     started.push(verifyOnly)
-    const contenders: Contender[] = [['(a) hookgate', hookgate], ['(b) verify-only', verifyOnly]]
+    const servers: Array<[string, ServerProcess]> = [['(a) hookgate', hookgate], ['(b) verify-only', verifyOnly]]
+    if (process.argv.includes('--dead')) {
+      // One destination on a port nobody listens on: the dead-receiver case.
+      const dead = await startHookgate({ name: 'hookgate-dead', parentDir: tmp, secrets, destinationUrl: `http://127.0.0.1:${await freePort()}/hooks` })
+      started.push(dead)
+      servers.push(['hookgate, dead receiver', dead])
+    }
+    const contenders: Contender[] = servers
       .map(([name, server]) => ({ name: name as string, server: server as ServerProcess, load: cursorOver(loadDrafts), rate: cursorOver(rateDrafts), estimate: 0 }))
     const figures = await compareServers(contenders, clerkDrafts('W')(plan.warmupSeconds * plan.warmupRateCeiling), secrets.clerk, plan, (line) => process.stderr.write(line + '\n'))
     for (const f of figures) {
