@@ -49,6 +49,8 @@ export class Dispatcher {
   #nextDueAt: number | null = null
   #turn = 0
   #timer: NodeJS.Timeout | undefined
+  /** When the armed timer fires (clock time), or null when none is armed. */
+  #timerAt: number | null = null
   #sweptAt: number
   readonly #leaseMs: number
 
@@ -119,7 +121,16 @@ export class Dispatcher {
     if (!this.#running || this.#stopping) return
     if (this.#claiming !== null) { this.#again = true; return }
     this.#again = false
+    // Every accepted webhook nudges. While each destination is full or paused by
+    // its breaker (a dead receiver), a claim would take nothing: skip it, and let
+    // the armed timer (the pause's end) or a freed slot pump again.
+    const now = this.#o.clock.now()
+    if (!this.#sweepDue(now) && this.#freeSlots(now) === null) {
+      this.#arm()
+      return
+    }
     clearTimeout(this.#timer)
+    this.#timerAt = null
     const claiming = this.#claim()
     this.#claiming = claiming
     claiming.catch((err: unknown) => this.#log('error', { err }, 'claiming deliveries failed; retrying at the next poll'))
@@ -133,11 +144,14 @@ export class Dispatcher {
   /** Wakes at the next due time or the end of a destination's pause, or after the poll interval, whichever is sooner. */
   #arm (): void {
     if (!this.#running || this.#stopping) return
-    clearTimeout(this.#timer)
     const now = this.#o.clock.now()
     const wakeAt = Math.min(this.#nextDueAt ?? Infinity, this.#breakers.nextProbeAt(now) ?? Infinity)
-    const waitMs = Math.min(this.#o.config.delivery.pollIntervalMs, wakeAt - now)
-    this.#timer = setTimeout(() => this.#pump(), Math.max(0, waitMs)).unref()
+    const waitMs = Math.max(0, Math.min(this.#o.config.delivery.pollIntervalMs, wakeAt - now))
+    // Already armed to wake no later: keep that timer (waking early only pumps and re-arms).
+    if (this.#timerAt !== null && this.#timerAt <= now + waitMs) return
+    clearTimeout(this.#timer)
+    this.#timerAt = now + waitMs
+    this.#timer = setTimeout(() => { this.#timerAt = null; this.#pump() }, waitMs).unref()
   }
 
   async #claim (): Promise<Attempt[]> {
@@ -145,19 +159,26 @@ export class Dispatcher {
     await this.#sweep(now)
     const limit = this.#o.config.delivery.concurrency - this.#attempts.size
     const names = Object.keys(this.#o.config.destinations)
-    if (limit <= 0 || names.length === 0) return []
+    const slots = this.#freeSlots(now)
+    if (slots === null) return []
     // Rotate who is served first, so under a global limit no destination always comes last.
     const turn = this.#turn++ % names.length
-    const slots: Record<string, number> = {}
-    for (const name of [...names.slice(turn), ...names.slice(0, turn)]) {
-      const busy = this.#busy.get(name) ?? 0
-      const free = Math.min(this.#o.config.destinations[name]!.concurrency - busy, this.#breakers.allowance(name, now, busy))
-      if (free > 0) slots[name] = free
-    }
-    if (Object.keys(slots).length === 0) return []
-    const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now, owner: this.owner, slots, limit })
+    const rotated = Object.fromEntries([...names.slice(turn), ...names.slice(0, turn)].filter((name) => name in slots).map((name) => [name, slots[name]!]))
+    const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now, owner: this.owner, slots: rotated, limit })
     this.#nextDueAt = nextDueAt
     return claimed.map((delivery) => this.#begin(delivery))
+  }
+
+  /** Attempts each destination may start now (its concurrency and its breaker allowing), or null when none may start any. */
+  #freeSlots (now: number): Record<string, number> | null {
+    if (this.#o.config.delivery.concurrency - this.#attempts.size <= 0) return null
+    let slots: Record<string, number> | null = null
+    for (const name in this.#o.config.destinations) {
+      const busy = this.#busy.get(name) ?? 0
+      const free = Math.min(this.#o.config.destinations[name]!.concurrency - busy, this.#breakers.allowance(name, now, busy))
+      if (free > 0) (slots ??= {})[name] = free
+    }
+    return slots
   }
 
   #begin (delivery: ClaimedDelivery): Attempt {
@@ -190,7 +211,7 @@ export class Dispatcher {
    * a restart.
    */
   async #sweep (now: number): Promise<void> {
-    if (now - this.#sweptAt < SWEEP_INTERVAL_MS) return
+    if (!this.#sweepDue(now)) return
     this.#sweptAt = now
     try {
       const reclaimed = await this.#o.writer.run('reclaimLeases', { now, olderThanMs: this.#leaseMs, why: 'the lease expired' })
@@ -198,6 +219,10 @@ export class Dispatcher {
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
     }
+  }
+
+  #sweepDue (now: number): boolean {
+    return now - this.#sweptAt >= SWEEP_INTERVAL_MS
   }
 
   /** Logging must never stop a claimed delivery from settling. */

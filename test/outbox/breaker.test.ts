@@ -62,3 +62,24 @@ t.test('a destination that keeps failing is paused without spending its backlog\
   t.ok(deliveries(app).every((d) => d.status === 'delivered'))
   t.equal(deliveries(app).filter((d) => d.attempts === 1).length, 44, 'the backlog was not charged for the outage')
 })
+
+t.test('while the breaker holds a destination, new webhooks do not make the running loop claim', async (t) => {
+  const receiver = await startReceiver(t, () => ({ status: 503 }))
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 5 } } } })
+  for (let i = 0; i < 5; i++) await ingest(app, i)
+  const dispatcher = app.hookgate.dispatcher
+  t.same(await dispatcher.runOnce(), { claimed: 5, settled: 5 }, 'five fail: it trips')
+  // Watch the writer's ops (the real writer runs them): a claim is one writer transaction.
+  const writer = app.hookgate.writer
+  const run = writer.run.bind(writer)
+  const ops: string[] = []
+  writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
+  dispatcher.start()
+  for (let i = 5; i < 25; i++) await ingest(app, i)
+  t.same(ops.filter((op) => op === 'claimDeliveries'), [], '20 nudges, no claim while paused')
+  t.equal(ops.filter((op) => op === 'recordEvent').length, 20)
+  clock.advance(1000)
+  await ingest(app, 25)
+  t.same(ops.filter((op) => op === 'claimDeliveries'), ['claimDeliveries'], 'the pause is over: the next nudge claims (the probe)')
+  await dispatcher.stop(1000)
+})
