@@ -1,6 +1,9 @@
-// Ingest while deliveries pile up for a receiver that is down: a second
-// hookgate forwards to a closed port, gets a backlog first, and is then
-// measured in rounds interleaved with the plain hookgate (no destinations).
+// Ingest while deliveries pile up for a receiver that is down. Two more
+// gateways forward to the same closed port: one gets a backlog of pending
+// deliveries first, the other (the control) starts with none. Measured in
+// rounds interleaved with the plain hookgate (no destinations). backlog ÷
+// control isolates what the target is about, a dead receiver with a backlog;
+// backlog ÷ plain also counts the delivery row every routed event writes.
 import Database from 'better-sqlite3'
 import { addCpu, type CpuSample } from './cpu.js'
 import { firstLine, type PhaseContext } from './e2e.js'
@@ -10,13 +13,20 @@ import { CLERK_PATH, interleave, throughputRound, type Contender } from './measu
 import { clerkDrafts, cursorOver, poolOf, signClerk } from './requests.js'
 import { freePort, type Memory } from './server-process.js'
 
+export interface Pooled { load: LoadResult, cpu: CpuSample }
+
 export interface DeadReceiverFigures {
   skipped?: string
   pendingBefore?: number | null
-  dead?: { load: LoadResult, cpu: CpuSample }
-  plain?: { load: LoadResult, cpu: CpuSample }
-  /** dead req/s ÷ plain req/s, pooled over the interleaved rounds. */
+  /** The control's pending deliveries when the rounds began (its warm-up's). */
+  controlPendingBefore?: number | null
+  dead?: Pooled
+  control?: Pooled
+  plain?: Pooled
+  /** dead req/s ÷ control req/s, pooled over the interleaved rounds: the target. */
   ratio?: number
+  /** dead req/s ÷ plain req/s. */
+  ratioPlain?: number
   memory?: Memory
 }
 
@@ -38,28 +48,40 @@ export async function measureDeadReceiver (ctx: PhaseContext, plain: Contender):
   const { plan, log, secrets } = ctx
   // A port that was free a moment ago and that nobody listens on: connection refused.
   const deadUrl = `http://127.0.0.1:${await freePort()}/hooks`
-  let gateway
+  const gateways: Array<Awaited<ReturnType<typeof startHookgate>>> = []
   try {
-    gateway = await startHookgate({ name: 'hookgate-dead', parentDir: ctx.tmp, secrets, destinationUrl: deadUrl, nodeFlags: ctx.nodeFlags })
+    for (const name of ['hookgate-dead', 'hookgate-dead-control']) {
+      gateways.push(await startHookgate({ name, parentDir: ctx.tmp, secrets, destinationUrl: deadUrl, nodeFlags: ctx.nodeFlags }))
+    }
   } catch (err) {
+    for (const gateway of gateways) await gateway.stop()
     return { skipped: `hookgate did not start with a destination: ${firstLine(err)}` }
   }
+  const [gateway, controlGateway] = gateways as [typeof gateways[0], typeof gateways[0]]
   try {
     const pending = plan.deadPendingEvents
     const preload = poolOf(signClerk(clerkDrafts('D')(pending + plan.connections * 2), secrets.clerk, CLERK_PATH))
     await closedLoop(gateway.baseUrl, preload, { connections: plan.connections, amount: pending })
     const pendingBefore = pendingDeliveries(gateway.dbPath)
-    log(`  preloaded ${pending} events; pending deliveries: ${pendingBefore ?? 'unknown'}`)
+    // The control gets a warm-up only, as the other gateways did, so all three run warm code.
+    const warmup = poolOf(signClerk(clerkDrafts('C')(Math.ceil(plan.warmupSeconds * plain.estimate * plan.poolHeadroom) + plan.connections * 2), secrets.clerk, CLERK_PATH))
+    await closedLoop(controlGateway.baseUrl, warmup, { connections: plan.connections, seconds: plan.warmupSeconds })
+    const controlPendingBefore = pendingDeliveries(controlGateway.dbPath)
+    log(`  preloaded ${pending} events; pending deliveries: ${pendingBefore ?? 'unknown'} (control: ${controlPendingBefore ?? 'unknown'})`)
 
-    const dead: Contender = { name: 'hookgate, dead receiver', server: gateway, load: cursorOver(clerkDrafts('d')), rate: cursorOver(clerkDrafts('e')), estimate: plain.estimate }
-    const [plainRuns = [], deadRuns = []] = await interleave([plain, dead], plan.rounds, (c) => throughputRound(c, secrets.clerk, plan))
-    const pooled = (runs: Array<[LoadResult, CpuSample]>): { load: LoadResult, cpu: CpuSample } =>
+    const contender = (name: string, server: typeof gateway, tag: string): Contender =>
+      ({ name, server, load: cursorOver(clerkDrafts(tag)), rate: cursorOver(clerkDrafts(tag.toUpperCase())), estimate: plain.estimate })
+    const dead = contender('hookgate, dead receiver, backlog', gateway, 'd')
+    const control = contender('hookgate, dead receiver, no backlog', controlGateway, 'c')
+    const [plainRuns = [], deadRuns = [], controlRuns = []] = await interleave([plain, dead, control], plan.rounds, (c) => throughputRound(c, secrets.clerk, plan))
+    const pooled = (runs: Array<[LoadResult, CpuSample]>): Pooled =>
       ({ load: mergeLoads(runs.map(([load]) => load)), cpu: addCpu(runs.map(([, cpu]) => cpu)) })
-    const figures = { pendingBefore, dead: pooled(deadRuns), plain: pooled(plainRuns), memory: gateway.memory() }
-    const ratio = figures.dead.load.requestsPerSecond / figures.plain.load.requestsPerSecond
-    log(`  ingest ${figures.dead.load.requestsPerSecond.toFixed(0)} req/s vs ${figures.plain.load.requestsPerSecond.toFixed(0)} without destinations (${ratio.toFixed(2)}×)`)
-    return { ...figures, ratio }
+    const figures = { pendingBefore, controlPendingBefore, dead: pooled(deadRuns), control: pooled(controlRuns), plain: pooled(plainRuns), memory: gateway.memory() }
+    const ratio = figures.dead.load.requestsPerSecond / figures.control.load.requestsPerSecond
+    const ratioPlain = figures.dead.load.requestsPerSecond / figures.plain.load.requestsPerSecond
+    log(`  ingest ${figures.dead.load.requestsPerSecond.toFixed(0)} req/s vs ${figures.control.load.requestsPerSecond.toFixed(0)} without the backlog (${ratio.toFixed(2)}×), ${figures.plain.load.requestsPerSecond.toFixed(0)} without destinations (${ratioPlain.toFixed(2)}×)`)
+    return { ...figures, ratio, ratioPlain }
   } finally {
-    await gateway.stop()
+    for (const g of gateways) await g.stop()
   }
 }

@@ -87,12 +87,15 @@ function endToEndLines ({ endToEnd: e, plan }: BenchReport): string[] {
 function deadReceiverLines ({ deadReceiver: d, plan }: BenchReport): string[] {
   if (d === undefined) return ['Not run: hookgate did not build.']
   if (d.skipped !== undefined) return [`Skipped: ${d.skipped}`]
-  if (d.dead === undefined || d.plain === undefined) return []
-  const { dead, plain } = d
+  if (d.dead === undefined || d.plain === undefined || d.control === undefined) return []
+  const { dead, control, plain } = d
+  const figures = (p: { load: { requestsPerSecond: number, non2xx: number, errors: number } }): string =>
+    `${int(p.load.requestsPerSecond)} req/s (non-2xx + errors ${p.load.non2xx + p.load.errors})`
   return [
-    `- ${int(plan.deadPendingEvents)} events ingested first for a destination on a closed port (pending deliveries then: ${d.pendingBefore ?? 'not readable'}); then ${plan.rounds} rounds of ${plan.throughputSeconds} s at ${plan.connections} connections, interleaved with the hookgate above (no destinations).`,
-    `- Ingest: **${int(dead.load.requestsPerSecond)} req/s vs ${int(plain.load.requestsPerSecond)} req/s = ${times(d.ratio ?? NaN)}** (non-2xx + errors ${dead.load.non2xx + dead.load.errors}; CPU % of other processes ${cpuUse(dead.cpu).foreign.toFixed(0)}); RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB.`,
-    `- Server CPU µs per request: ${cpuPerRequest(dead.cpu)} vs ${cpuPerRequest(plain.cpu)} without destinations (event loop + busiest other thread + rest). Each event here also writes its delivery row, in the same transaction.`
+    `- Two gateways forward every event to a closed port (connection refused). The first got ${int(plan.deadPendingEvents)} events first (pending deliveries then: ${d.pendingBefore ?? 'not readable'}); the control only a warm-up (pending: ${d.controlPendingBefore ?? 'not readable'}). Then ${plan.rounds} rounds of ${plan.throughputSeconds} s at ${plan.connections} connections, interleaved with each other and the hookgate above (no destinations). Every round adds to both backlogs.`,
+    `- Ingest with the backlog: **${figures(dead)} vs ${figures(control)} for the control = ${times(d.ratio ?? NaN)}**; RSS after ${mib(d.memory?.rssMiB ?? NaN)} MiB; CPU % of other processes ${cpuUse(dead.cpu).foreign.toFixed(0)}.`,
+    `- Against the hookgate without destinations (${figures(plain)}): ${times(d.ratioPlain ?? NaN)}. That gap is the cost of having a destination at all: each event also writes its delivery row, in the same transaction.`,
+    `- Server CPU µs per request (event loop + busiest other thread + rest): backlog ${cpuPerRequest(dead.cpu)}, control ${cpuPerRequest(control.cpu)}, no destinations ${cpuPerRequest(plain.cpu)}.`
   ]
 }
 

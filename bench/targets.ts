@@ -49,7 +49,7 @@ export function evaluateTargets (report: BenchReport): TargetVerdict[] {
     },
     { target: 'ack → delivery p50 < 5 ms on loopback', ...verdict(`${ms(ackP50 ?? NaN)} ms`, ackP50 === undefined ? undefined : ackP50 < 5) },
     {
-      target: `no ingest slowdown with ${report.plan.deadPendingEvents.toLocaleString('en-US')} deliveries pending to a dead receiver (≥ ${SLOWDOWN_TOLERANCE}× hookgate without destinations)`,
+      target: `no ingest slowdown with ${report.plan.deadPendingEvents.toLocaleString('en-US')} deliveries pending to a dead receiver (≥ ${SLOWDOWN_TOLERANCE}× the same gateway without the backlog)`,
       ...verdict(times(dead ?? NaN), dead === undefined ? undefined : dead >= SLOWDOWN_TOLERANCE)
     }
   ]
