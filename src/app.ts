@@ -8,6 +8,7 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { queueDepths } from './db/queries/destinations.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
 import { observeIngest } from './ingest/observe.js'
 import { createRejectionRecorder } from './ingest/rejections.js'
@@ -121,6 +122,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   // Leases a dead process left (one gateway per database): those deliveries run again now.
   const reclaimed = await dispatcher.recover()
   if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
+  // A destination taken out of the config leaves its deliveries pending: nothing claims them.
+  for (const [destination, depth] of queueDepths(db)) {
+    if (depth.pending > 0 && !Object.hasOwn(config.destinations, destination)) {
+      app.log.warn({ destination, pending: depth.pending }, 'deliveries are pending for a destination that is not in the config: they wait until it is configured again')
+    }
+  }
   if (deps.startDispatcher === true) dispatcher.start()
   retention.start()
 

@@ -123,3 +123,19 @@ t.test('the loop wakes for a retry when it is due, not at the next poll', async 
   await receiver.waitFor(2, 3000)
   t.ok(receiver.requests[1]!.at - receiver.requests[0]!.at >= 75, 'not before the (jittered) 100 ms')
 })
+
+t.test('at boot, warns about deliveries pending for a destination no longer in the config', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hookgate-orphans-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dbPath = join(dir, 'hookgate.db')
+  const first = await build(t, { config: { destinations: { old: { url: 'http://127.0.0.1:9/' }, kept: { url: 'http://127.0.0.1:9/' } } }, dbPath })
+  await ingest(first.app, 1)
+  await ingest(first.app, 2)
+  await first.app.close()
+
+  const second = await build(t, { config: { destinations: { kept: { url: 'http://127.0.0.1:9/' } } }, dbPath })
+  const warnings = second.logs.map((line) => JSON.parse(line) as { level: number, msg: string, destination?: string, pending?: number })
+    .filter((line) => line.msg.startsWith('deliveries are pending for a destination that is not in the config'))
+  t.match(warnings, [{ level: 40, destination: 'old', pending: 2 }], 'one warning, for the removed destination only')
+  t.equal(deliveries(second.app).filter((d) => d.destination === 'old' && d.status === 'pending').length, 2, 'kept, not dropped')
+})
