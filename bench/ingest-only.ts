@@ -1,5 +1,5 @@
-// `tsx bench/ingest-only.ts [rounds] [seconds] [--dead]`: a short loop for working on
-// ingest speed. hookgate (from its build: run `npm run build` first) and the
+// `tsx bench/ingest-only.ts [rounds] [seconds] [--dead]`: a short loop for working
+// on ingest speed, under a minute. hookgate (from its build: `npm run build`) and the
 // verify-only baseline, interleaved rounds at 50 connections, with server CPU
 // per request; --dead adds a hookgate forwarding to a closed port. Prints
 // only; `npm run bench` is the measurement of record.
