@@ -164,8 +164,18 @@ t.test('legacy scheme: accepts, as a fallback, the HMAC of the re-serialised JSO
   const result = verify(h, Buffer.from(sent))
   t.equal(result.type, 'document.created')
   t.equal(result.subject, 'test-123', 'a top-level id when there is no data object')
-  t.equal(result.dedupKey, 'sha256:' + createHash('sha256').update(sent).digest('hex'))
+  const signed = JSON.stringify(JSON.parse(sent))
+  t.equal(result.dedupKey, 'sha256:' + createHash('sha256').update(signed).digest('hex'), 'keyed by what was signed')
   rejects(t, () => verify(h, Buffer.from(sent.replace('test-123', 'test-124'))), 'HG_ERR_SIGNATURE_INVALID', 401)
+})
+
+t.test('legacy scheme: a replay with its whitespace or escapes changed keeps the dedup key, so it is not stored twice', async (t) => {
+  const compact = '{"event":"document.created","documentId":"test-123","name":"Tést","timestamp":"2024-12-04T10:30:00.000Z"}'
+  const h = legacySigned(compact)
+  const first = verify(h, Buffer.from(compact))
+  for (const replay of [JSON.stringify(JSON.parse(compact), null, 2), compact.replace('Tést', 'T\\u00e9st'), ' ' + compact + '\n']) {
+    t.equal(verify(h, Buffer.from(replay)).dedupKey, first.dedupKey, JSON.stringify(replay.slice(0, 30)))
+  }
 })
 
 t.test('legacy scheme: a raw-body signature on a body that is not JSON or not UTF-8 is a 400', async (t) => {
