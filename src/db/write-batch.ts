@@ -1,5 +1,5 @@
 import type { Db } from './open.js'
-import { writeOps, type OpName } from './write-ops.js'
+import { relaxedOps, writeOps, type OpName } from './write-ops.js'
 
 export interface WriteItem {
   readonly op: OpName
@@ -29,15 +29,34 @@ function failure (err: unknown): WriteOutcome {
  */
 export function executeBatch (db: Db, items: readonly WriteItem[]): WriteOutcome[] {
   try {
+    syncFor(db, items)
     return db.transaction(() => items.map((item): WriteOutcome => ({ ok: true, value: runOp(db, item) }))).immediate()
   } catch (err) {
     if (items.length === 1) return [failure(err)]
     return items.map((item): WriteOutcome => {
       try {
+        syncFor(db, [item])
         return { ok: true, value: db.transaction(() => runOp(db, item)).immediate() }
       } catch (itemErr) {
         return failure(itemErr)
       }
     })
   }
+}
+
+const FULL = 2
+const NORMAL = 1
+const syncLevels = new WeakMap<Db, number>()
+
+/**
+ * FULL (fsync at commit) when any item must be durable before it is answered,
+ * NORMAL when all are relaxedOps: under delivery load most commits are the
+ * dispatcher's claims and settles, and each fsync they skip is one an
+ * acknowledgement does not queue behind.
+ */
+function syncFor (db: Db, items: readonly WriteItem[]): void {
+  const level = items.every((item) => relaxedOps.has(item.op)) ? NORMAL : FULL
+  if (syncLevels.get(db) === level) return
+  db.pragma(`synchronous = ${level}`)
+  syncLevels.set(db, level)
 }

@@ -31,6 +31,20 @@ export const writeOps = {
   incrementalVacuum
 } as const satisfies Record<string, (db: Db, args: never) => unknown>
 
+/**
+ * Ops whose commit need not reach the disk before their caller goes on: the
+ * dispatcher's bookkeeping, refused-request records and retention. A power
+ * cut that loses one only repeats work (a delivery is sent again: delivery is
+ * at least once; a lease is reclaimed at boot anyway) or forgets a rejection;
+ * nobody was promised it. A batch made only of these commits without an
+ * fsync, and the next durable commit's fsync of the WAL covers it too. Every
+ * other op, recordEvent first, is fsynced before its caller hears back.
+ */
+export const relaxedOps: ReadonlySet<string> = new Set<OpName>([
+  'claimDeliveries', 'settleDeliveries', 'reclaimLeases', 'releaseLeases',
+  'recordRejection', 'purgeRejections', 'purgeEvents', 'incrementalVacuum'
+])
+
 export type WriteOps = typeof writeOps
 export type OpName = keyof WriteOps
 export type OpArgs<K extends OpName> = Parameters<WriteOps[K]>[1]
