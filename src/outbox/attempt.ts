@@ -33,6 +33,12 @@ export interface AttemptContext {
   readonly observe: ((attempt: SettledAttempt) => void) | undefined
   /** Aborted by a graceful stop: the attempt is then settled to run again at once. */
   readonly signal: AbortSignal
+  /**
+   * Told once the exchange with the receiver is over, before the settle is
+   * written: the receiver's slot can take the next delivery while the
+   * bookkeeping commits (the row stays leased until then, so nothing takes it twice).
+   */
+  readonly onAnswered?: (health: AttemptEnd['health']) => void
 }
 
 export interface AttemptEnd {
@@ -68,6 +74,7 @@ export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptCo
   else if (settlement.result === 'retry') log('warn', { ...facts, reason: settlement.error, runAt: new Date(settlement.runAt ?? 0).toISOString() }, 'delivery failed; will retry')
   else log('error', { ...facts, reason: settlement.error }, 'delivery dead: no more attempts')
   const health = ctx.signal.aborted ? 'interrupted' : outcome.ok || !outcome.retry ? 'answer' : 'failure'
+  try { ctx.onAnswered?.(health) } catch {}
   try {
     await ctx.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
   } catch (err) {

@@ -27,7 +27,13 @@ export interface DispatcherOptions {
   readonly observe?: (attempt: SettledAttempt) => void
 }
 
-interface Attempt { readonly delivery: ClaimedDelivery, readonly controller: AbortController, done: Promise<AttemptEnd> }
+interface Attempt {
+  readonly delivery: ClaimedDelivery
+  readonly controller: AbortController
+  done: Promise<AttemptEnd>
+  /** Its receiver slot is free again: the exchange is over (its settle may still be committing). */
+  answered: boolean
+}
 
 /**
  * Moves due deliveries out: claims what fits in the free capacity (per
@@ -39,7 +45,10 @@ export class Dispatcher {
   readonly #o: DispatcherOptions
   readonly #random: () => number
   readonly #senders: Readonly<Record<string, Sender>>
+  /** Every attempt until its settle is written: stop() waits for these. */
   readonly #attempts = new Set<Attempt>()
+  /** Attempts still talking to their receiver, in all and per destination: what the concurrency limits count. */
+  #sending = 0
   readonly #busy = new Map<string, number>()
   readonly #breakers = new Breakers()
   #claiming: Promise<Attempt[]> | null = null
@@ -157,7 +166,7 @@ export class Dispatcher {
   async #claim (): Promise<Attempt[]> {
     const now = this.#o.clock.now()
     await this.#sweep(now)
-    const limit = this.#o.config.delivery.concurrency - this.#attempts.size
+    const limit = this.#o.config.delivery.concurrency - this.#sending
     const names = Object.keys(this.#o.config.destinations)
     const slots = this.#freeSlots(now)
     if (slots === null) return []
@@ -171,7 +180,7 @@ export class Dispatcher {
 
   /** Attempts each destination may start now (its concurrency and its breaker allowing), or null when none may start any. */
   #freeSlots (now: number): Record<string, number> | null {
-    if (this.#o.config.delivery.concurrency - this.#attempts.size <= 0) return null
+    if (this.#o.config.delivery.concurrency - this.#sending <= 0) return null
     let slots: Record<string, number> | null = null
     for (const name in this.#o.config.destinations) {
       const busy = this.#busy.get(name) ?? 0
@@ -182,25 +191,42 @@ export class Dispatcher {
   }
 
   #begin (delivery: ClaimedDelivery): Attempt {
-    const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }) }
+    const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }), answered: false }
     this.#attempts.add(attempt)
+    this.#sending++
     this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 0) + 1)
     const { config, writer, clock, log, observe } = this.#o
     attempt.done = attemptDelivery(delivery, {
       destination: config.destinations[delivery.destination]!,
       sender: this.#senders[delivery.destination]!,
-      writer, clock, log, observe, random: this.#random, signal: attempt.controller.signal
+      writer, clock, log, observe, random: this.#random, signal: attempt.controller.signal,
+      onAnswered: (health) => this.#answered(attempt, health)
     }).then((end) => {
+      this.#answered(attempt, end.health)
       this.#attempts.delete(attempt)
-      this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 1) - 1)
-      if (end.health !== 'interrupted') {
-        const pauseMs = this.#breakers.record(delivery.destination, end.health, clock.now())
-        if (pauseMs !== null) this.#log('warn', { destination: delivery.destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
-      }
       this.#pump()
       return end
     })
     return attempt
+  }
+
+  /**
+   * Frees the attempt's receiver slot (once) and tells its breaker how it
+   * went. Slots count exchanges with receivers, not settles: while commits are
+   * slow, a slot held until the settle committed left receivers idle and let a
+   * backlog build (ack → delivery p99 of hundreds of ms at 1000 events/s).
+   */
+  #answered (attempt: Attempt, health: AttemptEnd['health']): void {
+    if (attempt.answered) return
+    attempt.answered = true
+    const { destination } = attempt.delivery
+    this.#sending--
+    this.#busy.set(destination, (this.#busy.get(destination) ?? 1) - 1)
+    if (health !== 'interrupted') {
+      const pauseMs = this.#breakers.record(destination, health, this.#o.clock.now())
+      if (pauseMs !== null) this.#log('warn', { destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
+    }
+    this.#pump()
   }
 
   /**
