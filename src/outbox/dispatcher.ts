@@ -47,8 +47,7 @@ export class Dispatcher {
   readonly #senders: Readonly<Record<string, Sender>>
   /** Every attempt until its settle is written: stop() waits for these. */
   readonly #attempts = new Set<Attempt>()
-  /** Attempts still talking to their receiver, in all and per destination: what the concurrency limits count. */
-  #sending = 0
+  /** Attempts still talking to their receiver, per destination: what the concurrency limits count. */
   readonly #busy = new Map<string, number>()
   readonly #breakers = new Breakers()
   #claiming: Promise<Attempt[]> | null = null
@@ -166,7 +165,7 @@ export class Dispatcher {
   async #claim (): Promise<Attempt[]> {
     const now = this.#o.clock.now()
     await this.#sweep(now)
-    const limit = this.#o.config.delivery.concurrency - this.#sending
+    const limit = this.#o.config.delivery.concurrency - this.#sending()
     const names = Object.keys(this.#o.config.destinations)
     const slots = this.#freeSlots(now)
     if (slots === null) return []
@@ -180,7 +179,7 @@ export class Dispatcher {
 
   /** Attempts each destination may start now (its concurrency and its breaker allowing), or null when none may start any. */
   #freeSlots (now: number): Record<string, number> | null {
-    if (this.#o.config.delivery.concurrency - this.#sending <= 0) return null
+    if (this.#o.config.delivery.concurrency - this.#sending() <= 0) return null
     let slots: Record<string, number> | null = null
     for (const name in this.#o.config.destinations) {
       const busy = this.#busy.get(name) ?? 0
@@ -193,7 +192,6 @@ export class Dispatcher {
   #begin (delivery: ClaimedDelivery): Attempt {
     const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }), answered: false }
     this.#attempts.add(attempt)
-    this.#sending++
     this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 0) + 1)
     const { config, writer, clock, log, observe } = this.#o
     attempt.done = attemptDelivery(delivery, {
@@ -204,6 +202,8 @@ export class Dispatcher {
     }).then((end) => {
       this.#answered(attempt, end.health)
       this.#attempts.delete(attempt)
+      // Again once the settle is written: the timer is armed from what claims
+      // see, and this one surely sees the retry time the settle set.
       this.#pump()
       return end
     })
@@ -220,7 +220,6 @@ export class Dispatcher {
     if (attempt.answered) return
     attempt.answered = true
     const { destination } = attempt.delivery
-    this.#sending--
     this.#busy.set(destination, (this.#busy.get(destination) ?? 1) - 1)
     if (health !== 'interrupted') {
       const pauseMs = this.#breakers.record(destination, health, this.#o.clock.now())
@@ -245,6 +244,13 @@ export class Dispatcher {
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
     }
+  }
+
+  /** Attempts talking to a receiver, all destinations together. */
+  #sending (): number {
+    let n = 0
+    for (const busy of this.#busy.values()) n += busy
+    return n
   }
 
   #sweepDue (now: number): boolean {
