@@ -10,7 +10,7 @@ import { benchTmpDir, pinSelfToLoadCore } from './machine.js'
 import { compareServers, type Contender } from './measure.js'
 import { FULL_PLAN } from './plan.js'
 import { clerkDrafts, cursorOver, newSvixSecret } from './requests.js'
-import { freePort, startServer, type ServerProcess } from './server-process.js'
+import { freePort, startBaseline, type ServerProcess } from './server-process.js'
 
 const [rounds = 3, seconds = 3] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number)
 const plan = { ...FULL_PLAN, rounds, throughputSeconds: seconds, fixedRateSeconds: 0.5 }
@@ -25,7 +25,7 @@ async function main (): Promise<void> {
   try {
     const hookgate = await startHookgate({ name: 'hookgate', parentDir: tmp, secrets })
     started.push(hookgate)
-    const verifyOnly = await startServer({ name: 'verify-only', args: ['dist/bench/servers/verify-only.js'], port: await freePort(), env: { SECRET: secrets.clerk } })
+    const verifyOnly = await startBaseline('verify-only', 'verify-only.js', { SECRET: secrets.clerk })
     started.push(verifyOnly)
     const servers: Array<[string, ServerProcess]> = [['(a) hookgate', hookgate], ['(b) verify-only', verifyOnly]]
     if (process.argv.includes('--dead')) {

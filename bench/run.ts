@@ -15,7 +15,7 @@ import { compareServers, measureChaindoc, type Contender, type ServerFigures } f
 import { FULL_PLAN, QUICK_PLAN } from './plan.js'
 import { renderReport, type BenchReport } from './report.js'
 import { clerkDrafts, cursorOver, newSvixSecret } from './requests.js'
-import { freePort, startServer, type ServerProcess } from './server-process.js'
+import { startBaseline, type ServerProcess } from './server-process.js'
 
 const quick = process.argv.includes('--quick')
 const cpuProf = process.argv.includes('--cpu-prof')
@@ -47,10 +47,6 @@ function build (): string | null {
     }
   }
   return errors.length === 0 ? null : errors.join('\n')
-}
-
-async function startBaseline (name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
-  return startServer({ name, args: [join('dist/bench/servers', script)], port: await freePort(), env })
 }
 
 async function main (): Promise<void> {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pinnedCommand, threadCpuSeconds } from './machine.js'
 
@@ -40,6 +41,11 @@ export async function freePort (): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   if (address === null || typeof address === 'string') throw new Error('no port')
   return address.port
+}
+
+/** A baseline server from bench/servers/, built to dist/bench/servers/ (bench/tsconfig.json). */
+export async function startBaseline (name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
+  return startServer({ name, args: [join('dist/bench/servers', script)], port: await freePort(), env })
 }
 
 export async function startServer (options: StartOptions): Promise<ServerProcess> {
