@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { parseConfig, type Config } from '../src/config/load.js'
+import { migrate } from '../src/db/migrate.js'
+import { openDatabase, type Db } from '../src/db/open.js'
 
 export const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 export const CHAINDOC_SECRET = 'webhook-secret'
@@ -53,4 +55,12 @@ export async function build (t: Test, options: BuildOptions = {}) {
   const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false })
   t.teardown(() => app.close())
   return { app, clock, config, logs, dir }
+}
+
+/** A migrated database file in t.testdir(), without a gateway around it; closed in teardown. */
+export function migratedDb (t: Test): Db {
+  const db = openDatabase(join(t.testdir(), 'hookgate.db'))
+  t.teardown(() => db.close())
+  migrate(db, undefined, 0)
+  return db
 }

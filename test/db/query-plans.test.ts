@@ -1,20 +1,14 @@
 // The indexes 0004 dropped are replaced by seeks on the primary key (ids begin
 // with the receipt time) and by events_pending and events_dead. This checks the planner's
 // choice for the real SQL the queries prepare, captured as they prepare it.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test, type Test } from 'tap'
-import { migrate } from '../../src/db/migrate.js'
-import { openDatabase, type Db } from '../../src/db/open.js'
+import type { Db } from '../../src/db/open.js'
 import { listEvents } from '../../src/db/queries/events.js'
 import { purgeEvents } from '../../src/db/queries/retention.js'
+import { migratedDb } from '../helper.js'
 
 function capturingDb (t: Test): { db: Db, prepared: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'hookgate-plans-'))
-  const db = openDatabase(join(dir, 'hookgate.db'))
-  migrate(db, undefined, 0)
-  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
+  const db = migratedDb(t)
   const prepared: string[] = []
   const prepare = db.prepare.bind(db)
   db.prepare = ((sql: string) => { prepared.push(sql); return prepare(sql) }) as Db['prepare']

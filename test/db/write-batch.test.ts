@@ -1,20 +1,13 @@
 // A batch is fsynced (synchronous=FULL) when anything in it must be durable
 // before it is answered; a batch of relaxed ops only (the dispatcher's
 // bookkeeping, rejections, retention) commits with NORMAL.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'tap'
-import { migrate } from '../../src/db/migrate.js'
-import { openDatabase } from '../../src/db/open.js'
 import { executeBatch, type WriteItem } from '../../src/db/write-batch.js'
 import { relaxedOps, writeOps } from '../../src/db/write-ops.js'
+import { migratedDb } from '../helper.js'
 
 test('each batch commits with FULL unless every op in it is relaxed', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hookgate-batch-'))
-  const db = openDatabase(join(dir, 'hookgate.db'))
-  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
-  migrate(db, undefined, 0)
+  const db = migratedDb(t)
   const level = () => db.pragma('synchronous', { simple: true })
   const purge: WriteItem = { op: 'purgeRejections', args: { before: 0, limit: 10 } }
   const probe: WriteItem = { op: 'probeWrite', args: { now: 1 } }
