@@ -8,7 +8,7 @@
  * reason, never faked.
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -272,6 +272,52 @@ t.test('read-only: 503 while the file system is read-only, nothing acknowledged'
     tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
     lost: [...acked].filter(([key, id]) => storedEvents(dbPath).get(key) !== id).length,
     'refused then taken': resent, 'recovered in place': recoveredInPlace === true ? 'yes' : 'no (restart: emergency_ro)', crashes: 0
+  })
+})
+
+t.test('read-only files: 503 while the database and its WAL are immutable, recovers by itself when cleared', async (t) => {
+  // The file-level fault, as an operator or a backup tool can cause it under
+  // a running gateway. chmod does not stop root and does not touch an
+  // already-open descriptor; the immutable attribute does both (writes get
+  // EPERM) and clears without an unmount, so this is the read-only fault
+  // whose recovery in place can be checked on every kernel. The -shm index
+  // is left alone: it is mmap-ed, and a write fault there is SIGBUS, which
+  // no program survives and which no chattr of the data files causes.
+  const { dir, later } = scratch(t)
+  const dbPath = join(dir, 'hookgate.db')
+  const files = [dbPath, `${dbPath}-wal`]
+  const skip = (why: string) => {
+    summary('storage-faults read-only-files', { skipped: why })
+    t.pass('read-only files', { skip: `cannot make a file immutable here: ${why}` })
+  }
+  if (process.getuid?.() !== 0) return skip('not root: chattr +i needs CAP_LINUX_IMMUTABLE')
+  const probe = join(dir, 'probe')
+  writeFileSync(probe, '')
+  const probed = run('chattr', ['+i', probe])
+  if (probed instanceof Error) return skip(probed.message)
+  run('chattr', ['-i', probe])
+
+  const clear = () => files.map((file) => run('chattr', ['-i', file])).find((r) => r instanceof Error)
+  // Registered before the gateway's clean-up, so it runs after it: the scratch folder can then be removed.
+  later(clear)
+  const first = await startOn(dir, dbPath, later)
+  const { acked, refused } = await underFault(t, first, () => {
+    for (const file of files) {
+      const result = run('chattr', ['+i', file])
+      if (result instanceof Error) throw result
+    }
+  })
+  const cleared = clear()
+  t.equal(cleared, undefined, 'the immutable attribute is cleared')
+  const recovered = await waitFor(async () => (await post(first.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
+  t.ok(recovered, 'a webhook is taken again once the files are writable, without a restart')
+  t.equal(await get(first.pool, '/health/ready', transcript), 200, '/health/ready says 200 again')
+  const resent = await afterRecovery(t, first, acked, refused)
+  t.equal(first.gateway.child.exitCode, null, 'the same process ran throughout')
+  summary('storage-faults read-only-files', {
+    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
+    lost: [...acked].filter(([key, id]) => storedEvents(dbPath).get(key) !== id).length,
+    'refused then taken': resent, restarts: 0, crashes: first.gateway.child.exitCode === null ? 0 : 1
   })
 })
 
