@@ -36,7 +36,7 @@ async function main (): Promise<void> {
     }
     const contenders: Contender[] = servers
       .map(([name, server]) => ({ name: name as string, server: server as ServerProcess, load: cursorOver(loadDrafts), rate: cursorOver(rateDrafts), estimate: 0 }))
-    const figures = await compareServers(contenders, clerkDrafts('W')(plan.warmupSeconds * plan.warmupRateCeiling), secrets.clerk, plan, (line) => process.stderr.write(line + '\n'))
+    const figures = await compareServers(contenders, clerkDrafts('W')(plan.warmupSeconds * plan.warmupRateCeiling), secrets.clerk, plan, tmp, (line) => process.stderr.write(line + '\n'))
     for (const f of figures) {
       const use = cpuUse(f.throughput.cpu)
       const us = use.perRequestUs

@@ -4,6 +4,7 @@
 // server happened to run in the slow minute. Every server gets the same
 // requests, in the same order, each signed just before its round.
 import { addCpu, withCpu, type CpuSample } from './cpu.js'
+import { withFsyncProbe } from './fsync-probe.js'
 import { closedLoop, mergeLoads, paced, type LoadResult } from './load.js'
 import type { Plan } from './plan.js'
 import { poolOf, signChaindoc, signClerk, type Draft } from './requests.js'
@@ -30,6 +31,8 @@ export interface Measured {
   rounds: LoadResult[]
   merged: LoadResult
   cpu: CpuSample
+  /** fdatasync latencies on the databases' file system during the rounds (fixed rate only; else empty). */
+  fsyncMs: number[]
 }
 
 export interface ServerFigures {
@@ -46,8 +49,13 @@ export function poolSizeFor (requestsPerSecond: number, seconds: number, plan: P
   return Math.ceil(Math.max(requestsPerSecond, 100) * seconds * plan.poolHeadroom) + plan.connections * 2
 }
 
-function measured (runs: Array<[LoadResult, CpuSample]>): Measured {
-  return { rounds: runs.map(([load]) => load), merged: mergeLoads(runs.map(([load]) => load)), cpu: addCpu(runs.map(([, cpu]) => cpu)) }
+function measured (runs: Array<[LoadResult, CpuSample, number[]?]>): Measured {
+  return {
+    rounds: runs.map(([load]) => load),
+    merged: mergeLoads(runs.map(([load]) => load)),
+    cpu: addCpu(runs.map(([, cpu]) => cpu)),
+    fsyncMs: runs.flatMap(([, , fsyncs]) => fsyncs ?? [])
+  }
 }
 
 export async function warmUp (contender: Contender, drafts: readonly Draft[], secret: string, plan: Plan): Promise<LoadResult> {
@@ -65,9 +73,11 @@ export async function throughputRound (contender: Contender, secret: string, pla
   return run
 }
 
-async function fixedRateRound (contender: Contender, secret: string, plan: Plan): Promise<[LoadResult, CpuSample]> {
+async function fixedRateRound (contender: Contender, secret: string, plan: Plan, fsyncDir: string): Promise<[LoadResult, CpuSample, number[]]> {
   const requests = signClerk(contender.rate(plan.fixedRatePerSecond * plan.fixedRateSeconds), secret, CLERK_PATH)
-  return withCpu(contender.server, () => paced(contender.server.baseUrl, requests, { ratePerSecond: plan.fixedRatePerSecond, connections: plan.connections, spin: true }))
+  const [[load, cpu], fsyncs] = await withFsyncProbe(fsyncDir, () =>
+    withCpu(contender.server, () => paced(contender.server.baseUrl, requests, { ratePerSecond: plan.fixedRatePerSecond, connections: plan.connections, spin: true })))
+  return [load, cpu, fsyncs]
 }
 
 /** Runs `round` for every contender, `rounds` times, interleaved; results per contender. */
@@ -79,7 +89,8 @@ export async function interleave<T> (contenders: readonly Contender[], rounds: n
   return results
 }
 
-export async function compareServers (contenders: readonly Contender[], warmupDrafts: readonly Draft[], secret: string, plan: Plan, log: (line: string) => void): Promise<ServerFigures[]> {
+/** `fsyncDir`: on the databases' file system, where the fixed-rate rounds probe fsync latency. */
+export async function compareServers (contenders: readonly Contender[], warmupDrafts: readonly Draft[], secret: string, plan: Plan, fsyncDir: string, log: (line: string) => void): Promise<ServerFigures[]> {
   const warmups: LoadResult[] = []
   for (const contender of contenders) {
     warmups.push(await warmUp(contender, warmupDrafts, secret, plan))
@@ -88,7 +99,7 @@ export async function compareServers (contenders: readonly Contender[], warmupDr
   log(`  ${plan.rounds} rounds of ${plan.throughputSeconds} s at ${plan.connections} connections, interleaved`)
   const throughput = await interleave(contenders, plan.rounds, (c) => throughputRound(c, secret, plan))
   log(`  ${plan.rounds} rounds of ${plan.fixedRateSeconds} s at ${plan.fixedRatePerSecond} req/s, interleaved`)
-  const fixedRate = await interleave(contenders, plan.rounds, (c) => fixedRateRound(c, secret, plan))
+  const fixedRate = await interleave(contenders, plan.rounds, (c) => fixedRateRound(c, secret, plan, fsyncDir))
   return contenders.map((contender, i) => ({
     name: contender.name,
     warmup: warmups[i]!,

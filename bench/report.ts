@@ -50,9 +50,10 @@ function throughputRows (report: BenchReport): string[] {
 }
 
 function fixedRateRows (report: BenchReport): string[] {
-  return report.servers.map(({ name, fixedRate: { merged: f, cpu }, memory }) => {
+  return report.servers.map(({ name, fixedRate: { merged: f, cpu, fsyncMs }, memory }) => {
     const notSent = f.notSent > 0 ? ` (${int(f.notSent)} not sent: over 2 s behind)` : ''
-    return `| ${name} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${notSent} | ${ms(summarise(f.sendLagMs).p99Ms)} | ${cpuUse(cpu).foreign.toFixed(0)} | ${mib(memory.rssMiB)} | ${mib(memory.peakMiB)} |`
+    const fsync = summarise(fsyncMs)
+    return `| ${name} | ${ms(f.latency.p50Ms)} | ${ms(f.latency.p99Ms)} | ${f.non2xx + f.errors}${notSent} | ${ms(summarise(f.sendLagMs).p99Ms)} | ${ms(fsync.p50Ms)} / ${ms(fsync.p99Ms)} / ${ms(fsync.maxMs)} | ${cpuUse(cpu).foreign.toFixed(0)} | ${mib(memory.rssMiB)} | ${mib(memory.peakMiB)} |`
   })
 }
 
@@ -135,8 +136,8 @@ export function renderReport (report: BenchReport): string {
     '',
     `At a steady ${plan.fixedRatePerSecond} req/s (open loop; ${plan.rounds} interleaved rounds of ${plan.fixedRateSeconds} s, pooled), and memory:`,
     '',
-    '| server | p50 ms | p99 ms | non-2xx + errors | sender lag p99 ms | CPU % of other processes | RSS MiB after its rounds | peak RSS MiB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | p50 ms | p99 ms | non-2xx + errors | sender lag p99 ms | fsync p50 / p99 / max ms meanwhile | CPU % of other processes | RSS MiB after its rounds | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...fixedRateRows(report),
     '',
     ratioLine(report),
@@ -162,7 +163,7 @@ export function renderReport (report: BenchReport): string {
     '',
     '- (a) hookgate from its build (`node dist/src/main.js start`, `logging.level: warn`); (b) Fastify + svix `Webhook.verify` on the raw body, storing nothing; (c) the same plus one better-sqlite3 INSERT per request, WAL, `synchronous=FULL`. Sources in bench/servers/.',
     "- Requests are signed with svix's `Webhook.sign` before each round (never during it), each with a fresh svix-id and user id; every server walks the same list of ids and bodies.",
-    `- All three servers run at once, idle but for the one being measured; after a ${plan.warmupSeconds} s warm-up each, they are measured in interleaved rounds (a, b, c, a, b, c…) so that a slow minute on the host does not land on one server only. Closed loop: autocannon, ${plan.connections} connections. Steady rate: an open-loop sender, each request timed from when it was due (autocannon's rate limit sends each second's quota in a burst, so it is not used for this). Latencies are exact percentiles over every answer. "Sender lag" is how late the sender itself wrote requests (its own GC or time slice); it is inside the latency, so a large one means the figure is partly the load generator's.`,
+    `- All three servers run at once, idle but for the one being measured; after a ${plan.warmupSeconds} s warm-up each, they are measured in interleaved rounds (a, b, c, a, b, c…) so that a slow minute on the host does not land on one server only. Closed loop: autocannon, ${plan.connections} connections. Steady rate: an open-loop sender, each request timed from when it was due (autocannon's rate limit sends each second's quota in a burst, so it is not used for this). Latencies are exact percentiles over every answer. "Sender lag" is how late the sender itself wrote requests (its own GC or time slice); it is inside the latency, so a large one means the figure is partly the load generator's. "fsync meanwhile": the bench itself overwrites 4 KiB and fdatasyncs it every 20 ms on the databases' file system during each server's steady-rate rounds; a durable server's tail cannot be shorter than the disk's.`,
     '- Server CPU from /proc/<pid>/task/*/stat (every thread; 100% = the whole pinned core). "Other processes": the CPU of every process that is not the bench (other work, kernel threads) from /proc/*/stat, near 0 on a quiet machine. RSS from /proc/<pid>/status: VmRSS, and VmHWM for the peak.',
     '- Ack → delivery: the time the receiver got the event minus the time the client got its 200, matched by the gateway event id; both processes read the same clock (performance.timeOrigin + performance.now()).',
     ''

@@ -101,7 +101,7 @@ async function benchmark (): Promise<void> {
     contenders.push(contenderOf('(c) naive-durable', await start(startBaseline('naive-durable', 'naive-durable.js', { SECRET: secrets.clerk, DB_PATH: join(tmp, 'naive.db') }))))
 
     log(`ingest: ${contenders.map((c) => c.name).join(', ')}`)
-    servers = await compareServers(contenders, warmupDrafts, secrets.clerk, plan, log)
+    servers = await compareServers(contenders, warmupDrafts, secrets.clerk, plan, tmp, log)
     for (const s of servers) log(`  ${s.name}: ${s.throughput.merged.requestsPerSecond.toFixed(0)} req/s; at ${plan.fixedRatePerSecond}/s p50 ${s.fixedRate.merged.latency.p50Ms.toFixed(2)} ms, p99 ${s.fixedRate.merged.latency.p99Ms.toFixed(2)} ms`)
     // The baselines are done; hookgate stays up to be compared with the dead-receiver gateway.
     for (const c of contenders.slice(1)) await c.server.stop()
