@@ -112,7 +112,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.addHook('onResponse', observer.onResponse)
 
   const route = createRouter(config.destinations)
-  await app.register(ingestRoutes({ config, clock, writer, route, onRecorded: () => dispatcher.nudge() }))
+  await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher }))
   await app.register(healthRoutes({ clock, writer }))
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined }))
   if (config.admin.token !== undefined) {

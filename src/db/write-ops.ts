@@ -5,7 +5,7 @@
  * Add an op here to make it callable through Writer.run().
  */
 import { probeWrite, recordEvent } from '../ingest/record.js'
-import { claimDeliveries, reclaimLeases, releaseLeases, settleDeliveries } from '../outbox/deliveries.js'
+import { claimDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from '../outbox/deliveries.js'
 import type { Db } from './open.js'
 import { retryDeadDeliveries, retryDelivery } from './queries/deliveries.js'
 import { setPaused } from './queries/destinations.js'
@@ -18,6 +18,7 @@ export const writeOps = {
   probeWrite,
   claimDeliveries,
   settleDeliveries,
+  unclaimDeliveries,
   reclaimLeases,
   releaseLeases,
   // operations (admin API, rejections, retention)
@@ -41,7 +42,7 @@ export const writeOps = {
  * other op, recordEvent first, is fsynced before its caller hears back.
  */
 export const relaxedOps: ReadonlySet<string> = new Set<OpName>([
-  'claimDeliveries', 'settleDeliveries', 'reclaimLeases', 'releaseLeases',
+  'claimDeliveries', 'settleDeliveries', 'unclaimDeliveries', 'reclaimLeases', 'releaseLeases',
   'recordRejection', 'purgeRejections', 'purgeEvents', 'incrementalVacuum'
 ])
 

@@ -1,5 +1,6 @@
 import { prepared } from '../db/statements.js'
 import type { Db } from '../db/open.js'
+import { pausedNames } from '../db/queries/destinations.js'
 import type { OutgoingEvent } from '../destinations/types.js'
 
 /** An event as ingest stores it: what will leave the gateway, plus the headers kept to verify it again. */
@@ -12,19 +13,39 @@ export interface RecordArgs {
   readonly event: NewEvent
   /** Destinations that must receive it, as routed at ingest time. */
   readonly destinations: readonly string[]
+  /** Slots the dispatcher reserved: these deliveries are inserted already leased to it, first attempt counted. */
+  readonly lease?: DeliveryLease | null
+}
+
+export interface DeliveryLease {
+  readonly owner: string
+  readonly at: number
+  readonly destinations: readonly string[]
+}
+
+export interface LeasedDelivery {
+  readonly id: number
+  readonly destination: string
 }
 
 export interface RecordResult {
   readonly id: string
   readonly duplicate: boolean
+  /** The deliveries inserted under the lease; a paused destination's is left pending instead. */
+  readonly leased: readonly LeasedDelivery[]
 }
 
 /**
  * Stores a verified event and one delivery per destination, atomically (the
  * writer runs every op inside a transaction). The UNIQUE (source, dedup_key)
  * makes a provider retry, or a duplicate racing it, land on the first row.
+ * Deliveries under `lease` are inserted as a claim would leave them, so the
+ * dispatcher sends them as soon as the commit is in, without a claim's round
+ * trip through the writer (which waits behind other commits' fsyncs). Unless
+ * the destination is paused, or has older deliveries due and unclaimed: those
+ * go first, in run_at order, through claims, and this one queues behind them.
  */
-export function recordEvent (db: Db, { event, destinations }: RecordArgs): RecordResult {
+export function recordEvent (db: Db, { event, destinations, lease }: RecordArgs): RecordResult {
   const inserted = prepared(db, `
     INSERT INTO events (id, source, provider, dedup_key, type, subject, occurred_at, received_at, headers, body, status)
     VALUES (@id, @source, @provider, @dedupKey, @type, @subject, @occurredAt, @receivedAt, @headers, @body, @status)
@@ -33,15 +54,29 @@ export function recordEvent (db: Db, { event, destinations }: RecordArgs): Recor
   if (inserted.changes === 0) {
     const existing = prepared<[string, string], { id: string }>(db, 'SELECT id FROM events WHERE source = ? AND dedup_key = ?')
       .get(event.source, event.dedupKey)
-    return { id: existing!.id, duplicate: true }
+    return { id: existing!.id, duplicate: true, leased: [] }
   }
   const insertDelivery = prepared(db, `
     INSERT INTO deliveries (event_id, destination, status, attempts, run_at, created_at, updated_at)
     VALUES (?, ?, 'pending', 0, ?, ?, ?)`)
+  const insertLeased = prepared(db, `
+    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, locked_at, locked_by, created_at, updated_at)
+    VALUES (?, ?, 'pending', 1, ?, ?, ?, ?, ?)`)
+  // Both read in this transaction, so whatever committed before it is seen.
+  const paused = lease == null ? null : pausedNames(db)
+  const waiting = prepared<[string, number], number>(db, `
+    SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_ready_by_destination
+      WHERE destination = ? AND status = 'pending' AND locked_at IS NULL AND run_at <= ?)`).pluck()
+  const leased: LeasedDelivery[] = []
   for (const destination of destinations) {
-    insertDelivery.run(event.id, destination, event.receivedAt, event.receivedAt, event.receivedAt)
+    if (lease != null && lease.destinations.includes(destination) && paused?.has(destination) !== true && waiting.get(destination, event.receivedAt) === 0) {
+      const { lastInsertRowid } = insertLeased.run(event.id, destination, event.receivedAt, lease.at, lease.owner, event.receivedAt, event.receivedAt)
+      leased.push({ id: Number(lastInsertRowid), destination })
+    } else {
+      insertDelivery.run(event.id, destination, event.receivedAt, event.receivedAt, event.receivedAt)
+    }
   }
-  return { id: event.id, duplicate: false }
+  return { id: event.id, duplicate: false, leased }
 }
 
 /** The readiness probe: a real write, so "ready" means a commit can succeed. */

@@ -6,15 +6,21 @@ import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
 import { newEventId } from '../ids.js'
+import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
+import type { NewEvent } from './record.js'
 
 export interface IngestDeps {
   readonly config: Config
   readonly clock: Clock
   readonly writer: Writer
   readonly route: Router
-  /** Called after a new event is committed, so delivery starts now rather than at the next poll. */
-  readonly onRecorded: (eventId: string) => void
+  /**
+   * The dispatcher's side of ingest: receiver slots reserved before the write
+   * (those deliveries are inserted leased and start as soon as it commits),
+   * and the write's outcome after it.
+   */
+  readonly outbox: Pick<Dispatcher, 'reserve' | 'recorded'>
 }
 
 declare module 'fastify' {
@@ -71,30 +77,33 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         const value = raw.headers[header]
         if (typeof value === 'string') kept[header] = value
       }
+      const event: NewEvent = {
+        id: newEventId(receivedAt),
+        source: name,
+        provider: provider.name,
+        dedupKey: verified.dedupKey,
+        type: verified.type,
+        subject: verified.subject ?? null,
+        occurredAt: verified.occurredAt ?? null,
+        receivedAt,
+        headers: JSON.stringify(kept),
+        body: exactCopy(raw.body)
+      }
+      const destinations = deps.route(name, verified.type)
+      const lease = deps.outbox.reserve(destinations)
       let result
       try {
-        result = await writer.run('recordEvent', {
-          event: {
-            id: newEventId(receivedAt),
-            source: name,
-            provider: provider.name,
-            dedupKey: verified.dedupKey,
-            type: verified.type,
-            subject: verified.subject ?? null,
-            occurredAt: verified.occurredAt ?? null,
-            receivedAt,
-            headers: JSON.stringify(kept),
-            body: exactCopy(raw.body)
-          },
-          destinations: deps.route(name, verified.type)
-        })
+        result = await writer.run('recordEvent', { event, destinations, lease })
       } catch (err) {
+        deps.outbox.recorded(lease, null)
         request.log.error({ err }, 'storing a verified webhook failed; answered 503 so the sender retries')
         throw new HG_ERR_STORAGE_UNAVAILABLE(err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'write failed')
       }
       request.webhook.outcome = result.duplicate ? 'duplicate' : 'accepted'
-      if (!result.duplicate) deps.onRecorded(result.id)
-      return reply.code(200).send({ id: result.id, duplicate: result.duplicate })
+      // The acknowledgement goes out first: the provider is waiting on it, the receivers are not yet.
+      reply.code(200).send({ id: result.id, duplicate: result.duplicate })
+      deps.outbox.recorded(lease, result.duplicate ? null : { event, destinations, leased: result.leased })
+      return reply
     })
   }
 }

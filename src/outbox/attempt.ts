@@ -46,6 +46,8 @@ export interface AttemptEnd {
   readonly settled: boolean
   /** The receiver answered (a 2xx or a final 4xx), or the attempt failed in a way worth retrying. */
   readonly health: 'answer' | 'failure' | 'interrupted'
+  /** When the settle made the delivery due again (a retry). */
+  readonly retryAt?: number
 }
 
 /**
@@ -84,5 +86,5 @@ export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptCo
   try {
     ctx.observe?.({ destination: delivery.destination, result: settlement.result, durationMs, receivedAt: delivery.event.receivedAt, endedAt: startedAt + durationMs })
   } catch {}
-  return { settled: true, health }
+  return settlement.result === 'retry' && settlement.runAt !== undefined ? { settled: true, health, retryAt: settlement.runAt } : { settled: true, health }
 }

@@ -177,6 +177,20 @@ export function reclaimLeases (db: Db, { now, olderThanMs, why }: { now: number,
     WHERE locked_at IS NOT NULL AND locked_at <= @cutoff`).run({ now, cutoff, error: noOutcome(why) }).changes
 }
 
+/**
+ * Gives back deliveries this process claimed but never started (see the
+ * dispatcher's lookahead): unleased, and the attempt the claim counted is
+ * taken back, since nothing was sent.
+ */
+export function unclaimDeliveries (db: Db, { now, owner, ids }: { now: number, owner: string, ids: readonly number[] }): number {
+  const unclaim = prepared<[Record<string, unknown>]>(db, `
+    UPDATE deliveries SET locked_at = NULL, locked_by = NULL, attempts = attempts - 1, updated_at = @now
+    WHERE id = @id AND locked_by = @owner AND locked_at IS NOT NULL`)
+  let changed = 0
+  for (const id of ids) changed += unclaim.run({ now, owner, id }).changes
+  return changed
+}
+
 /** Clears this process's remaining leases (a graceful stop's safety net): they run at once on the next start. */
 export function releaseLeases (db: Db, { now, owner }: { now: number, owner: string }): number {
   return prepared(db, `

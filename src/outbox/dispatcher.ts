@@ -6,6 +6,8 @@ import type { Writer } from '../db/writer.js'
 import { createHttpSender, type Sender } from '../destinations/sender.js'
 import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
 import { Breakers } from './breaker.js'
+import type { OutgoingEvent } from '../destinations/types.js'
+import type { DeliveryLease, LeasedDelivery } from '../ingest/record.js'
 import type { ClaimedDelivery } from './deliveries.js'
 
 export type { SettledAttempt } from './attempt.js'
@@ -49,12 +51,25 @@ export class Dispatcher {
   readonly #attempts = new Set<Attempt>()
   /** Attempts still talking to their receiver, per destination: what the concurrency limits count. */
   readonly #busy = new Map<string, number>()
+  /** Deliveries claimed (leased to us) and waiting for a slot, per destination, in claim order. */
+  readonly #ready = new Map<string, ClaimedDelivery[]>()
   readonly #breakers = new Breakers()
+  /**
+   * Destinations that may have deliveries due and unclaimed. Only these are
+   * claimed for: with new events leased at ingest, a claim after every answer
+   * would find nothing, and would hold the slots it asks for while it waits
+   * on the writer, turning the next events away from the direct path.
+   */
+  readonly #due: Set<string>
+  /** Bumped whenever a destination may have gained a due delivery, so a claim that read before cannot clear it from #due. */
+  readonly #dueSeq = new Map<string, number>()
   #claiming: Promise<Attempt[]> | null = null
   #again = false
   #running = false
   #stopping = false
   #nextDueAt: number | null = null
+  /** The earliest retry a settle scheduled since the timer last fired: claims only report their own destinations' next due time. */
+  #retryAt: number | null = null
   #turn = 0
   #timer: NodeJS.Timeout | undefined
   /** When the armed timer fires (clock time), or null when none is armed. */
@@ -67,6 +82,7 @@ export class Dispatcher {
     this.#random = options.random ?? Math.random
     this.#sweptAt = options.clock.now()
     this.#leaseMs = Math.max(0, ...Object.values(options.config.destinations).map((d) => d.timeoutMs)) + LEASE_MARGIN_MS
+    this.#due = new Set(Object.keys(options.config.destinations))
     this.#senders = options.senders ?? Object.fromEntries(Object.values(options.config.destinations)
       .map((d) => [d.name, createHttpSender(d, options.clock)]))
   }
@@ -75,7 +91,7 @@ export class Dispatcher {
 
   /** At boot: every lease is a dead process's (one gateway per database), so all run again now. */
   recover (): Promise<number> {
-    return this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs: 0, why: 'the gateway stopped mid-attempt' })
+    return this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs: 0, why: 'the gateway stopped while the delivery was leased to it (being sent, or next in line)' })
   }
 
   /** Runs the loop until stop(): claims on nudges, freed slots and the poll timer. */
@@ -84,13 +100,66 @@ export class Dispatcher {
     this.#pump()
   }
 
-  /** A new delivery is due now: claim at once rather than at the next poll. */
-  nudge (): void { this.#pump() }
+  /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
+  nudge (): void {
+    for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
+    this.#pump()
+  }
+
+  /**
+   * Takes a receiver slot now for each destination of a new event that has
+   * one free (its concurrency, the global one and its breaker allowing), for
+   * ingest to insert those deliveries already leased. The slot is held from
+   * before the commit, so the limits hold when the deliveries start right
+   * after it. Null when none is taken, and always while the loop is off
+   * (tests that drive it with runOnce()).
+   */
+  reserve (destinations: readonly string[]): DeliveryLease | null {
+    if (!this.#running || this.#stopping || destinations.length === 0) return null
+    const now = this.#o.clock.now()
+    const taken: string[] = []
+    for (const name of destinations) {
+      // Claimed deliveries waiting for a slot go before a new one.
+      if (this.#queue(name).length === 0 && this.#startable(name, now) > 0) {
+        this.#busy.set(name, (this.#busy.get(name) ?? 0) + 1)
+        taken.push(name)
+      }
+    }
+    return taken.length === 0 ? null : { owner: this.owner, at: now, destinations: taken }
+  }
+
+  /**
+   * After ingest's write: starts the deliveries its insert leased, gives back
+   * the slots it did not use (a duplicate, a destination paused or with older
+   * deliveries waiting, a failed write), and claims what was left pending.
+   * `stored` is null when nothing new was stored.
+   */
+  recorded (lease: DeliveryLease | null, stored: { event: OutgoingEvent, destinations: readonly string[], leased: readonly LeasedDelivery[] } | null): void {
+    let claim = false
+    for (const name of stored?.destinations ?? []) {
+      if (stored!.leased.some((d) => d.destination === name)) continue
+      this.#mayBeDue(name)
+      claim = true
+    }
+    for (const name of lease?.destinations ?? []) {
+      const leased = stored?.leased.find((d) => d.destination === name)
+      // While stopping, a leased delivery is not started: stop() releases its lease (or the next start reclaims it).
+      if (stored !== null && leased !== undefined && !this.#stopping) {
+        this.#begin({ id: leased.id, destination: name, attempt: 1, event: stored.event })
+      } else {
+        this.#free(name)
+        claim = true
+      }
+    }
+    if (!claim) return
+    this.#drain()
+    this.#pump()
+  }
 
   /** Claims what is due at clock.now(), sends it all and settles it all. Tests drive time with this. */
   async runOnce (): Promise<{ claimed: number, settled: number }> {
     while (this.#claiming !== null) await this.#claiming.catch(() => [])
-    const claiming = this.#claim()
+    const claiming = this.#claim(false, true)
     this.#claiming = claiming
     const started = await claiming.finally(() => { this.#claiming = null })
     const settled = await Promise.all(started.map((a) => a.done))
@@ -107,6 +176,7 @@ export class Dispatcher {
     this.#stopping = true
     clearTimeout(this.#timer)
     await this.#claiming?.catch(() => [])
+    await this.#unclaim([...this.#ready.keys()])
     const all = () => Promise.all([...this.#attempts].map((a) => a.done))
     let timer: NodeJS.Timeout | undefined
     const waitMs = Math.max(0, graceMs - Math.min(1000, graceMs / 4))
@@ -133,13 +203,13 @@ export class Dispatcher {
     // its breaker (a dead receiver), a claim would take nothing: skip it, and let
     // the armed timer (the pause's end) or a freed slot pump again.
     const now = this.#o.clock.now()
-    if (!this.#sweepDue(now) && this.#freeSlots(now) === null) {
+    if (!this.#sweepDue(now) && this.#rooms(now, true, false) === null) {
       this.#arm()
       return
     }
     clearTimeout(this.#timer)
     this.#timerAt = null
-    const claiming = this.#claim()
+    const claiming = this.#claim(true, false)
     this.#claiming = claiming
     claiming.catch((err: unknown) => this.#log('error', { err }, 'claiming deliveries failed; retrying at the next poll'))
       .finally(() => {
@@ -153,46 +223,134 @@ export class Dispatcher {
   #arm (): void {
     if (!this.#running || this.#stopping) return
     const now = this.#o.clock.now()
-    const wakeAt = Math.min(this.#nextDueAt ?? Infinity, this.#breakers.nextProbeAt(now) ?? Infinity)
+    const wakeAt = Math.min(this.#nextDueAt ?? Infinity, this.#retryAt ?? Infinity, this.#breakers.nextProbeAt(now) ?? Infinity)
     const waitMs = Math.max(0, Math.min(this.#o.config.delivery.pollIntervalMs, wakeAt - now))
     // Already armed to wake no later: keep that timer (waking early only pumps and re-arms).
     if (this.#timerAt !== null && this.#timerAt <= now + waitMs) return
     clearTimeout(this.#timer)
     this.#timerAt = now + waitMs
-    this.#timer = setTimeout(() => { this.#timerAt = null; this.#pump() }, waitMs).unref()
+    this.#timer = setTimeout(() => {
+      this.#timerAt = null
+      if (this.#retryAt !== null && this.#retryAt <= this.#o.clock.now()) this.#retryAt = null
+      // A retry or a pause's end came due, or the poll: look at every destination.
+      for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
+      this.#pump()
+    }, waitMs).unref()
   }
 
-  async #claim (): Promise<Attempt[]> {
+  /**
+   * Leases due deliveries into #ready and starts what the free slots allow.
+   * With `lookahead`, a destination whose breaker is closed is claimed for
+   * up to twice its concurrency: while the writer is slow (commits waiting on
+   * fsync), a claim per round trip that only filled the free slots drained a
+   * backlog slower than 1000 events/s came in; the rows waiting in #ready start
+   * the moment a slot frees, with no round trip. `every`: every destination
+   * with room (runOnce), not only those in #due.
+   */
+  async #claim (lookahead: boolean, every: boolean): Promise<Attempt[]> {
     const now = this.#o.clock.now()
     await this.#sweep(now)
-    const limit = this.#o.config.delivery.concurrency - this.#sending()
-    const names = Object.keys(this.#o.config.destinations)
-    const slots = this.#freeSlots(now)
-    if (slots === null) return []
+    const rooms = this.#rooms(now, lookahead, every)
+    let waiting = 0
+    for (const queue of this.#ready.values()) waiting += queue.length
+    const limit = (lookahead ? 2 : 1) * this.#o.config.delivery.concurrency - this.#sending() - waiting
+    if (rooms === null || limit <= 0) return this.#drain()
     // Rotate who is served first, so under a global limit no destination always comes last.
+    const names = Object.keys(this.#o.config.destinations)
     const turn = this.#turn++ % names.length
-    const rotated = Object.fromEntries([...names.slice(turn), ...names.slice(0, turn)].filter((name) => name in slots).map((name) => [name, slots[name]!]))
+    const rotated = Object.fromEntries([...names.slice(turn), ...names.slice(0, turn)].filter((name) => name in rooms).map((name) => [name, rooms[name]!]))
+    const seq = new Map(this.#dueSeq)
     const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now, owner: this.owner, slots: rotated, limit })
     this.#nextDueAt = nextDueAt
-    return claimed.map((delivery) => this.#begin(delivery))
-  }
-
-  /** Attempts each destination may start now (its concurrency and its breaker allowing), or null when none may start any. */
-  #freeSlots (now: number): Record<string, number> | null {
-    if (this.#o.config.delivery.concurrency - this.#sending() <= 0) return null
-    let slots: Record<string, number> | null = null
-    for (const name in this.#o.config.destinations) {
-      const busy = this.#busy.get(name) ?? 0
-      const free = Math.min(this.#o.config.destinations[name]!.concurrency - busy, this.#breakers.allowance(name, now, busy))
-      if (free > 0) (slots ??= {})[name] = free
+    for (const name in rotated) {
+      // Room to spare (and not for want of global room): nothing of it was
+      // due, unless something came due after the claim read.
+      const got = claimed.filter((d) => d.destination === name).length
+      if (got < rotated[name]! && claimed.length < limit && this.#dueSeq.get(name) === seq.get(name)) this.#due.delete(name)
     }
-    return slots
+    for (const delivery of claimed) this.#queue(delivery.destination).push(delivery)
+    const started = this.#drain()
+    // A breaker that tripped while the claim waited: what it took beyond the probe goes back.
+    this.#giveBackHeld()
+    return started
   }
 
+  /** How many more deliveries each destination may be claimed for (in #due, unless `every`), or null when none. */
+  #rooms (now: number, lookahead: boolean, every: boolean): Record<string, number> | null {
+    let rooms: Record<string, number> | null = null
+    for (const [name, destination] of Object.entries(this.#o.config.destinations)) {
+      if (!every && !this.#due.has(name)) continue
+      const busy = this.#busy.get(name) ?? 0
+      const allowance = this.#breakers.allowance(name, now, busy)
+      // No lookahead while the breaker holds the destination back: rows leased for a long pause would outlive their lease.
+      const cap = lookahead && allowance === Infinity ? 2 * destination.concurrency : Math.min(destination.concurrency, busy + allowance)
+      const room = cap - busy - this.#queue(name).length
+      if (room > 0) (rooms ??= {})[name] = room
+    }
+    return rooms
+  }
+
+  /** Attempts the destination may start now: its concurrency, the global one and its breaker allowing. */
+  #startable (name: string, now: number): number {
+    const busy = this.#busy.get(name) ?? 0
+    const destination = this.#o.config.destinations[name]
+    if (destination === undefined) return 0
+    return Math.min(destination.concurrency - busy, this.#o.config.delivery.concurrency - this.#sending(), this.#breakers.allowance(name, now, busy))
+  }
+
+  /** Starts the leased deliveries waiting in #ready, in order, as far as slots allow. */
+  #drain (): Attempt[] {
+    const started: Attempt[] = []
+    if (this.#stopping) return started
+    const now = this.#o.clock.now()
+    for (const [name, queue] of this.#ready) {
+      while (queue.length > 0 && this.#startable(name, now) > 0) {
+        this.#busy.set(name, (this.#busy.get(name) ?? 0) + 1)
+        started.push(this.#begin(queue.shift()!))
+      }
+    }
+    return started
+  }
+
+  #queue (name: string): ClaimedDelivery[] {
+    let queue = this.#ready.get(name)
+    if (queue === undefined) this.#ready.set(name, queue = [])
+    return queue
+  }
+
+  /**
+   * Gives leased deliveries that never started back to the table, as due as
+   * before and with the attempt their claim counted taken back: when a
+   * breaker trips (its pause could outlast their lease) and at stop.
+   */
+  async #unclaim (names: Iterable<string>): Promise<void> {
+    const ids: number[] = []
+    for (const name of names) ids.push(...this.#queue(name).splice(0).map((d) => d.id))
+    if (ids.length === 0) return
+    try {
+      await this.#o.writer.run('unclaimDeliveries', { now: this.#o.clock.now(), owner: this.owner, ids })
+    } catch (err) {
+      this.#log('error', { err }, 'giving back unstarted deliveries failed; their leases are reclaimed later')
+    }
+  }
+
+  /** Gives back what waits in #ready for a destination its breaker holds back. */
+  #giveBackHeld (): void {
+    const now = this.#o.clock.now()
+    const held = [...this.#ready].filter(([name, queue]) => queue.length > 0 && this.#breakers.allowance(name, now, this.#busy.get(name) ?? 0) !== Infinity)
+    if (held.length > 0) void this.#unclaim(held.map(([name]) => name))
+  }
+
+  /** The destination may have gained a due delivery: claim for it again. */
+  #mayBeDue (name: string): void {
+    this.#due.add(name)
+    this.#dueSeq.set(name, (this.#dueSeq.get(name) ?? 0) + 1)
+  }
+
+  /** Starts an attempt in a slot already counted in #busy (by reserve() or #drain()); #answered frees it. */
   #begin (delivery: ClaimedDelivery): Attempt {
     const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }), answered: false }
     this.#attempts.add(attempt)
-    this.#busy.set(delivery.destination, (this.#busy.get(delivery.destination) ?? 0) + 1)
     const { config, writer, clock, log, observe } = this.#o
     attempt.done = attemptDelivery(delivery, {
       destination: config.destinations[delivery.destination]!,
@@ -202,9 +360,11 @@ export class Dispatcher {
     }).then((end) => {
       this.#answered(attempt, end.health)
       this.#attempts.delete(attempt)
-      // Again once the settle is written: the timer is armed from what claims
-      // see, and this one surely sees the retry time the settle set.
-      this.#pump()
+      // A retry is due at retryAt: wake then (a claim then finds it).
+      if (end.retryAt !== undefined) {
+        this.#retryAt = Math.min(this.#retryAt ?? Infinity, end.retryAt)
+        this.#arm()
+      }
       return end
     })
     return attempt
@@ -220,12 +380,21 @@ export class Dispatcher {
     if (attempt.answered) return
     attempt.answered = true
     const { destination } = attempt.delivery
-    this.#busy.set(destination, (this.#busy.get(destination) ?? 1) - 1)
     if (health !== 'interrupted') {
       const pauseMs = this.#breakers.record(destination, health, this.#o.clock.now())
-      if (pauseMs !== null) this.#log('warn', { destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
+      if (pauseMs !== null) {
+        this.#log('warn', { destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
+        this.#giveBackHeld()
+      }
     }
+    this.#free(destination)
+    this.#drain()
     this.#pump()
+  }
+
+  /** Frees one of the destination's slots (the caller pumps: a claim may now take what waits for it). */
+  #free (destination: string): void {
+    this.#busy.set(destination, (this.#busy.get(destination) ?? 1) - 1)
   }
 
   /**
@@ -240,7 +409,10 @@ export class Dispatcher {
     this.#sweptAt = now
     try {
       const reclaimed = await this.#o.writer.run('reclaimLeases', { now, olderThanMs: this.#leaseMs, why: 'the lease expired' })
-      if (reclaimed > 0) this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
+      if (reclaimed > 0) {
+        this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
+        for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
+      }
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
     }

@@ -28,8 +28,9 @@ const ok: Sender = { send: async () => ({ ok: true, status: 200, response: 'fine
 
 t.test('settles a delivery whose sender throws (a bug) as a retry', async (t) => {
   const { app, delivery, ctx } = await claimed(t, { send: async () => { throw new TypeError('boom') }, close: async () => {} })
-  t.same(await attemptDelivery(delivery, ctx), { settled: true, health: 'failure' })
+  const end = await attemptDelivery(delivery, ctx)
   t.match(deliveries(app), [{ status: 'pending', locked_at: null, last_error: 'internal error while sending' }])
+  t.same(end, { settled: true, health: 'failure', retryAt: deliveries(app)[0]!.run_at }, 'the retry time it set is reported, for the dispatcher\'s timer')
 })
 
 t.test('settles even when every log call throws', async (t) => {
@@ -56,6 +57,6 @@ t.test('reports a settle that could not be written, leaving the lease for the re
 t.test('an attempt cut short by a stop is settled to run again at once', async (t) => {
   const controller = new AbortController()
   const { app, delivery, ctx } = await claimed(t, { send: async () => { controller.abort(); return { ok: false, retry: true, reason: 'aborted: stopping' } }, close: async () => {} })
-  t.same(await attemptDelivery(delivery, { ...ctx, signal: controller.signal }), { settled: true, health: 'interrupted' })
+  t.same(await attemptDelivery(delivery, { ...ctx, signal: controller.signal }), { settled: true, health: 'interrupted', retryAt: ctx.clock.now() })
   t.match(deliveries(app), [{ status: 'pending', run_at: ctx.clock.now(), last_error: 'interrupted: the gateway was stopping' }])
 })

@@ -74,8 +74,8 @@ t.test('ingest stays fast and claims stay cheap with 10,000 deliveries due at a 
   const started = performance.now()
   const { claimed, nextDueAt } = await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'test', slots: { live: 10 }, limit: 10 })
   t.same([claimed.length, nextDueAt], [0, null])
-  const claimMs = performance.now() - started
-  t.ok(claimMs < 50, `a claim for the live destination took ${claimMs.toFixed(1)} ms`)
+  // That the claim seeks rather than scans is checked on its plan (above); the time is for information only.
+  t.comment(`a claim for the live destination took ${(performance.now() - started).toFixed(1)} ms`)
   await ingest(app, 'live', 'user.updated')
   const run = await app.hookgate.dispatcher.runOnce()
   t.equal(live.requests.length, 1, 'the live destination is served at once')

@@ -59,5 +59,8 @@ t.test('every acknowledged event arrives at least once across a SIGKILL mid-deli
   t.teardown(() => db.close())
   t.same(db.prepare('SELECT status, count(*) AS n FROM deliveries GROUP BY status').all(), [{ status: 'delivered', n: EVENTS }])
   t.same(db.prepare('SELECT status, count(*) AS n FROM events GROUP BY status').all(), [{ status: 'delivered', n: EVENTS }])
-  t.equal((db.prepare("SELECT count(*) AS n FROM attempts WHERE error LIKE 'no outcome:%'").get() as { n: number }).n, held, 'the interrupted attempts are on record')
+  // Each lease the kill left is on record: the attempts in flight, and the
+  // deliveries claimed ahead to follow them (at most one more per slot).
+  const noOutcome = (db.prepare("SELECT count(*) AS n FROM attempts WHERE error LIKE 'no outcome:%'").get() as { n: number }).n
+  t.ok(noOutcome >= held && noOutcome <= 2 * held, `the leases the kill left are on record (${noOutcome})`)
 })

@@ -35,7 +35,7 @@ t.test('at boot, reclaims a delivery a killed process left leased, and sends it 
   t.equal(receiver.requests.length, 1)
   t.match(deliveries(second.app), [{ status: 'delivered', attempts: 2 }])
   t.match(attempts(second.app), [
-    { attempt: 1, status_code: null, error: /^no outcome: the gateway stopped mid-attempt/ },
+    { attempt: 1, status_code: null, error: /^no outcome: the gateway stopped while the delivery was leased to it/ },
     { attempt: 2, status_code: 200 }
   ])
 })
@@ -106,10 +106,9 @@ t.test('the loop delivers on the nudge, without waiting for a poll', async (t) =
     latencies.push(receiver.requests[i]!.at - acked)
   }
   latencies.sort((a, b) => a - b)
-  const p50 = latencies[25]!
-  t.comment(`ack → delivery: p50 ${p50.toFixed(2)} ms, p90 ${latencies[45]!.toFixed(2)} ms`)
-  // The target is 5 ms on an idle machine (measured ~1.5 ms); the bar is twice that so a busy CI box does not flake.
-  t.ok(p50 < 10, `p50 ${p50.toFixed(2)} ms`)
+  // The poll is 10 minutes away: every one of them arriving is the proof. How fast is for npm run bench.
+  t.equal(receiver.requests.length, 50, 'all 50 delivered with no poll')
+  t.comment(`ack → delivery: p50 ${latencies[25]!.toFixed(2)} ms, p90 ${latencies[45]!.toFixed(2)} ms (informative)`)
 })
 
 t.test('the loop wakes for a retry when it is due, not at the next poll', async (t) => {

@@ -1,0 +1,106 @@
+/**
+ * A new event's delivery, when its destination has a free slot and nothing
+ * older waiting, is inserted already leased and leaves as soon as the commit
+ * is in, without a claim through the writer. Everything else still goes
+ * through claims: what waits is served first, a paused destination waits, and
+ * every slot taken for an event that stored no delivery is given back.
+ */
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import type { OpName } from '../../src/db/write-ops.js'
+import { setPaused } from '../../src/db/queries/destinations.js'
+import { recordEvent } from '../../src/ingest/record.js'
+import { build, migratedDb } from '../helper.js'
+import { attempts, deliveries, ingest } from '../fixtures/events.js'
+import { startReceiver } from '../fixtures/receiver.js'
+
+/** Counts what the dispatcher's claims took, by watching the real writer's answers. */
+function countClaims (app: FastifyInstance): { claimed: number } {
+  const writer = app.hookgate.writer
+  const run = writer.run.bind(writer)
+  const seen = { claimed: 0 }
+  writer.run = (async (op: OpName, args: never) => {
+    const result = await run(op, args)
+    if (op === 'claimDeliveries') seen.claimed += (result as { claimed: unknown[] }).claimed.length
+    return result
+  }) as typeof writer.run
+  return seen
+}
+
+const oneDestination = (url: string, concurrency = 10) => ({ destinations: { hooks: { url, concurrency } } })
+
+t.test('a destination with room gets a new event with its acknowledgement, without a claim', async (t) => {
+  const receiver = await startReceiver(t, [])
+  const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url) })
+  await app.hookgate.dispatcher.runOnce() // the start's claim is over: any claim from here is counted
+  const claims = countClaims(app)
+  const id = await ingest(app, 1)
+  await receiver.waitFor(1)
+  await app.hookgate.dispatcher.stop(5000) // waits for the settle
+  t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'the receiver got the event')
+  t.equal(claims.claimed, 0, 'no claim took it')
+  t.match(deliveries(app), [{ event_id: id, status: 'delivered', attempts: 1, locked_at: null, locked_by: null }])
+  t.match(attempts(app), [{ attempt: 1, status_code: 200 }])
+})
+
+t.test('slots reserved for ingest count against the limits and come back when unused', async (t) => {
+  const { app } = await build(t, { startDispatcher: true, config: oneDestination('http://127.0.0.1:9/hooks', 1) })
+  const dispatcher = app.hookgate.dispatcher
+  await dispatcher.runOnce()
+  const lease = dispatcher.reserve(['hooks'])
+  t.match(lease, { owner: dispatcher.owner, destinations: ['hooks'] })
+  t.equal(dispatcher.reserve(['hooks']), null, 'concurrency 1: the one slot is taken')
+  dispatcher.recorded(lease, null) // a duplicate, or a failed write
+  t.match(dispatcher.reserve(['hooks']), { destinations: ['hooks'] }, 'the slot came back')
+  t.equal(dispatcher.reserve(['elsewhere']), null, 'a destination not in the config is never reserved')
+})
+
+t.test('ingest leases a delivery only when nothing older of its destination is due and unclaimed, and it is not paused', async (t) => {
+  const db = migratedDb(t)
+  const lease = { owner: 'gw', at: 1000, destinations: ['hooks'] }
+  let n = 0
+  const record = (at: number) => {
+    const event = { id: `evt_${++n}`, source: 'clerk', provider: 'clerk', dedupKey: `k${n}`, type: 'user.created', subject: null, occurredAt: null, receivedAt: at, headers: '{}', body: new Uint8Array([123, 125]) }
+    return recordEvent(db, { event, destinations: ['hooks', 'other'], lease }).leased
+  }
+  t.same(record(1000), [{ id: 1, destination: 'hooks' }], 'leased; the destination without a slot (other) is not')
+  t.match(db.prepare('SELECT attempts, locked_at, locked_by FROM deliveries WHERE id = 1').get(), { attempts: 1, locked_at: 1000, locked_by: 'gw' }, 'as a claim leaves it')
+  db.prepare("UPDATE deliveries SET locked_at = NULL, locked_by = NULL, run_at = 1500 WHERE id = 1").run()
+  t.same(record(1001), [{ id: 3, destination: 'hooks' }], 'a retry not yet due does not hold it back')
+  t.same(record(1500), [], 'the retry is due now: it goes first, through a claim')
+  db.prepare("UPDATE deliveries SET status = 'delivered' WHERE destination = 'hooks' AND locked_at IS NULL").run()
+  t.same(record(1501), [{ id: 7, destination: 'hooks' }], 'nothing waits any more')
+  setPaused(db, { name: 'hooks', paused: true, now: 1502 })
+  t.same(record(1502), [], 'paused: left pending')
+})
+
+t.test('a paused destination\'s delivery is left pending, and its slot given back', async (t) => {
+  const receiver = await startReceiver(t, [])
+  const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
+  const dispatcher = app.hookgate.dispatcher
+  await dispatcher.runOnce()
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  const id = await ingest(app, 1)
+  t.match(deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
+  t.equal(receiver.requests.length, 0)
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  // The loop runs: whichever claim comes first after the resume takes it, which needs the one slot back.
+  await dispatcher.runOnce()
+  await receiver.waitFor(1)
+  t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'delivered after the resume: the paused event did not keep the slot')
+})
+
+t.test('a delivery whose destination is full waits in order behind the ones in flight', async (t) => {
+  const receiver = await startReceiver(t, [])
+  const { app, clock } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
+  const dispatcher = app.hookgate.dispatcher
+  await dispatcher.runOnce()
+  const lease = dispatcher.reserve(['hooks']) // the one slot, held as if by an event in flight
+  const second = await ingest(app, 2)
+  clock.advance(1)
+  const third = await ingest(app, 3)
+  t.equal(receiver.requests.length, 0, 'both wait while the one slot is taken')
+  dispatcher.recorded(lease, null)
+  await receiver.waitFor(2)
+  t.same(receiver.requests.map((r) => JSON.parse(r.body.toString()).id), [second, third], 'claimed in the order they became due')
+})

@@ -1,0 +1,84 @@
+/**
+ * The running loop claims up to twice a destination's concurrency: the rows
+ * beyond its free slots wait in memory, leased, and start as slots free,
+ * without a round trip through the writer. They are never more than the slots
+ * allow in flight, and any that never started are given back with the attempt
+ * their claim counted taken back: when the breaker trips, and at stop.
+ */
+import type { FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
+import { build } from '../helper.js'
+import { waitFor } from '../reliability/support.js'
+import { deliveries, ingest, WallClock } from '../fixtures/events.js'
+import { startReceiver, type Receiver } from '../fixtures/receiver.js'
+
+/** How many requests the receiver got per gateway event id. */
+function sentPerEvent (receiver: Receiver): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const r of receiver.requests) {
+    const id = JSON.parse(r.body.toString()).id as string
+    counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
+  return counts
+}
+
+/** Every delivery's attempt count is the number of times it was really sent. */
+function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver): void {
+  const sent = sentPerEvent(receiver)
+  const wrong = deliveries(app).filter((d) => d.attempts !== (sent.get(d.event_id as string) ?? 0))
+  t.same(wrong, [], 'attempts count only what was sent')
+}
+
+t.test('claims ahead of the free slots, but never sends more at once than they allow', async (t) => {
+  const receiver = await startReceiver(t, () => 'hang')
+  const { app } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 2, timeoutMs: 60_000 } } } })
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  for (let i = 0; i < 6; i++) await ingest(app, i)
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  app.hookgate.dispatcher.nudge()
+  await receiver.waitFor(2)
+  await app.hookgate.dispatcher.runOnce() // the claim the nudge started is over, and this one finds no room
+  const leased = deliveries(app).filter((d) => d.locked_at !== null)
+  t.equal(leased.length, 4, 'two in flight and two claimed ahead')
+  t.equal(receiver.requests.length, 2, 'only two sent')
+})
+
+t.test('a tripped breaker gives back what was claimed ahead, attempts untouched', async (t) => {
+  const receiver = await startReceiver(t, () => ({ status: 503 }))
+  const { app, logs } = await build(t, {
+    clock: new WallClock(),
+    startDispatcher: true,
+    config: { destinations: { hooks: { url: receiver.url, concurrency: 2, retry: { schedule: ['0s', '1h'] } } } }
+  })
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  for (let i = 0; i < 12; i++) await ingest(app, i)
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  app.hookgate.dispatcher.nudge()
+  // Five failures in a row trip the breaker; it logs, then gives back at once: a write queued before the probe below.
+  t.ok(await waitFor(() => logs.some((line) => line.includes('destination keeps failing')), 5000), 'the breaker tripped')
+  await app.hookgate.writer.run('probeWrite', { now: app.hookgate.clock.now() })
+  t.ok(receiver.requests.length < 12, `the breaker stopped the sending (${receiver.requests.length} sent)`)
+  const leased = deliveries(app).filter((d) => d.locked_at !== null).length
+  t.ok(leased <= app.hookgate.dispatcher.inFlight, `during the pause, only attempts still settling are leased (${leased})`)
+  await app.hookgate.dispatcher.stop(5000)
+  attemptsMatchSends(t, app, receiver)
+})
+
+t.test('a stop gives back what was claimed ahead; what was in flight is settled to run again', async (t) => {
+  const receiver = await startReceiver(t, () => 'hang')
+  const { app } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 1, timeoutMs: 60_000 } } } })
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  for (let i = 0; i < 3; i++) await ingest(app, i)
+  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  app.hookgate.dispatcher.nudge()
+  await receiver.waitFor(1)
+  await app.hookgate.dispatcher.runOnce()
+  t.equal(deliveries(app).filter((d) => d.locked_at !== null).length, 2, 'one in flight, one claimed ahead')
+  await app.hookgate.dispatcher.stop(100)
+  t.match(deliveries(app), [
+    { status: 'pending', attempts: 1, locked_at: null, last_error: /interrupted/ },
+    { status: 'pending', attempts: 0, locked_at: null },
+    { status: 'pending', attempts: 0, locked_at: null }
+  ])
+  attemptsMatchSends(t, app, receiver)
+})
