@@ -51,8 +51,10 @@ export class Dispatcher {
   readonly #attempts = new Set<Attempt>()
   /** Attempts still talking to their receiver, per destination: what the concurrency limits count. */
   readonly #busy = new Map<string, number>()
-  /** Deliveries claimed (leased to us) and waiting for a slot, per destination, in claim order. */
+  /** Deliveries leased to us (claimed, or inserted leased by ingest) and waiting for a slot, per destination, in order. */
   readonly #ready = new Map<string, ClaimedDelivery[]>()
+  /** Deliveries ingest is writing leased (reserved, not yet committed), per destination. */
+  readonly #reserved = new Map<string, number>()
   readonly #breakers = new Breakers()
   /**
    * Destinations that may have deliveries due and unclaimed. Only these are
@@ -107,32 +109,41 @@ export class Dispatcher {
   }
 
   /**
-   * Takes a receiver slot now for each destination of a new event that has
-   * one free (its concurrency, the global one and its breaker allowing), for
-   * ingest to insert those deliveries already leased. The slot is held from
-   * before the commit, so the limits hold when the deliveries start right
-   * after it. Null when none is taken, and always while the loop is off
-   * (tests that drive it with runOnce()).
+   * Reserves, for each destination of a new event, a place among what the
+   * dispatcher holds (in flight, waiting in #ready, being written leased: at
+   * most twice its concurrency, and twice the global one in all), for ingest
+   * to insert those deliveries already leased. After the commit they join
+   * #ready and start when a slot is free, at once when one is. A destination
+   * its breaker holds back takes only its probe. Null when none is reserved,
+   * and always while the loop is off (tests that drive it with runOnce()).
    */
   reserve (destinations: readonly string[]): DeliveryLease | null {
     if (!this.#running || this.#stopping || destinations.length === 0) return null
     const now = this.#o.clock.now()
     const taken: string[] = []
+    let holding = this.#holding()
     for (const name of destinations) {
-      // Claimed deliveries waiting for a slot go before a new one.
-      if (this.#queue(name).length === 0 && this.#startable(name, now) > 0) {
-        this.#busy.set(name, (this.#busy.get(name) ?? 0) + 1)
-        taken.push(name)
-      }
+      const destination = this.#o.config.destinations[name]
+      if (destination === undefined) continue
+      const busy = this.#busy.get(name) ?? 0
+      const reserved = this.#reserved.get(name) ?? 0
+      const waiting = this.#queue(name).length
+      const ok = this.#breakers.allowance(name, now, busy) === Infinity
+        ? busy + reserved + waiting < 2 * destination.concurrency && holding < 2 * this.#o.config.delivery.concurrency
+        : reserved + waiting === 0 && this.#startable(name, now) > 0
+      if (!ok) continue
+      this.#reserved.set(name, reserved + 1)
+      holding++
+      taken.push(name)
     }
     return taken.length === 0 ? null : { owner: this.owner, at: now, destinations: taken }
   }
 
   /**
-   * After ingest's write: starts the deliveries its insert leased, gives back
-   * the slots it did not use (a duplicate, a destination paused or with older
-   * deliveries waiting, a failed write), and claims what was left pending.
-   * `stored` is null when nothing new was stored.
+   * After ingest's write: queues the deliveries its insert leased and starts
+   * what the slots allow, frees the places it did not use (a duplicate, a
+   * destination paused or with older deliveries waiting, a failed write), and
+   * claims what was left pending. `stored` is null when nothing new was stored.
    */
   recorded (lease: DeliveryLease | null, stored: { event: OutgoingEvent, destinations: readonly string[], leased: readonly LeasedDelivery[] } | null): void {
     let claim = false
@@ -142,18 +153,13 @@ export class Dispatcher {
       claim = true
     }
     for (const name of lease?.destinations ?? []) {
+      this.#reserved.set(name, (this.#reserved.get(name) ?? 1) - 1)
       const leased = stored?.leased.find((d) => d.destination === name)
-      // While stopping, a leased delivery is not started: stop() releases its lease (or the next start reclaims it).
-      if (stored !== null && leased !== undefined && !this.#stopping) {
-        this.#begin({ id: leased.id, destination: name, attempt: 1, event: stored.event })
-      } else {
-        this.#free(name)
-        claim = true
-      }
+      if (stored !== null && leased !== undefined) this.#queue(name).push({ id: leased.id, destination: name, attempt: 1, event: stored.event })
+      else claim = true // its place is free again
     }
-    if (!claim) return
     this.#drain()
-    this.#pump()
+    if (claim) this.#pump()
   }
 
   /** Claims what is due at clock.now(), sends it all and settles it all. Tests drive time with this. */
@@ -187,6 +193,8 @@ export class Dispatcher {
       for (const a of this.#attempts) a.controller.abort(new Error('the gateway is stopping'))
       await all()
     }
+    // Again: ingest may have written leased deliveries while the attempts finished.
+    await this.#unclaim([...this.#ready.keys()])
     try {
       await this.#o.writer.run('releaseLeases', { now: this.#o.clock.now(), owner: this.owner })
     } catch (err) {
@@ -251,9 +259,7 @@ export class Dispatcher {
     const now = this.#o.clock.now()
     await this.#sweep(now)
     const rooms = this.#rooms(now, lookahead, every)
-    let waiting = 0
-    for (const queue of this.#ready.values()) waiting += queue.length
-    const limit = (lookahead ? 2 : 1) * this.#o.config.delivery.concurrency - this.#sending() - waiting
+    const limit = (lookahead ? 2 : 1) * this.#o.config.delivery.concurrency - this.#holding()
     if (rooms === null || limit <= 0) return this.#drain()
     // Rotate who is served first, so under a global limit no destination always comes last.
     const names = Object.keys(this.#o.config.destinations)
@@ -284,7 +290,7 @@ export class Dispatcher {
       const allowance = this.#breakers.allowance(name, now, busy)
       // No lookahead while the breaker holds the destination back: rows leased for a long pause would outlive their lease.
       const cap = lookahead && allowance === Infinity ? 2 * destination.concurrency : Math.min(destination.concurrency, busy + allowance)
-      const room = cap - busy - this.#queue(name).length
+      const room = cap - busy - this.#queue(name).length - (this.#reserved.get(name) ?? 0)
       if (room > 0) (rooms ??= {})[name] = room
     }
     return rooms
@@ -416,6 +422,14 @@ export class Dispatcher {
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
     }
+  }
+
+  /** Everything the dispatcher holds: in flight, waiting in #ready, reserved by ingest. */
+  #holding (): number {
+    let n = this.#sending()
+    for (const queue of this.#ready.values()) n += queue.length
+    for (const reserved of this.#reserved.values()) n += reserved
+    return n
   }
 
   /** Attempts talking to a receiver, all destinations together. */

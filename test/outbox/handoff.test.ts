@@ -43,15 +43,16 @@ t.test('a destination with room gets a new event with its acknowledgement, witho
   t.match(attempts(app), [{ attempt: 1, status_code: 200 }])
 })
 
-t.test('slots reserved for ingest count against the limits and come back when unused', async (t) => {
+t.test('reservations for ingest are bounded by twice the concurrency and come back when unused', async (t) => {
   const { app } = await build(t, { startDispatcher: true, config: oneDestination('http://127.0.0.1:9/hooks', 1) })
   const dispatcher = app.hookgate.dispatcher
   await dispatcher.runOnce()
   const lease = dispatcher.reserve(['hooks'])
   t.match(lease, { owner: dispatcher.owner, destinations: ['hooks'] })
-  t.equal(dispatcher.reserve(['hooks']), null, 'concurrency 1: the one slot is taken')
+  t.ok(dispatcher.reserve(['hooks']), 'concurrency 1: a second may wait its turn in memory')
+  t.equal(dispatcher.reserve(['hooks']), null, 'a third is not reserved: it queues in the table')
   dispatcher.recorded(lease, null) // a duplicate, or a failed write
-  t.match(dispatcher.reserve(['hooks']), { destinations: ['hooks'] }, 'the slot came back')
+  t.match(dispatcher.reserve(['hooks']), { destinations: ['hooks'] }, 'its place came back')
   t.equal(dispatcher.reserve(['elsewhere']), null, 'a destination not in the config is never reserved')
 })
 
@@ -90,17 +91,18 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'delivered after the resume: the paused event did not keep the slot')
 })
 
-t.test('a delivery whose destination is full waits in order behind the ones in flight', async (t) => {
-  const receiver = await startReceiver(t, [])
-  const { app, clock } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
-  const dispatcher = app.hookgate.dispatcher
-  await dispatcher.runOnce()
-  const lease = dispatcher.reserve(['hooks']) // the one slot, held as if by an event in flight
-  const second = await ingest(app, 2)
-  clock.advance(1)
-  const third = await ingest(app, 3)
-  t.equal(receiver.requests.length, 0, 'both wait while the one slot is taken')
-  dispatcher.recorded(lease, null)
-  await receiver.waitFor(2)
-  t.same(receiver.requests.map((r) => JSON.parse(r.body.toString()).id), [second, third], 'claimed in the order they became due')
+t.test('deliveries beyond the free slots go out in the order they came in', async (t) => {
+  // The first hangs until its timeout: meanwhile the second waits leased in
+  // memory and the third, beyond twice the concurrency, waits in the table.
+  const receiver = await startReceiver(t, (_r, index) => index === 0 ? 'hang' : { status: 200 })
+  const { app, clock } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 1, timeoutMs: 300 } } } })
+  await app.hookgate.dispatcher.runOnce()
+  const ids = []
+  for (let i = 1; i <= 3; i++) {
+    ids.push(await ingest(app, i))
+    clock.advance(1)
+  }
+  t.match(deliveries(app).map((d) => d.locked_at === null), [false, false, true], 'in flight, waiting leased, waiting in the table')
+  await receiver.waitFor(3)
+  t.same(receiver.requests.slice(0, 3).map((r) => JSON.parse(r.body.toString()).id), ids)
 })
