@@ -22,6 +22,15 @@ function sentPerEvent (receiver: Receiver): Map<string, number> {
   return counts
 }
 
+/** n events written while the destination was paused, then released at once: a backlog only claims can take. */
+async function backlog (app: FastifyInstance, n: number): Promise<void> {
+  const pause = (paused: boolean) => app.hookgate.writer.run('setPaused', { name: 'hooks', paused, now: app.hookgate.clock.now() })
+  await pause(true)
+  for (let i = 0; i < n; i++) await ingest(app, i)
+  await pause(false)
+  app.hookgate.dispatcher.nudge()
+}
+
 /** Every delivery's attempt count is the number of times it was really sent. */
 function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver): void {
   const sent = sentPerEvent(receiver)
@@ -32,10 +41,7 @@ function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver):
 t.test('claims ahead of the free slots, but never sends more at once than they allow', async (t) => {
   const receiver = await startReceiver(t, () => 'hang')
   const { app } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 2, timeoutMs: 60_000 } } } })
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
-  for (let i = 0; i < 6; i++) await ingest(app, i)
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
-  app.hookgate.dispatcher.nudge()
+  await backlog(app, 6)
   await receiver.waitFor(2)
   await app.hookgate.dispatcher.runOnce() // the claim the nudge started is over, and this one finds no room
   const leased = deliveries(app).filter((d) => d.locked_at !== null)
@@ -50,10 +56,7 @@ t.test('a tripped breaker gives back what was claimed ahead, attempts untouched'
     startDispatcher: true,
     config: { destinations: { hooks: { url: receiver.url, concurrency: 2, retry: { schedule: ['0s', '1h'] } } } }
   })
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
-  for (let i = 0; i < 12; i++) await ingest(app, i)
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
-  app.hookgate.dispatcher.nudge()
+  await backlog(app, 12)
   // Five failures in a row trip the breaker; it logs, then gives back at once: a write queued before the probe below.
   t.ok(await waitFor(() => logs.some((line) => line.includes('destination keeps failing')), 5000), 'the breaker tripped')
   await app.hookgate.writer.run('probeWrite', { now: app.hookgate.clock.now() })
@@ -67,10 +70,7 @@ t.test('a tripped breaker gives back what was claimed ahead, attempts untouched'
 t.test('a stop gives back what was claimed ahead; what was in flight is settled to run again', async (t) => {
   const receiver = await startReceiver(t, () => 'hang')
   const { app } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 1, timeoutMs: 60_000 } } } })
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
-  for (let i = 0; i < 3; i++) await ingest(app, i)
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
-  app.hookgate.dispatcher.nudge()
+  await backlog(app, 3)
   await receiver.waitFor(1)
   await app.hookgate.dispatcher.runOnce()
   t.equal(deliveries(app).filter((d) => d.locked_at !== null).length, 2, 'one in flight, one claimed ahead')

@@ -156,6 +156,25 @@ async function afterRecovery (t: Test, run: FaultRun, acked: Map<string, string>
   return refused.filter((r) => answers.get(r.svixId)?.status === 200).length
 }
 
+/** Once the fault is cleared: taken again, ready again, in the same process; then afterRecovery's checks. Returns how many refused were taken. */
+async function recoveredInPlace (t: Test, run: FaultRun, acked: Map<string, string>, refused: readonly SignedRequest[], cleared: string): Promise<number> {
+  const recovered = await waitFor(async () => (await post(run.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
+  t.ok(recovered, `a webhook is taken again once ${cleared}, without a restart`)
+  t.equal(await get(run.pool, '/health/ready', transcript), 200, '/health/ready says 200 again')
+  const resent = await afterRecovery(t, run, acked, refused)
+  t.equal(run.gateway.child.exitCode, null, 'the same process ran throughout')
+  return resent
+}
+
+/** The counts every storage-fault summary line starts with. */
+function faultCounts (run: Pick<FaultRun, 'dbPath'>, acked: Map<string, string>, refused: readonly SignedRequest[], resent: number): Record<string, number> {
+  return {
+    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
+    lost: [...acked].filter(([key, id]) => storedEvents(run.dbPath).get(key) !== id).length,
+    'refused then taken': resent
+  }
+}
+
 /**
  * A scratch folder outside tap's testdir (tap would rm -rf through a mount
  * left behind) and a stack of clean-ups run in reverse: gateways, then mounts.
@@ -197,15 +216,9 @@ t.test('disk full: 503 while a tmpfs is full, nothing acknowledged, recovers by 
   const { acked, refused } = await underFault(t, run, () => { filled = fillDisk(filler) })
 
   rmSync(filler)
-  const recovered = await waitFor(async () => (await post(run.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
-  t.ok(recovered, 'a webhook is taken again once the filler is gone, without a restart')
-  t.equal(await get(run.pool, '/health/ready', transcript), 200, '/health/ready says 200 again')
-  const resent = await afterRecovery(t, run, acked, refused)
-  t.equal(run.gateway.child.exitCode, null, 'the same process ran throughout')
+  const resent = await recoveredInPlace(t, run, acked, refused, 'the filler is gone')
   summary('storage-faults disk-full', {
-    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
-    lost: [...acked].filter(([key, id]) => storedEvents(run.dbPath).get(key) !== id).length,
-    'refused then taken': resent, 'filler MB': (filled / 2 ** 20).toFixed(1), restarts: 0, crashes: run.gateway.child.exitCode === null ? 0 : 1
+    ...faultCounts(run, acked, refused, resent), 'filler MB': (filled / 2 ** 20).toFixed(1), restarts: 0, crashes: run.gateway.child.exitCode === null ? 0 : 1
   })
 })
 
@@ -248,15 +261,15 @@ t.test('read-only: 503 while the file system is read-only, nothing acknowledged'
   // Clearing the fault: remount read-write if the kernel allows it (older
   // kernels do); 6.x marks it emergency_ro, which only an unmount clears.
   const remount = run('mount', ['-o', 'remount,rw', mnt])
-  let recoveredInPlace: boolean | string
+  let inPlace: boolean | string
   let run2 = first
   if (!(remount instanceof Error) && !isReadOnly()) {
-    recoveredInPlace = await waitFor(async () => (await post(first.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
-    t.ok(recoveredInPlace, 'a webhook is taken again once the mount is read-write, without a restart')
+    inPlace = await waitFor(async () => (await post(first.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
+    t.ok(inPlace, 'a webhook is taken again once the mount is read-write, without a restart')
   } else {
     const why = remount instanceof Error ? remount.message.split('\n')[0] : 'still emergency_ro after remount,rw'
-    recoveredInPlace = `not testable: ${why} (the kernel keeps an errored ext4 read-only until unmounted)`
-    t.comment(`recovery in place ${recoveredInPlace}; restarting on a fresh mount instead`)
+    inPlace = `not testable: ${why} (the kernel keeps an errored ext4 read-only until unmounted)`
+    t.comment(`recovery in place ${inPlace}; restarting on a fresh mount instead`)
     first.gateway.child.kill('SIGTERM')
     t.equal(await first.gateway.exited, 0, 'the gateway on a read-only disk still stops cleanly on SIGTERM')
     await first.pool.destroy()
@@ -269,9 +282,7 @@ t.test('read-only: 503 while the file system is read-only, nothing acknowledged'
   }
   const resent = await afterRecovery(t, run2, acked, refused)
   summary('storage-faults read-only', {
-    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
-    lost: [...acked].filter(([key, id]) => storedEvents(dbPath).get(key) !== id).length,
-    'refused then taken': resent, 'recovered in place': recoveredInPlace === true ? 'yes' : 'no (restart: emergency_ro)', crashes: 0
+    ...faultCounts(run2, acked, refused, resent), 'recovered in place': inPlace === true ? 'yes' : 'no (restart: emergency_ro)', crashes: 0
   })
 })
 
@@ -307,17 +318,10 @@ t.test('read-only files: 503 while the database and its WAL are immutable, recov
       if (result instanceof Error) throw result
     }
   })
-  const cleared = clear()
-  t.equal(cleared, undefined, 'the immutable attribute is cleared')
-  const recovered = await waitFor(async () => (await post(first.pool, genuineClerk(), transcript)).status === 200, RECOVERY_WAIT_MS, 100)
-  t.ok(recovered, 'a webhook is taken again once the files are writable, without a restart')
-  t.equal(await get(first.pool, '/health/ready', transcript), 200, '/health/ready says 200 again')
-  const resent = await afterRecovery(t, first, acked, refused)
-  t.equal(first.gateway.child.exitCode, null, 'the same process ran throughout')
+  t.equal(clear(), undefined, 'the immutable attribute is cleared')
+  const resent = await recoveredInPlace(t, first, acked, refused, 'the files are writable')
   summary('storage-faults read-only-files', {
-    tried: BEFORE + DURING, acknowledged: acked.size, 'refused 503': refused.length, 'acknowledged during fault': acked.size - BEFORE,
-    lost: [...acked].filter(([key, id]) => storedEvents(dbPath).get(key) !== id).length,
-    'refused then taken': resent, restarts: 0, crashes: first.gateway.child.exitCode === null ? 0 : 1
+    ...faultCounts(first, acked, refused, resent), restarts: 0, crashes: first.gateway.child.exitCode === null ? 0 : 1
   })
 })
 
