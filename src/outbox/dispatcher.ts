@@ -12,7 +12,7 @@ import type { ClaimedDelivery } from './deliveries.js'
 
 export type { SettledAttempt } from './attempt.js'
 
-/** A lease older than the destination's timeout by this much belongs to an attempt that will never settle. */
+/** A lease older than twice the largest timeout by this much belongs to an attempt that will never settle. */
 export const LEASE_MARGIN_MS = 60_000
 /** How often leases are checked for expiry, on the injected clock (so tests drive it too). */
 export const SWEEP_INTERVAL_MS = 30_000
@@ -83,7 +83,8 @@ export class Dispatcher {
     this.#o = options
     this.#random = options.random ?? Math.random
     this.#sweptAt = options.clock.now()
-    this.#leaseMs = Math.max(0, ...Object.values(options.config.destinations).map((d) => d.timeoutMs)) + LEASE_MARGIN_MS
+    // A leased delivery may wait in #ready for one round of attempts (each at most a timeout) before its own.
+    this.#leaseMs = 2 * Math.max(0, ...Object.values(options.config.destinations).map((d) => d.timeoutMs)) + LEASE_MARGIN_MS
     this.#due = new Set(Object.keys(options.config.destinations))
     this.#senders = options.senders ?? Object.fromEntries(Object.values(options.config.destinations)
       .map((d) => [d.name, createHttpSender(d, options.clock)]))
@@ -404,11 +405,12 @@ export class Dispatcher {
   }
 
   /**
-   * Every SWEEP_INTERVAL_MS, before a claim: frees leases older than the
-   * largest timeout plus a margin. The attempt that held one can no longer
-   * be running (its own timeout aborted it), so only a bug or a lost settle
-   * leaves one behind; the delivery then runs again rather than waiting for
-   * a restart.
+   * Every SWEEP_INTERVAL_MS, before a claim: frees leases older than twice
+   * the largest timeout plus a margin (a lease may wait in #ready for one
+   * round of attempts, then run its own). The attempt that held one can no
+   * longer be running (its own timeout aborted it), so only a bug or a lost
+   * settle leaves one behind; the delivery then runs again rather than
+   * waiting for a restart.
    */
   async #sweep (now: number): Promise<void> {
     if (!this.#sweepDue(now)) return
