@@ -13,7 +13,7 @@ export interface RecordArgs {
   readonly event: NewEvent
   /** Destinations that must receive it, as routed at ingest time. */
   readonly destinations: readonly string[]
-  /** Slots the dispatcher reserved: these deliveries are inserted already leased to it, first attempt counted. */
+  /** Places the dispatcher reserved: these deliveries are inserted already leased to it, first attempt counted. */
   readonly lease?: DeliveryLease | null
 }
 

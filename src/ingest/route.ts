@@ -16,9 +16,9 @@ export interface IngestDeps {
   readonly writer: Writer
   readonly route: Router
   /**
-   * The dispatcher's side of ingest: receiver slots reserved before the write
-   * (those deliveries are inserted leased and start as soon as it commits),
-   * and the write's outcome after it.
+   * The dispatcher's side of ingest: places in its window reserved before the
+   * write (those deliveries are inserted leased and start as soon as it
+   * commits and a slot is free), and the write's outcome after it.
    */
   readonly outbox: Pick<Dispatcher, 'reserve' | 'recorded'>
 }
