@@ -1,9 +1,10 @@
 /**
- * A new event's delivery, when its destination has a free slot and nothing
- * older waiting, is inserted already leased and leaves as soon as the commit
- * is in, without a claim through the writer. Everything else still goes
- * through claims: what waits is served first, a paused destination waits, and
- * every slot taken for an event that stored no delivery is given back.
+ * A new event's delivery, when the dispatcher has room for it and nothing
+ * older of its destination waits, is inserted already leased and leaves as
+ * soon as the commit is in and a slot is free, without a claim through the
+ * writer. Everything else still goes through claims: what waits is served
+ * first, a paused destination waits, and every place reserved for an event
+ * that stored no delivery is given back.
  */
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
