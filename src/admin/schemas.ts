@@ -73,7 +73,7 @@ const deliveryFields = {
   status: StringEnum(DELIVERY_STATUSES),
   attemptCount: Type.Integer({ description: 'Attempts made in the current schedule (a manual retry of a dead delivery starts a new one)' }),
   runAt: Time,
-  inFlight: Type.Boolean(),
+  inFlight: Type.Boolean({ description: 'Leased to the dispatcher: being sent, or next in line for a free slot (its attempt already counted)' }),
   lastError: Nullable(Type.String()),
   lastStatus: Nullable(Type.Integer()),
   createdAt: Time,
