@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Clock } from '../clock.js'
-import type { Config } from '../config/load.js'
+import type { Config, DestinationConfig } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { createHttpSender, type Sender } from '../destinations/sender.js'
-import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
-import { Breakers } from './breaker.js'
 import type { OutgoingEvent } from '../destinations/types.js'
 import type { DeliveryLease, LeasedDelivery } from '../ingest/record.js'
+import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
+import { Breakers } from './breaker.js'
 import type { ClaimedDelivery } from './deliveries.js'
 
 export type { SettledAttempt } from './attempt.js'
@@ -105,7 +105,7 @@ export class Dispatcher {
 
   /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
   nudge (): void {
-    for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
+    this.#allMayBeDue()
     this.#pump()
   }
 
@@ -125,15 +125,11 @@ export class Dispatcher {
     let holding = this.#holding()
     for (const name of destinations) {
       const destination = this.#o.config.destinations[name]
-      if (destination === undefined) continue
-      const busy = this.#busy.get(name) ?? 0
-      const reserved = this.#reserved.get(name) ?? 0
-      const waiting = this.#queue(name).length
-      const ok = this.#breakers.allowance(name, now, busy) === Infinity
-        ? busy + reserved + waiting < 2 * destination.concurrency && holding < 2 * this.#o.config.delivery.concurrency
-        : reserved + waiting === 0 && this.#startable(name, now) > 0
-      if (!ok) continue
-      this.#reserved.set(name, reserved + 1)
+      if (destination === undefined || this.#room(name, destination, now, true) <= 0) continue
+      // The global bound: the window while the breaker is closed, a free global slot for a probe.
+      const closed = this.#breakers.allowance(name, now, this.#busy.get(name) ?? 0) === Infinity
+      if (closed ? holding >= 2 * this.#o.config.delivery.concurrency : this.#o.config.delivery.concurrency - this.#sending() <= 0) continue
+      this.#reserved.set(name, (this.#reserved.get(name) ?? 0) + 1)
       holding++
       taken.push(name)
     }
@@ -242,7 +238,7 @@ export class Dispatcher {
       this.#timerAt = null
       if (this.#retryAt !== null && this.#retryAt <= this.#o.clock.now()) this.#retryAt = null
       // A retry or a pause's end came due, or the poll: look at every destination.
-      for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
+      this.#allMayBeDue()
       this.#pump()
     }, waitMs).unref()
   }
@@ -287,14 +283,23 @@ export class Dispatcher {
     let rooms: Record<string, number> | null = null
     for (const [name, destination] of Object.entries(this.#o.config.destinations)) {
       if (!every && !this.#due.has(name)) continue
-      const busy = this.#busy.get(name) ?? 0
-      const allowance = this.#breakers.allowance(name, now, busy)
-      // No lookahead while the breaker holds the destination back: rows leased for a long pause would outlive their lease.
-      const cap = lookahead && allowance === Infinity ? 2 * destination.concurrency : Math.min(destination.concurrency, busy + allowance)
-      const room = cap - busy - this.#queue(name).length - (this.#reserved.get(name) ?? 0)
+      const room = this.#room(name, destination, now, lookahead)
       if (room > 0) (rooms ??= {})[name] = room
     }
     return rooms
+  }
+
+  /**
+   * How many more deliveries the destination may hold (in flight, waiting in
+   * #ready, reserved by ingest): twice its concurrency with `lookahead`, else
+   * its free slots; only its probe while its breaker holds it back.
+   */
+  #room (name: string, destination: DestinationConfig, now: number, lookahead: boolean): number {
+    const busy = this.#busy.get(name) ?? 0
+    const allowance = this.#breakers.allowance(name, now, busy)
+    // No lookahead while the breaker holds the destination back: rows leased for a long pause would outlive their lease.
+    const cap = lookahead && allowance === Infinity ? 2 * destination.concurrency : Math.min(destination.concurrency, busy + allowance)
+    return cap - busy - this.#queue(name).length - (this.#reserved.get(name) ?? 0)
   }
 
   /** Attempts the destination may start now: its concurrency, the global one and its breaker allowing. */
@@ -352,6 +357,10 @@ export class Dispatcher {
   #mayBeDue (name: string): void {
     this.#due.add(name)
     this.#dueSeq.set(name, (this.#dueSeq.get(name) ?? 0) + 1)
+  }
+
+  #allMayBeDue (): void {
+    for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
   }
 
   /** Starts an attempt in a slot already counted in #busy (by reserve() or #drain()); #answered frees it. */
@@ -419,7 +428,7 @@ export class Dispatcher {
       const reclaimed = await this.#o.writer.run('reclaimLeases', { now, olderThanMs: this.#leaseMs, why: 'the lease expired' })
       if (reclaimed > 0) {
         this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
-        for (const name of Object.keys(this.#o.config.destinations)) this.#mayBeDue(name)
+        this.#allMayBeDue()
       }
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
