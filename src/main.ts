@@ -35,7 +35,10 @@ if (command === undefined) {
   process.exitCode = name === undefined || name === '--help' || name === '-h' ? 0 : 2
 } else {
   command.run(rest).then((code) => { process.exitCode = code }, (err: unknown) => {
-    process.stderr.write(`hookgate ${name}: ${err instanceof Error ? err.message : String(err)}\n`)
+    // Every error hookgate raises carries an HG_ERR_* code: print it, so the README's error table finds it.
+    const code = (err as { code?: unknown }).code
+    const prefix = typeof code === 'string' && code.startsWith('HG_ERR_') ? `${code}: ` : ''
+    process.stderr.write(`hookgate ${name}: ${prefix}${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = 1
   })
 }

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
 import { HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import { eventOrigin, getEvent, listEvents } from '../db/queries/events.js'
 import { HG_ERR_DESTINATION_UNKNOWN, HG_ERR_EVENT_NOT_FOUND, HG_ERR_NO_MATCHING_DESTINATION } from '../errors.js'

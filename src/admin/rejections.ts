@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import { listRejections } from '../db/queries/rejections.js'
 import { numericPage, type AdminDeps } from './deps.js'

@@ -3,7 +3,7 @@
  * them (400 naming the field), fast-json-stringify writes answers with them,
  * and @fastify/swagger turns them into /admin/openapi.json.
  */
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type TSchema } from 'typebox'
 
 /** Admin schemas refuse unknown fields (app.ts keeps ajv from silently dropping them). */
 export const closed = { additionalProperties: false } as const

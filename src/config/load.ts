@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { Value } from '@sinclair/typebox/value'
+import { Settings } from 'typebox/system'
+import { Value } from 'typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { providers, type ProviderName } from '../../providers/index.js'
 import { validateStandardWebhooksSecret } from '../../providers/standard-webhooks.js'
 import { HG_ERR_CONFIG_INVALID } from '../errors.js'
 import { durationMs } from './duration.js'
 import { resolveEnv } from './env.js'
+import { describeSchemaErrors } from './problems.js'
 import { ConfigSchema, type ConfigInput } from './schema.js'
 
 export interface SourceConfig {
@@ -68,15 +70,23 @@ export function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env):
 /** Validates an already parsed document; every problem is listed, each with its key path. */
 export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
-  const resolved = resolveEnv(raw, env, '', problems)
+  const unset = new Set<string>()
+  const resolved = resolveEnv(raw, env, '', problems, unset)
   const input = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, structuredClone(resolved)))
-  for (const error of Value.Errors(ConfigSchema, input)) {
-    problems.push(`${keyPath(error.path)}: ${error.message}`)
-  }
-  if (problems.length > 0) throw new HG_ERR_CONFIG_INVALID(problems.map((p) => '  - ' + p).join('\n'))
+  problems.push(...describeSchemaErrors(Value.Errors(ConfigSchema, input), unset))
+  if (problems.length > 0) throw configInvalid(problems)
   const config = normalize(input as ConfigInput, problems)
-  if (problems.length > 0) throw new HG_ERR_CONFIG_INVALID(problems.map((p) => '  - ' + p).join('\n'))
+  if (problems.length > 0) throw configInvalid(problems)
   return deepFreeze(config)
+}
+
+// TypeBox stops collecting at 8 errors by default (a guard for untrusted
+// input); a config file is the operator's own, and every problem at once saves
+// a round of edit-and-retry.
+Settings.Set({ maxErrors: 1000 })
+
+function configInvalid (problems: readonly string[]): Error {
+  return new HG_ERR_CONFIG_INVALID(problems.map((p) => `  - ${p}`).join('\n'))
 }
 
 function normalize (input: ConfigInput, problems: string[]): Config {
@@ -113,7 +123,7 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       headers: d.headers,
       timeoutMs: d.timeoutMs,
       concurrency: d.concurrency,
-      retry: retryPolicy(d.retry)
+      retry: retryPolicy(d.retry, `${at}.retry`, problems)
     }
   }
   if (input.metrics.requireToken && (input.admin.token === undefined || input.admin.token === '')) {
@@ -129,17 +139,17 @@ function normalize (input: ConfigInput, problems: string[]): Config {
 }
 
 /** Both retry forms become one schedule of delays, so the outbox knows a single shape. */
-function retryPolicy (retry: ConfigInput['destinations'][string]['retry']): RetryPolicy {
+function retryPolicy (retry: ConfigInput['destinations'][string]['retry'], at: string, problems: string[]): RetryPolicy {
   if (retry === undefined) return { scheduleMs: DEFAULT_RETRY_SCHEDULE.map(durationMs) }
-  if ('schedule' in retry) return { scheduleMs: retry.schedule.map(durationMs) }
-  const initial = durationMs(retry.initialDelay)
-  const max = durationMs(retry.maxDelay)
-  return { scheduleMs: Array.from({ length: retry.maxAttempts }, (_, i) => i === 0 ? 0 : Math.min(max, initial * 2 ** (i - 1))) }
-}
-
-function keyPath (pointer: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-  return parts.length === 0 ? '(root)' : parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : '.' + p)).join('')
+  const { schedule, maxAttempts, initialDelay, maxDelay } = retry
+  if (schedule !== undefined && [maxAttempts, initialDelay, maxDelay].every((v) => v === undefined)) return { scheduleMs: schedule.map(durationMs) }
+  if (schedule === undefined && maxAttempts !== undefined && initialDelay !== undefined && maxDelay !== undefined) {
+    const initial = durationMs(initialDelay)
+    const max = durationMs(maxDelay)
+    return { scheduleMs: Array.from({ length: maxAttempts }, (_, i) => i === 0 ? 0 : Math.min(max, initial * 2 ** (i - 1))) }
+  }
+  problems.push(`${at}: expected either 'schedule' (a list of delays) or all three of 'maxAttempts', 'initialDelay' and 'maxDelay'`)
+  return { scheduleMs: [0] }
 }
 
 function deepFreeze<T> (value: T): T {

@@ -3,8 +3,8 @@
  * type and the validator. Unknown keys are refused everywhere (a typo must not
  * silently fall back to a default). Defaults live here, units in the names.
  */
-import { Type, type Static } from '@sinclair/typebox'
-import { providerNames } from '../../providers/index.js'
+import { Type, type Static } from 'typebox'
+import { providerNames, type ProviderName } from '../../providers/index.js'
 
 const closed = { additionalProperties: false } as const
 // TypeBox fills defaults inside a record's values only when the value schema itself has one.
@@ -31,21 +31,24 @@ export const StorageSchema = Type.Object({
 }, closed)
 
 export const SourceSchema = Type.Object({
-  provider: Type.Union(providerNames.map((name) => Type.Literal(name))),
+  provider: Type.Unsafe<ProviderName>(Type.Union(providerNames.map((name) => Type.Literal(name)))),
   secret: Type.Optional(Type.String({ minLength: 1 })),
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 })
 }, withDefaults)
 
-export const RetrySchema = Type.Union([
-  Type.Object({ schedule: Type.Array(Duration, { minItems: 1, maxItems: 100 }) }, closed),
-  Type.Object({
-    maxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
-    initialDelay: Duration,
-    maxDelay: Duration
-  }, closed)
-])
+/**
+ * Either `schedule` or all of `maxAttempts`, `initialDelay` and `maxDelay`
+ * (normalize() checks which): one object rather than a union, so a mistake is
+ * reported against the key that is wrong, not as "matches no branch".
+ */
+export const RetrySchema = Type.Object({
+  schedule: Type.Optional(Type.Array(Duration, { minItems: 1, maxItems: 100 })),
+  maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  initialDelay: Type.Optional(Duration),
+  maxDelay: Type.Optional(Duration)
+}, closed)
 
 export const DestinationSchema = Type.Object({
   url: Type.String({ pattern: '^https?://' }),

@@ -10,7 +10,7 @@ t.test('signs so that svix Webhook.verify accepts the exact bytes', async (t) =>
   const headers = createSigner(SECRET)('evt_1', nowSec(), body)
   t.equal(headers['webhook-id'], 'evt_1')
   t.match(headers['webhook-signature'], /^v1,[A-Za-z0-9+/]{43}=$/)
-  t.same(new Webhook(SECRET).verify(body.toString(), { ...headers }), JSON.parse(body.toString()))
+  t.doesNotThrow(() => new Webhook(SECRET).verify(body.toString(), { ...headers }))
 })
 
 t.test('matches svix Webhook.sign byte for byte', async (t) => {

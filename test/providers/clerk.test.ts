@@ -122,7 +122,8 @@ t.test('verifies a svix-signed user.created sample and agrees with svix on its p
   t.equal(result.type, 'user.created')
   t.match(result.subject, /^user_/)
   t.equal(result.occurredAt, new Date(now).toISOString())
-  t.same(result.payload, new Webhook(SECRET).verify(body, h as Record<string, string>))
+  t.doesNotThrow(() => new Webhook(SECRET).verify(body, h as Record<string, string>))
+  t.same(result.payload, JSON.parse(body.toString()))
 })
 
 t.test('names itself clerk, keeps both header families and vets secrets', async (t) => {

@@ -54,7 +54,7 @@ t.test('a Clerk user.created sample is about 1.5 KB, signed by svix and verified
   const headers = signClerk({ id: 'msg_sample', timestampSec: Math.floor(now / 1000), body, secret: CLERK_SECRET })
   const event = clerk.verify({ headers, body: Buffer.from(body) }, [CLERK_SECRET], now, OPTIONS)
   t.match(event, { dedupKey: 'msg_sample', type: 'user.created', subject: /^user_\w{27}$/, occurredAt: new Date(now).toISOString() })
-  t.ok(new Webhook(CLERK_SECRET).verify(body, headers))
+  t.doesNotThrow(() => new Webhook(CLERK_SECRET).verify(body, headers))
   t.not(sampleEvent('clerk', 'user.created', now), body, 'ids are fresh each time')
 })
 

@@ -151,13 +151,13 @@ t.test('prefers each svix-* header over its webhook-* twin, as svix 1.99 does', 
   rejects(t, () => verify({ ...webhookHeaders(), 'svix-signature': '' }), 'HG_ERR_SIGNATURE_MISSING')
 })
 
-t.test('hashes the raw bytes, so a body that is not UTF-8 verifies (svix, hashing a decoded string, cannot)', async (t) => {
+t.test('hashes the raw bytes, so a body that is not UTF-8 verifies (as svix 2 does when given a Buffer)', async (t) => {
   const body = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])
   const now = Date.now()
   const ts = String(Math.floor(now / 1000))
   const signature = signRaw(body, SECRET, ID, ts)
   t.ok(verify(svixHeaders(signature, ID, ts), body, [SECRET], now))
-  t.throws(() => new Webhook(SECRET).verify(body, { 'svix-id': ID, 'svix-timestamp': ts, 'svix-signature': signature }))
+  t.doesNotThrow(() => new Webhook(SECRET).verify(body, { 'svix-id': ID, 'svix-timestamp': ts, 'svix-signature': signature }))
 })
 
 t.test('never matches with a secret too short or malformed to be a key', async (t) => {
@@ -188,7 +188,7 @@ t.test('agrees with svix Webhook.verify on random bodies, secrets and one-byte c
     const body = Buffer.from(text)
     const ours = verifyStandardWebhook({ headers, body }, [secret], now, OPTIONS)
     if (ours.id !== id) t.fail('ours did not verify')
-    t.same(new Webhook(secret).verify(body, headers), JSON.parse(text))
+    t.doesNotThrow(() => new Webhook(secret).verify(body, headers), 'svix verifies it too')
     const changed = Buffer.from(body)
     const at = randomInt(0, changed.length)
     changed[at] = changed[at]! ^ (1 << randomInt(0, 7))
