@@ -1,37 +1,33 @@
-# hookgate image: build with the tools better-sqlite3's native addon needs,
-# run on the slim image with production dependencies and compiled code only.
+# hookgate image: compile the TypeScript in a build stage, run on the slim
+# image with production dependencies and compiled code only. Neither stage has
+# a compiler: better-sqlite3 13 ships prebuilt N-API binaries in its npm
+# package, which work on every Node of an ABI-stable N-API (no node-gyp).
 
-# Node 24.18.1, not the newest 24.x: from 24.19 node::ObjectWrap registers an
-# environment cleanup hook in its inline constructor and destructor, and
-# better-sqlite3 12 (an ObjectWrap addon, compiled here against these
-# headers) then aborts the process whenever V8 collects a Statement outside a
-# JS context: 5 of 12 gateways died at boot on 24.21.0, none of 21 on 24.18.1
-# (test/container/run.sh boots several to catch it; WiseLibs/better-sqlite3
-# #1515). Unpin once better-sqlite3 is on 13.x (node-addon-api, no ObjectWrap).
-ARG NODE_VERSION=24.18.1
-FROM node:${NODE_VERSION}-bookworm AS build
+# The Node.js major only: the base image is the newest Node of that major, so
+# security releases arrive with a rebuild. 24 (Maintenance LTS to 2028-04)
+# rather than 26 (Active LTS since 2026-10-28): CI runs every suite, the
+# reliability and container ones included, on 24, and 26 only the unit suite.
+ARG NODE_MAJOR=24
+FROM node:${NODE_MAJOR}-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles from source against the Node headers in the image:
-# no prebuilt binary is downloaded (the build may run without internet beyond
-# the npm registry, and a binary built here matches this exact Node ABI).
-ENV npm_config_build_from_source=true
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --foreground-scripts
+# --ignore-scripts: no dependency needs an install script here (better-sqlite3
+# loads its prebuild; esbuild is tsx's, a dev tool), and npm 10 in the image
+# does not know package.json's allowScripts, so it would run better-sqlite3's
+# implicit node-gyp step, which needs python and a compiler.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY providers ./providers
 # npm run build emits dist/src and dist/providers only; tests and benchmarks
 # are not even in the context (.dockerignore). Then drop dev dependencies, and
-# keep better-sqlite3's compiled addon without its C sources and object files.
+# better-sqlite3's C sources and the prebuilds of other operating systems.
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund --ignore-scripts \
  && cd node_modules/better-sqlite3 \
- && mv build/Release/better_sqlite3.node /tmp/ \
- && rm -rf build deps src \
- && mkdir -p build/Release \
- && mv /tmp/better_sqlite3.node build/Release/
+ && rm -rf deps src binding.gyp prebuilds/darwin-* prebuilds/win32-*
 
-FROM node:${NODE_VERSION}-bookworm-slim
+FROM node:${NODE_MAJOR}-bookworm-slim
 ENV NODE_ENV=production \
     HOOKGATE_CONFIG=/etc/hookgate/config.yaml
 WORKDIR /app
