@@ -69,7 +69,16 @@ wait_ready() {
   done
 }
 
-free_port() { node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })"; }
+# A free port below Linux's ephemeral range (32768-60999): a port the kernel
+# picked for us there can be taken again by any outgoing connection before the
+# container binds it, which made a boot fail with EADDRINUSE on a busy machine.
+free_port() {
+  node -e "
+    const net = require('node:net')
+    const tryPort = () => { const p = 20000 + Math.floor(Math.random() * 10000); const s = net.createServer()
+      s.once('error', tryPort); s.listen(p, '0.0.0.0', () => { s.close(() => console.log(p)) }) }
+    tryPort()"
+}
 
 # Starts the gateway detached: NAME PORT VOLUME, then extra podman args.
 start_gateway() {
@@ -291,6 +300,60 @@ if [ "$clerk_n" = 1 ] && [ "$chaindoc_n" = 1 ]; then
 fi
 check_sigterm "$second"
 
+# --- compose.yaml itself, end to end: podman-compose up, a webhook in, echo out -----
+# Run on a copy of the tracked files, so the user's own .env is never touched;
+# the copy's .env is .env.example with every value replaced by a fresh one.
+compose_cmd=""
+if command -v podman-compose >/dev/null; then compose_cmd=podman-compose
+elif podman compose version >/dev/null 2>&1; then compose_cmd="podman compose"; fi
+if [ -z "$compose_cmd" ]; then
+  fail "neither podman-compose nor podman compose is installed (apt-get install podman-compose)"
+else
+  project="$run_id-compose"
+  mkdir -p "$tmp/compose"
+  git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$tmp/compose"
+  compose_admin="admin-$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")"
+  node -e "
+    const fs = require('node:fs'), [src, dst, clerk, chaindoc, admin] = process.argv.slice(1)
+    const fresh = { CLERK_WEBHOOK_SIGNING_SECRET: clerk, CHAINDOC_WEBHOOK_SECRET: chaindoc, HOOKGATE_ADMIN_TOKEN: admin }
+    const lines = fs.readFileSync(src, 'utf8').split('\n').map((l) => { const k = l.split('=')[0]; return k in fresh ? k + '=' + fresh[k] : l })
+    fs.writeFileSync(dst, lines.join('\n'))" .env.example "$tmp/compose/.env" "$clerk_secret" "$chaindoc_secret" "$compose_admin"
+  compose_port=$(free_port)
+  compose() { (cd "$tmp/compose" && HOOKGATE_PUBLISH_PORT=$compose_port HOOKGATE_IMAGE="localhost/hookgate:$project" $compose_cmd -p "$project" "$@"); }
+  # Removed on exit with everything else of this run (names start with $run_id-).
+  compose up --build -d >"$tmp/compose-up.log" 2>&1 || true
+  # podman-compose 1.0 exits 0 even when a service failed to start: look at the containers.
+  running=$(podman ps --filter "label=io.podman.compose.project=$project" --format '{{.Labels}}' | grep -o 'com.docker.compose.service:[a-z]*' | sort | tr '\n' ' ')
+  if [ "$running" = "com.docker.compose.service:echo com.docker.compose.service:hookgate " ]; then
+    pass "$compose_cmd up --build -d: hookgate and echo running"
+    compose_base="http://127.0.0.1:$compose_port"
+    hookgate_c=$(podman ps --filter "label=io.podman.compose.project=$project" --filter "label=com.docker.compose.service=hookgate" --format '{{.Names}}')
+    echo_c=$(podman ps --filter "label=io.podman.compose.project=$project" --filter "label=com.docker.compose.service=echo" --format '{{.Names}}')
+    if wait_ready "$compose_base/health/ready" 60 "$hookgate_c"; then
+      pass "the compose stack answers /health/ready on its published port"
+      read -r compose_id _ < <(node "$here/send.mjs" clerk "$compose_base" "$clerk_secret" "$tmp/compose-clerk.json") || compose_id=""
+      deadline=$((SECONDS + 20))
+      until podman logs "$echo_c" 2>/dev/null | grep -q "\"id\":\"$compose_id\"" || ((SECONDS >= deadline)); do sleep 0.5; done
+      if [ -n "$compose_id" ] && podman logs "$echo_c" 2>/dev/null | grep -q "\"id\":\"$compose_id\""; then
+        pass "a signed Clerk event sent to the stack reached the echo service as CloudEvent $compose_id"
+      else
+        fail "the compose stack did not forward the event ('$compose_id') to echo within 20 s"; logs "$hookgate_c"; logs "$echo_c"
+      fi
+    else
+      fail "the compose stack was not ready within 60 s"
+    fi
+    compose down >"$tmp/compose-down.log" 2>&1 || true
+    code=$(podman inspect --format '{{.State.ExitCode}}' "$hookgate_c" 2>/dev/null || echo gone)
+    [ "$code" = 0 ] || [ "$code" = gone ] && pass "$compose_cmd down: hookgate stopped cleanly" || fail "after compose down hookgate exited $code"
+  else
+    fail "$compose_cmd up --build -d did not leave hookgate and echo running (running: '$running')"; tail -30 "$tmp/compose-up.log"
+  fi
+  podman ps --all --quiet --filter "label=io.podman.compose.project=$project" | xargs --no-run-if-empty podman rm --force --time 0 >/dev/null 2>&1 || true
+  podman volume ls --quiet --filter "label=io.podman.compose.project=$project" | xargs --no-run-if-empty podman volume rm --force >/dev/null 2>&1 || true
+  podman network ls --quiet --filter "label=io.podman.compose.project=$project" | xargs --no-run-if-empty podman network rm --force >/dev/null 2>&1 || true
+  podman rmi --force "localhost/hookgate:$project" >/dev/null 2>&1 || true
+fi
+
 # --- boots: a crash at start-up must not hide behind two lucky starts ------------
 # Several gateways at once on fresh volumes, each ready within 30 s, still up
 # after 5 idle seconds (when V8 collects garbage off the request path), then
@@ -299,7 +362,9 @@ boots=${HOOKGATE_CONTAINER_BOOTS:-12}
 declare -A boot_port=()
 for i in $(seq "$boots"); do
   name="$run_id-boot$i"
-  boot_port[$name]=$(free_port)
+  # Distinct from every port this loop already handed out.
+  until p=$(free_port); [[ " ${boot_port[*]} " != *" $p "* ]]; do :; done
+  boot_port[$name]=$p
   podman volume create "$name-data" >/dev/null
   start_gateway "$name" "${boot_port[$name]}" "$name-data" --env HOOKGATE_DESTINATION_URL="$receiver_url" \
     || fatal "could not start $name"
