@@ -112,10 +112,17 @@ const CLASSES: readonly BadClass[] = [
     }
   },
   {
-    name: '1000 extra headers, forged',
+    name: '900 extra headers, forged',
     status: 401,
     code: 'HG_ERR_SIGNATURE_INVALID',
-    make: () => { const b = sample(); return post([...svixHeaders(b, { secret: OTHER_SECRET }), ...Array.from({ length: 1000 }, (_, i) => [`x-h${i}`, 'v'] as const)], b) }
+    make: () => { const b = sample(); return post([...svixHeaders(b, { secret: OTHER_SECRET }), ...Array.from({ length: 900 }, (_, i) => [`x-h${i}`, 'v'] as const)], b) }
+  },
+  {
+    // Node 24's HTTP parser refuses more than about 1000 header fields, however small (HPE_HEADER_OVERFLOW).
+    name: '1100 extra headers, under 16 KiB',
+    status: 431,
+    code: 'HG_ERR_HEADERS_TOO_LARGE',
+    make: () => { const b = sample(); return post([...svixHeaders(b), ...Array.from({ length: 1100 }, (_, i) => [`x-h${i}`, 'v'] as const)], b) }
   },
   {
     name: 'duplicated svix-id',
