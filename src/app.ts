@@ -57,7 +57,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     bodyLimit: config.server.bodyLimitBytes,
     requestTimeout: config.server.requestTimeoutMs,
     // Node swaps the two when headersTimeout (60 s by default) is the larger, and a body then gets 60 s.
-    http: { headersTimeout: Math.min(60_000, config.server.requestTimeoutMs) },
+    http: {
+      headersTimeout: Math.min(60_000, config.server.requestTimeoutMs),
+      // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so a
+      // slow sender held its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.requestTimeoutMs / 10))
+    },
     // We answer requests that arrive while closing ourselves, with a code (below).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
