@@ -8,6 +8,7 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { createAuthThrottle } from './admin/auth-throttle.js'
 import { queueDepths } from './db/queries/destinations.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
 import { observeIngest } from './ingest/observe.js'
@@ -119,9 +120,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const route = createRouter(config.destinations)
   await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher }))
   await app.register(healthRoutes({ clock, writer }))
-  await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined }))
+  // One count of failed admin-token attempts for /admin and /metrics: the same token guards both.
+  const authThrottle = createAuthThrottle(clock)
+  await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
   }
 
   // Leases a dead process left (one gateway per database): those deliveries run again now.
