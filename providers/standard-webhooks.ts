@@ -86,10 +86,13 @@ export function verifyStandardWebhook (
 
   // §1.5: space-separated entries, only `v1,` counts; others (v1a, v2, blanks)
   // are ignored. Compare the base64 text like the JS lib; the length is public.
+  // A repeated header reaches us joined with ', ' (Node's rule for unknown
+  // headers): base64 has no comma, so a trailing one is that join's, and
+  // dropping it makes every entry count whatever order the headers came in.
   const candidates: Buffer[] = []
-  for (const entry of signature.split(' ')) {
+  for (const entry of signature.split(/[ \t]+/)) {
     if (!entry.startsWith('v1,')) continue
-    const text = Buffer.from(entry.slice(3)) // UTF-8, so no other character can alias an ASCII one
+    const text = Buffer.from(entry.slice(3).replace(/,$/, '')) // UTF-8, so no other character can alias an ASCII one
     if (text.length === SIGNATURE_TEXT_LENGTH) candidates.push(text)
   }
   if (candidates.length > 0) {

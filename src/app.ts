@@ -8,6 +8,7 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { createAuthThrottle } from './admin/auth-throttle.js'
 import { queueDepths } from './db/queries/destinations.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
 import { observeIngest } from './ingest/observe.js'
@@ -57,7 +58,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     bodyLimit: config.server.bodyLimitBytes,
     requestTimeout: config.server.requestTimeoutMs,
     // Node swaps the two when headersTimeout (60 s by default) is the larger, and a body then gets 60 s.
-    http: { headersTimeout: Math.min(60_000, config.server.requestTimeoutMs) },
+    http: {
+      headersTimeout: Math.min(60_000, config.server.requestTimeoutMs),
+      // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so a
+      // slow sender held its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.requestTimeoutMs / 10))
+    },
     // We answer requests that arrive while closing ourselves, with a code (below).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -106,7 +112,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     })
   }
 
-  const recordRejection = createRejectionRecorder({ writer, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, adminToken: config.admin.token })
+  const recordRejection = createRejectionRecorder({ writer, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, maxBytes: config.storage.rejectionMaxBytes, adminToken: config.admin.token, sources: config.sources })
   const observer = observeIngest({ config, metrics, recordRejection })
   app.addHook('onError', observer.onError)
   app.addHook('onResponse', observer.onResponse)
@@ -114,9 +120,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const route = createRouter(config.destinations)
   await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher }))
   await app.register(healthRoutes({ clock, writer }))
-  await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined }))
+  // One count of failed admin-token attempts for /admin and /metrics: the same token guards both.
+  const authThrottle = createAuthThrottle(clock)
+  await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
   }
 
   // Leases a dead process left (one gateway per database): those deliveries run again now.

@@ -25,6 +25,7 @@ export const HG_ERR_INTERNAL = createError('HG_ERR_INTERNAL', 'Internal error', 
 
 /* Admin: the /admin API, /metrics and the CLI commands that call them */
 export const HG_ERR_ADMIN_UNAUTHORIZED = createError('HG_ERR_ADMIN_UNAUTHORIZED', 'Missing or wrong admin token', 401)
+export const HG_ERR_ADMIN_RATE_LIMITED = createError('HG_ERR_ADMIN_RATE_LIMITED', 'Too many failed admin authentications from this address; retry in %s s', 429)
 export const HG_ERR_EVENT_NOT_FOUND = createError('HG_ERR_EVENT_NOT_FOUND', "Unknown event '%s'", 404)
 export const HG_ERR_DELIVERY_NOT_FOUND = createError('HG_ERR_DELIVERY_NOT_FOUND', 'Unknown delivery %s', 404)
 export const HG_ERR_DESTINATION_UNKNOWN = createError('HG_ERR_DESTINATION_UNKNOWN', "No destination named '%s' in the configuration", 404)

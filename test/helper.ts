@@ -33,13 +33,14 @@ export interface BuildOptions {
 
 export function testConfig (dir: string, overrides: Record<string, unknown> = {}): Config {
   return parseConfig({
-    server: { host: '127.0.0.1', port: 0 },
     sources: {
       clerk: { provider: 'clerk', secret: CLERK_SECRET },
       chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET }
     },
     logging: { level: 'info' },
     ...overrides,
+    // Merged too: the test secrets are public, and are accepted only while the gateway listens on loopback.
+    server: { host: '127.0.0.1', port: 0, ...(overrides.server as Record<string, unknown> | undefined) },
     // Merged, not replaced: overriding one storage setting must not send the test to the default ./data/hookgate.db.
     storage: { path: join(dir, 'hookgate.db'), ...(overrides.storage as Record<string, unknown> | undefined) }
   }, {})

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { signClerk } from '../providers/sign.js'
+import { signChaindoc, signClerk } from '../providers/sign.js'
 import { REJECTION_BODY_BYTES, REJECTIONS_BURST, REJECTIONS_PER_SECOND } from '../src/ingest/rejections.js'
 import { admin, buildAdmin, metric, rejectionsWritten } from './fixtures/admin.js'
 import { clerkBody, ingest } from './fixtures/events.js'
@@ -125,4 +125,62 @@ t.test('keeps none when rejectionMaxRows is 0, and still counts them', async (t)
   await app.inject({ ...signed(app), url: '/webhooks/nope' })
   t.same((await rejections(app)).items, [])
   t.equal(await metric(app, 'hookgate_webhooks_received_total{source="(unknown)",outcome="HG_ERR_SOURCE_UNKNOWN"}'), 1)
+})
+
+t.test('keeps only the headers the scheme names plus content type and length, user agent and forwarded-for', async (t) => {
+  const { app, clock } = await buildAdmin(t)
+  const extra = {
+    'x-api-key': 'key-abc', cookie: 'sid=1', authorization: 'Bearer elsewhere', 'proxy-authorization': 'Basic x', 'x-custom-token': 'tok',
+    'user-agent': 'Svix-Webhooks/1.0', 'x-forwarded-for': '203.0.113.7'
+  }
+  const request = signed(app, { secret: WRONG_SECRET })
+  await app.inject({ ...request, headers: { ...request.headers, ...extra } })
+  const chaindoc = signChaindoc({ timestampIso: new Date(clock.now()).toISOString(), body: '{}', secret: 'wrong-chaindoc-secret' })
+  await app.inject({ method: 'POST', url: '/webhooks/chaindoc', headers: { ...chaindoc, ...extra, 'svix-id': 'msg_x' }, payload: '{}' })
+  await app.inject({ method: 'POST', url: '/webhooks/stripe', headers: { ...request.headers, ...extra }, payload: request.payload })
+  const byPath = Object.fromEntries((await rejections(app)).items.map((r: { source: string, headers: Record<string, string> }) => [r.source, Object.keys(r.headers).sort()]))
+  const generic = ['content-length', 'content-type', 'user-agent', 'x-forwarded-for']
+  t.same(byPath.clerk, [...generic, 'svix-id', 'svix-signature', 'svix-timestamp'].sort())
+  t.same(byPath.chaindoc, [...generic, 'x-chaindoc-signature', 'x-chaindoc-timestamp'].sort(), 'its own scheme, not another provider\'s')
+  t.same(byPath.stripe, generic, 'an unknown source has no scheme: the generic ones only')
+  const all = JSON.stringify((await rejections(app)).items)
+  for (const value of ['key-abc', 'sid=1', 'elsewhere', 'Basic x', '"tok"']) t.notOk(all.includes(value), `${value} is not stored`)
+})
+
+t.test('never holds more than rejectionMaxBytes, dropping the oldest first, and keeps its running total exact', async (t) => {
+  const maxBytes = 1024 * 1024
+  const { app, clock } = await buildAdmin(t, { config: { storage: { rejectionMaxBytes: maxBytes } } })
+  const body = JSON.stringify({ type: 'user.created', pad: 'x'.repeat(100 * 1024) })
+  for (let i = 0; i < 40; i++) {
+    await app.inject({ method: 'POST', url: '/webhooks/clerk', headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.0.${i}` }, payload: body })
+    clock.advance(1000)
+  }
+  await rejectionsWritten(app)
+  const db = app.hookgate.db
+  const { rows, bytes, oldest, newest } = db.prepare(`SELECT count(*) AS rows, SUM(length(body) + octet_length(headers) + octet_length(message)) AS bytes,
+    MIN(id) AS oldest, MAX(id) AS newest FROM rejections`).get() as { rows: number, bytes: number, oldest: number, newest: number }
+  t.ok(bytes <= maxBytes, `${bytes} bytes kept, within ${maxBytes}`)
+  t.ok(bytes > maxBytes - 70 * 1024, 'no more dropped than needed: one more row would not fit')
+  t.equal(rows, Math.floor(maxBytes / (bytes / rows)))
+  t.equal(newest - oldest + 1, rows, 'the newest, contiguous: the oldest went first')
+  t.equal(newest, 40)
+  const total = () => Number((db.prepare("SELECT value FROM meta WHERE key = 'rejection_bytes'").get() as { value: string }).value)
+  t.equal(total(), bytes, 'the running total is the table\'s')
+  t.equal(await app.hookgate.writer.run('purgeRejections', { before: clock.now() - 5000, limit: 1000 }), rows - 5, 'retention purges the older ones')
+  const after = (db.prepare('SELECT SUM(length(body) + octet_length(headers) + octet_length(message)) AS bytes FROM rejections').get() as { bytes: number }).bytes
+  t.equal(total(), after, 'and the total follows')
+})
+
+t.test('each source has its own budget: a flood at one does not hide another source\'s failures', async (t) => {
+  const { app, clock } = await buildAdmin(t)
+  await Promise.all(Array.from({ length: 200 }, (_, i) => app.inject(signed(app, { id: `msg_flood_${i}`, secret: WRONG_SECRET }))))
+  await Promise.all(Array.from({ length: 100 }, (_, i) => app.inject({ ...signed(app), url: `/webhooks/random${i}` })))
+  const chaindoc = signChaindoc({ timestampIso: new Date(clock.now()).toISOString(), body: '{"id":"x"}', secret: 'not-the-configured-secret' })
+  const genuine = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', headers: chaindoc, payload: '{"id":"x"}' })
+  t.equal(genuine.statusCode, 401)
+  const bySource = await rejections(app, '?source=chaindoc')
+  t.match(bySource.items, [{ source: 'chaindoc', reason: 'HG_ERR_SIGNATURE_INVALID' }], 'the chaindoc failure is kept amid the clerk flood')
+  t.equal((await rejections(app, '?source=clerk&limit=100')).items.length, REJECTIONS_BURST)
+  const unknown = (await admin(app, 'GET', '/admin/rejections?limit=100')).body.items.filter((r: { source: string }) => r.source.startsWith('random'))
+  t.equal(unknown.length, REJECTIONS_BURST, 'unknown names share one budget: inventing names buys no more rows')
 })

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { HG_ERR_ADMIN_UNAUTHORIZED } from '../errors.js'
+import { HG_ERR_ADMIN_RATE_LIMITED, HG_ERR_ADMIN_UNAUTHORIZED } from '../errors.js'
+import type { AuthThrottle } from './auth-throttle.js'
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
@@ -15,10 +16,21 @@ export function bearerMatches (header: string | undefined, token: string): boole
   return timingSafeEqual(given, digest(token)) && match !== null
 }
 
-/** An onRequest hook: 401 with a WWW-Authenticate challenge unless the admin token is presented. */
-export function requireBearer (token: string) {
+/**
+ * An onRequest hook: 401 with a WWW-Authenticate challenge unless the admin
+ * token is presented; 429 with Retry-After, before the token is even looked
+ * at, for an address that has failed too often (see auth-throttle.ts).
+ */
+export function requireBearer (token: string, throttle: AuthThrottle) {
   return async function checkBearer (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const waitMs = throttle.waitMs(request.ip)
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000)
+      reply.header('retry-after', String(seconds))
+      throw new HG_ERR_ADMIN_RATE_LIMITED(seconds)
+    }
     if (bearerMatches(request.headers.authorization, token)) return
+    throttle.failed(request.ip)
     reply.header('www-authenticate', 'Bearer realm="hookgate"')
     throw new HG_ERR_ADMIN_UNAUTHORIZED()
   }

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { requireBearer } from './auth.js'
+import type { AuthThrottle } from './auth-throttle.js'
 import { deliveryRoutes } from './deliveries.js'
 import type { AdminDeps } from './deps.js'
 import { destinationRoutes } from './destinations.js'
@@ -15,9 +16,9 @@ import { ErrorReply } from './schemas.js'
  * change. Its own scope keeps the JSON body parser (the ingest plugin swaps
  * parsers in its scope only) and keeps swagger to these routes.
  */
-export function adminRoutes (deps: AdminDeps & { token: string }) {
+export function adminRoutes (deps: AdminDeps & { token: string, authThrottle: AuthThrottle }) {
   return async function admin (app: FastifyInstance) {
-    app.addHook('onRequest', requireBearer(deps.token))
+    app.addHook('onRequest', requireBearer(deps.token, deps.authThrottle))
     app.setSchemaErrorFormatter(validationMessage)
     app.addSchema(ErrorReply)
     await app.register(swagger, {

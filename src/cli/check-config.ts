@@ -8,7 +8,9 @@ export async function checkConfigCommand (argv: string[]): Promise<number> {
     process.stdout.write(summarize(loadConfig(configPath(values))) + '\n')
     return 0
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`)
+    // The code first, as for every other command, so the README's error table finds it.
+    const code = (err as { code?: unknown }).code
+    process.stderr.write(`${typeof code === 'string' && code.startsWith('HG_ERR_') ? `${code}: ` : ''}${(err as Error).message}\n`)
     return 1
   }
 }

@@ -9,6 +9,7 @@ import { HG_ERR_CONFIG_INVALID } from '../errors.js'
 import { durationMs } from './duration.js'
 import { resolveEnv } from './env.js'
 import { describeSchemaErrors } from './problems.js'
+import { isLoopbackHost, publishedAs, publishedSecretProblem } from './public-secrets.js'
 import { ConfigSchema, type ConfigInput } from './schema.js'
 
 export interface SourceConfig {
@@ -90,6 +91,8 @@ function configInvalid (problems: readonly string[]): Error {
 }
 
 function normalize (input: ConfigInput, problems: string[]): Config {
+  // Published example secrets are for trying the gateway on this machine, never for one others can reach.
+  const loopback = isLoopbackHost(input.server.host)
   const sources: Record<string, SourceConfig> = {}
   for (const [name, source] of Object.entries(input.sources)) {
     const secrets = source.secrets ?? (source.secret === undefined ? [] : [source.secret])
@@ -97,8 +100,11 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       problems.push(`sources.${name}: give exactly one of 'secret' or 'secrets'`)
     }
     secrets.forEach((secret, i) => {
+      const at = `sources.${name}.${source.secrets === undefined ? 'secret' : `secrets[${i}]`}`
       const problem = providers[source.provider].validateSecret?.(secret)
-      if (problem != null) problems.push(`sources.${name}.${source.secrets === undefined ? 'secret' : `secrets[${i}]`}: ${problem}`)
+      if (problem != null) problems.push(`${at}: ${problem}`)
+      const published = publishedAs(secret)
+      if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
     })
     sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000 }
   }
@@ -126,6 +132,8 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       retry: retryPolicy(d.retry, `${at}.retry`, problems)
     }
   }
+  const publishedToken = input.admin.token === undefined ? null : publishedAs(input.admin.token)
+  if (publishedToken !== null && !loopback) problems.push(publishedSecretProblem('admin.token', publishedToken, input.server.host, 'use the admin API'))
   if (input.metrics.requireToken && (input.admin.token === undefined || input.admin.token === '')) {
     problems.push('metrics.requireToken: set admin.token too (it is the token /metrics asks for)')
   }

@@ -27,7 +27,9 @@ export const StorageSchema = Type.Object({
   retentionDays: Type.Number({ default: 30, exclusiveMinimum: 0 }),
   rejectionRetentionDays: Type.Number({ default: 7, exclusiveMinimum: 0 }),
   /** Rejected requests kept at most (oldest dropped first). */
-  rejectionMaxRows: Type.Integer({ default: 10_000, minimum: 0 })
+  rejectionMaxRows: Type.Integer({ default: 10_000, minimum: 0 }),
+  /** And at most this many bytes of them (bodies, headers, messages), oldest dropped first: strangers can send them. */
+  rejectionMaxBytes: Type.Integer({ default: 64 * 1024 * 1024, minimum: 1024 * 1024 })
 }, closed)
 
 export const SourceSchema = Type.Object({

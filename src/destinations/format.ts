@@ -32,8 +32,21 @@ export function formatCloudEvent (event: OutgoingEvent): Formatted {
     dedupkey: event.dedupKey
   }
   const head = JSON.stringify(attributes)
-  const body = Buffer.concat([Buffer.from(head.slice(0, -1) + ',"data":'), event.body, Buffer.from('}')])
+  const body = Buffer.concat([Buffer.from(head.slice(0, -1) + ',"data":'), withoutBom(event.body), Buffer.from('}')])
   return { body, headers: { 'content-type': 'application/cloudevents+json' } }
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/**
+ * A body that starts with a UTF-8 byte order mark is verified and stored as
+ * received (the signature covers the mark), and its JSON is read without it,
+ * as the svix and standardwebhooks libraries do (their TextDecoder drops it).
+ * Inside a CloudEvent the mark would make `data` invalid JSON, so it goes;
+ * the raw format forwards the bytes as signed, mark included.
+ */
+function withoutBom (body: Uint8Array): Uint8Array {
+  return body.length >= 3 && BOM.equals(body.subarray(0, 3)) ? body.subarray(3) : body
 }
 
 /** The provider's bytes untouched; what the gateway knows travels in headers. */

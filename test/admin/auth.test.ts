@@ -1,7 +1,8 @@
 import t from 'tap'
 import { bearerMatches } from '../../src/admin/auth.js'
-import { admin, ADMIN_TOKEN, buildAdmin, rejectionsWritten } from '../fixtures/admin.js'
-import { build } from '../helper.js'
+import { AUTH_FAILURE_WINDOW_MS, AUTH_FAILURES_ALLOWED } from '../../src/admin/auth-throttle.js'
+import { admin, ADMIN_TOKEN, auth, buildAdmin, rejectionsWritten } from '../fixtures/admin.js'
+import { build, TestClock } from '../helper.js'
 
 t.test('the admin API is off (404) when no admin token is configured', async (t) => {
   const { app } = await build(t)
@@ -70,4 +71,44 @@ t.test('an admin token in a webhook request is never kept with the rejection', a
   t.equal(body.items.length, 1)
   t.notOk(JSON.stringify(body).includes(ADMIN_TOKEN))
   t.notOk('cookie' in body.items[0].headers)
+})
+
+t.test('throttles failed authentication per client address: 429 with Retry-After, the right token after the window', async (t) => {
+  const clock = new TestClock()
+  const { app } = await buildAdmin(t, { clock })
+  const attacker = { remoteAddress: '127.0.0.9' }
+  const wrong = { authorization: 'Bearer wrong-token-0123456789' }
+  for (let i = 0; i < AUTH_FAILURES_ALLOWED; i++) {
+    t.equal((await app.inject({ url: '/admin/events', headers: wrong, ...attacker })).statusCode, 401)
+    t.equal((await app.inject({ url: '/admin/events', headers: auth })).statusCode, 200, 'successes from another address are unaffected')
+  }
+  clock.advance(10_000)
+  const limited = await app.inject({ url: '/admin/events', headers: wrong, ...attacker })
+  t.equal(limited.statusCode, 429)
+  t.equal(limited.json().code, 'HG_ERR_ADMIN_RATE_LIMITED')
+  t.equal(limited.headers['retry-after'], String((AUTH_FAILURE_WINDOW_MS - 10_000) / 1000))
+  t.equal((await app.inject({ url: '/admin/events', headers: auth, ...attacker })).statusCode, 429, 'the right token too: a guess cannot be told apart')
+  t.equal((await app.inject({ url: '/admin/events', headers: auth })).statusCode, 200, 'other addresses still get in')
+  clock.advance(AUTH_FAILURE_WINDOW_MS - 10_000 - 1)
+  t.equal((await app.inject({ url: '/admin/events', headers: auth, ...attacker })).statusCode, 429, 'until the window ends')
+  clock.advance(1)
+  t.equal((await app.inject({ url: '/admin/events', headers: auth, ...attacker })).statusCode, 200, 'the right token works after the window')
+  t.equal((await app.inject({ url: '/admin/events', headers: wrong, ...attacker })).statusCode, 401, 'a fresh window of failures')
+})
+
+t.test('successful requests never count toward the limit', async (t) => {
+  const clock = new TestClock()
+  const { app } = await buildAdmin(t, { clock })
+  for (let i = 0; i < AUTH_FAILURES_ALLOWED * 3; i++) t.equal((await app.inject({ url: '/admin/events', headers: auth })).statusCode, 200)
+  for (let i = 0; i < AUTH_FAILURES_ALLOWED - 1; i++) await app.inject({ url: '/admin/events' })
+  t.equal((await app.inject({ url: '/admin/events', headers: auth })).statusCode, 200, 'one failure short of the limit: still served')
+})
+
+t.test('/metrics behind the token shares the count', async (t) => {
+  const clock = new TestClock()
+  const { app } = await buildAdmin(t, { clock, config: { admin: { token: ADMIN_TOKEN }, metrics: { requireToken: true } } })
+  for (let i = 0; i < AUTH_FAILURES_ALLOWED; i++) await app.inject({ url: '/metrics' })
+  const res = await app.inject({ url: '/admin/events', headers: auth })
+  t.equal(res.statusCode, 429)
+  t.match(res.headers['retry-after'], /^\d+$/)
 })

@@ -27,6 +27,21 @@ t.test('check-config exits 1 listing every problem with its key path', async (t)
   t.match(run.stderr, /server\.port/)
 })
 
+t.test('check-config and start refuse the example secrets once HOOKGATE_HOST opens the gateway to the network', async (t) => {
+  const env = { HOOKGATE_HOST: '0.0.0.0', CLERK_WEBHOOK_SIGNING_SECRET: '', CHAINDOC_WEBHOOK_SECRET: '', HOOKGATE_ADMIN_TOKEN: '' }
+  const check = hookgate(['check-config', '--config', 'config.example.yaml'], env)
+  t.equal(check.status, 1)
+  t.match(check.stderr, /^HG_ERR_CONFIG_INVALID: Invalid configuration:/)
+  t.match(check.stderr, /sources\.clerk\.secret: this is the public Standard Webhooks \/ Svix test secret .*server\.host is '0\.0\.0\.0'/)
+  t.match(check.stderr, /sources\.chaindoc\.secret: this is the Chaindoc example secret/)
+  // Port 0, a test database and a timeout: should it ever start, it neither takes 8080 nor outlives the test.
+  const start = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), 'start', '--config', 'config.example.yaml'],
+    { cwd: root, env: { ...process.env, ...env, HOOKGATE_PORT: '0', HOOKGATE_DB: join(t.testdir(), 'x.db') }, encoding: 'utf8', timeout: 30_000 })
+  t.equal(start.status, 1)
+  t.match(start.stderr, /hookgate start: HG_ERR_CONFIG_INVALID: .*\n.*sources\.clerk\.secret: this is the public/s)
+  t.equal(hookgate(['check-config', '--config', 'config.example.yaml'], { ...env, HOOKGATE_HOST: '' }).status, 0, 'the default, 127.0.0.1, takes them')
+})
+
 t.test('an unknown command prints usage and exits 2', async (t) => {
   const run = hookgate(['frobnicate'])
   t.equal(run.status, 2)

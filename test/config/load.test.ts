@@ -4,12 +4,14 @@ import { join } from 'node:path'
 import { loadConfig, parseConfig } from '../../src/config/load.js'
 import { packageRoot } from '../../src/package-root.js'
 
-const minimal = { sources: { clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } }
+// The public test secret is accepted because the gateway listens on loopback only (see the published-secret tests).
+const minimal = { server: { host: '127.0.0.1' }, sources: { clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } }
 
 t.test('finds config.example.yaml valid with no environment set', async (t) => {
   const config = loadConfig(join(packageRoot(), 'config.example.yaml'), {})
   t.same(Object.keys(config.sources), ['clerk', 'chaindoc'])
   t.equal(config.server.port, 8080)
+  t.equal(config.server.host, '127.0.0.1', 'on loopback: its example secrets are public')
   t.equal(config.sources.clerk!.toleranceMs, 300_000)
 })
 
@@ -57,7 +59,7 @@ t.test('refuses a source with both or neither of secret and secrets, and a malfo
 })
 
 t.test('accepts several secrets while rotating', async (t) => {
-  const config = parseConfig({ sources: { clerk: { provider: 'clerk', secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_' + Buffer.alloc(32, 3).toString('base64')] } } }, {})
+  const config = parseConfig({ server: { host: '127.0.0.1' }, sources: { clerk: { provider: 'clerk', secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_' + Buffer.alloc(32, 3).toString('base64')] } } }, {})
   t.equal(config.sources.clerk!.secrets.length, 2)
 })
 
@@ -98,4 +100,55 @@ t.test('an empty admin token turns the admin API off; a short one is refused', a
   const on = parseConfig({ ...minimal, admin: { token: '${HOOKGATE_ADMIN_TOKEN:-}' } }, { HOOKGATE_ADMIN_TOKEN: 'a'.repeat(24) })
   t.equal(on.admin.token, 'a'.repeat(24))
   t.throws(() => parseConfig({ ...minimal, admin: { token: 'short' } }, {}), { message: /admin\.token/ })
+})
+
+const PUBLIC_CLERK = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+const ownClerk = 'whsec_' + Buffer.alloc(32, 9).toString('base64')
+
+t.test('refuses a published example secret or admin token on an address others can reach, naming the key path', async (t) => {
+  const err = (() => {
+    try {
+      parseConfig({
+        server: { host: '0.0.0.0' },
+        sources: {
+          clerk: { provider: 'clerk', secret: PUBLIC_CLERK.slice('whsec_'.length) },
+          rotating: { provider: 'clerk', secrets: [ownClerk, PUBLIC_CLERK] },
+          chaindoc: { provider: 'chaindoc', secret: 'webhook-secret' },
+          example: { provider: 'chaindoc', secret: 'example-chaindoc-secret-change-me-0123456789' }
+        },
+        admin: { token: 'example-admin-token-change-me-0123456789' }
+      }, {})
+    } catch (e) { return e as Error & { code: string } }
+    return undefined
+  })()
+  t.equal(err?.code, 'HG_ERR_CONFIG_INVALID')
+  t.match(err?.message, /sources\.clerk\.secret: this is the public Standard Webhooks \/ Svix test secret/, 'also without its whsec_ prefix')
+  t.match(err?.message, /sources\.rotating\.secrets\[1\]: this is the public Standard Webhooks/)
+  t.match(err?.message, /sources\.chaindoc\.secret: this is Chaindoc's SDK test secret/)
+  t.match(err?.message, /sources\.example\.secret: this is the Chaindoc example secret/)
+  t.match(err?.message, /admin\.token: this is the admin token .* anyone can use the admin API/)
+  t.match(err?.message, /server\.host is '0\.0\.0\.0'.*listen on 127\.0\.0\.1/, 'says why and what to do')
+  t.notMatch(err?.message, /MfKQ9r8G|webhook-secret|change-me/, 'the values themselves are not echoed')
+  t.notMatch(err?.message, /secrets\[0\]/, 'an own secret is not a problem')
+})
+
+t.test('accepts published example secrets while the gateway listens on loopback only', async (t) => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) {
+    const config = parseConfig({
+      server: { host },
+      sources: { clerk: { provider: 'clerk', secret: PUBLIC_CLERK }, chaindoc: { provider: 'chaindoc', secret: 'webhook-secret' } },
+      admin: { token: 'example-admin-token-change-me-0123456789' }
+    }, {})
+    t.equal(config.server.host, host)
+  }
+  for (const host of ['0.0.0.0', '::', '192.168.1.10', '128.0.0.1', 'example.com', 'localhost.example.com']) {
+    t.throws(() => parseConfig({ server: { host }, sources: { clerk: { provider: 'clerk', secret: PUBLIC_CLERK } } }, {}), { message: /sources\.clerk\.secret: this is the public/ }, host)
+  }
+  t.doesNotThrow(() => parseConfig({ server: { host: '0.0.0.0' }, sources: { clerk: { provider: 'clerk', secret: ownClerk } }, admin: { token: 'a'.repeat(24) } }, {}), 'own secrets on any address')
+})
+
+t.test('config.example.yaml refuses its own example secrets when HOOKGATE_HOST opens it to the network', async (t) => {
+  t.throws(() => loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0' }), { code: 'HG_ERR_CONFIG_INVALID', message: /sources\.clerk\.secret: .*\n.*sources\.chaindoc\.secret: /s })
+  const config = loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0', CLERK_WEBHOOK_SIGNING_SECRET: ownClerk, CHAINDOC_WEBHOOK_SECRET: 'c'.repeat(40) })
+  t.equal(config.server.host, '0.0.0.0')
 })

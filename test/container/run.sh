@@ -181,14 +181,19 @@ found=$(probe 'ls -d /app/dist/* /app/src /app/test /app/bench /app/tsconfig.jso
 # --- the shipped configurations: compose.yaml, its config, the image default ---
 problems=$(node "$here/compose-check.mjs") && pass "compose.yaml parses and every file it names exists" \
   || fail "compose.yaml: $problems"
-# Both configs must load with the values .env.example gives, as a user's first try does.
+# .env.example carries no usable secret: as it is, the compose config is refused;
+# filled in, as a user's .env is, both configs load.
 check_config() { podman run --rm --no-healthcheck --network=none --env-file .env.example "$@" "$image" node dist/src/main.js check-config; }
+filled=(--env CLERK_WEBHOOK_SIGNING_SECRET="$clerk_secret" --env CHAINDOC_WEBHOOK_SECRET="$chaindoc_secret" --env HOOKGATE_ADMIN_TOKEN="$admin_token")
 out=$(check_config --volume "$PWD/examples/compose/hookgate.yaml:/etc/hookgate/config.yaml:ro" 2>&1) \
-  && pass "examples/compose/hookgate.yaml is valid with .env.example's values" \
-  || fail "examples/compose/hookgate.yaml with .env.example: $out"
-out=$(check_config --env HOOKGATE_DESTINATION_URL=http://example.invalid/hooks 2>&1) \
-  && pass "the image's default config is valid with .env.example's values and HOOKGATE_DESTINATION_URL" \
-  || fail "the image's default config with .env.example: $out"
+  && fail "examples/compose/hookgate.yaml loads with .env.example's empty values: $out" \
+  || pass "examples/compose/hookgate.yaml is refused until .env sets the secrets"
+out=$(check_config "${filled[@]}" --volume "$PWD/examples/compose/hookgate.yaml:/etc/hookgate/config.yaml:ro" 2>&1) \
+  && pass "examples/compose/hookgate.yaml is valid once .env sets the secrets" \
+  || fail "examples/compose/hookgate.yaml with the secrets set: $out"
+out=$(check_config "${filled[@]}" --env HOOKGATE_DESTINATION_URL=http://example.invalid/hooks 2>&1) \
+  && pass "the image's default config is valid with the secrets and HOOKGATE_DESTINATION_URL set" \
+  || fail "the image's default config with the secrets set: $out"
 
 # --- the downstream service on the host: compose's example echo service --------
 # On 127.0.0.1, which a container on the host network reaches as it is.

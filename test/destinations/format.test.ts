@@ -81,3 +81,12 @@ t.test('raw percent-encodes an event type a header cannot carry', async (t) => {
   const { headers } = formatEvent(event({ type: 'naïve\r\nx: y' }), 'raw')
   t.equal(headers['hookgate-event-type'], 'na%C3%AFve%0D%0Ax%3A%20y')
 })
+
+t.test('leaves a leading UTF-8 byte order mark out of a CloudEvent, and in the raw bytes', async (t) => {
+  const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(providerBody)])
+  const { body } = formatEvent(event({ body: withBom }), 'cloudevents')
+  const parsed = JSON.parse(body.toString('utf8')) as { data: { data: { id: string } } }
+  t.equal(parsed.data.data.id, 'user_1', 'valid JSON')
+  t.ok(body.includes(Buffer.from(providerBody)), 'the rest byte for byte')
+  t.ok(formatEvent(event({ body: withBom }), 'raw').body.equals(withBom), 'raw: the signed bytes, mark included')
+})

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
+import { createHmac } from 'node:crypto'
 import { HTTP, type CloudEvent } from 'cloudevents'
 import { Webhook } from 'svix'
-import { build, TestClock } from '../helper.js'
+import { build, CLERK_SECRET, TestClock } from '../helper.js'
 import { attempts, deliveries, eventStatus, ingest } from '../fixtures/events.js'
 import { startReceiver, type Script } from '../fixtures/receiver.js'
 
@@ -197,4 +198,25 @@ t.test('turns credentials in the URL into Basic auth, and never stores them', as
   await app.hookgate.dispatcher.runOnce()
   t.equal(receiver.requests[0]!.headers.authorization, 'Basic ' + Buffer.from('hook user:p@ss').toString('base64'))
   t.equal(receiver.requests[0]!.url, '/hooks')
+})
+
+t.test('a body starting with a UTF-8 byte order mark is verified on its exact bytes, stored as received, and forwarded as valid JSON', async (t) => {
+  const { app, clock, receiver, dispatcher } = await setup(t, [])
+  const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"type":"user.created","object":"event","data":{"id":"user_bom"}}')])
+  const id = 'msg_bom'
+  const ts = Math.floor(clock.now() / 1000)
+  const key = Buffer.from(CLERK_SECRET.slice('whsec_'.length), 'base64')
+  const sign = (bytes: Buffer) => 'v1,' + createHmac('sha256', key).update(`${id}.${ts}.`).update(bytes).digest('base64')
+  const headers = { 'svix-id': id, 'svix-timestamp': String(ts), 'content-type': 'application/json' }
+  const unmarked = await app.inject({ method: 'POST', url: '/webhooks/clerk', headers: { ...headers, 'svix-signature': sign(body.subarray(3)) }, payload: body })
+  t.equal(unmarked.statusCode, 401, 'a signature over the bytes without the mark does not verify them')
+  const res = await app.inject({ method: 'POST', url: '/webhooks/clerk', headers: { ...headers, 'svix-signature': sign(body) }, payload: body })
+  t.equal(res.statusCode, 200, res.body)
+  const stored = app.hookgate.db.prepare('SELECT body FROM events').get() as { body: Buffer }
+  t.ok(stored.body.equals(body), 'stored as received')
+  await dispatcher.runOnce()
+  const [request] = receiver.requests
+  const event = HTTP.toEvent({ headers: request!.headers, body: request!.body.toString() }) as CloudEvent<{ data: { id: string } }>
+  t.ok(event.validate())
+  t.equal(event.data?.data.id, 'user_bom')
 })

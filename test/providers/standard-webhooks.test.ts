@@ -92,6 +92,15 @@ t.test('finds the one valid v1 entry among v2, v1a, garbage and blank entries', 
   t.ok(verify(svixHeaders(header)))
 })
 
+t.test('a repeated signature header, as Node joins it with ", ", verifies whatever the order', async (t) => {
+  const bad = 'v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc='
+  t.ok(verify(svixHeaders(`${bad}, ${official.signature}`)), 'bad then good')
+  t.ok(verify(svixHeaders(`${official.signature}, ${bad}`)), 'good then bad')
+  t.ok(verify(svixHeaders(`${bad} ${bad}, ${official.signature} ${bad}`)), 'lists in both headers')
+  rejects(t, () => verify(svixHeaders(`${bad}, ${bad}`)), 'HG_ERR_SIGNATURE_INVALID')
+  rejects(t, () => verify(svixHeaders(`${official.signature.slice(0, -2)},=`)), 'HG_ERR_SIGNATURE_INVALID')
+})
+
 t.test('rejects the official negative fixtures and non-v1 versions of a valid signature', async (t) => {
   const sig = official.signature.slice(3)
   for (const header of ['v1,dawfeoifkpqwoekfpqoekf', official.signature.slice(0, 8), 'v1,', `v2,${sig}`, `V1,${sig}`, `v1a,${sig}`,
