@@ -29,13 +29,20 @@ export interface AppDeps {
    * tests drive deliveries with dispatcher.runOnce(); `hookgate start` turns it on.
    */
   readonly startDispatcher?: boolean
+  /**
+   * Leave reclaiming leases, the delivery loop and retention to
+   * app.hookgate.begin(), called once the server listens: a gateway that
+   * cannot listen (a second one on the same port and database) must exit
+   * without touching the running one's deliveries.
+   */
+  readonly deferStart?: boolean
   /** Randomness for retry jitter; tests pin it. */
   readonly random?: () => number
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db, readonly dispatcher: Dispatcher, readonly metrics: Metrics, readonly retention: Retention }
+    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db, readonly dispatcher: Dispatcher, readonly metrics: Metrics, readonly retention: Retention, readonly begin: () => Promise<void> }
   }
 }
 
@@ -78,7 +85,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations) })
   const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
   const retention = createRetention({ config, writer, clock, metrics, log: app.log.child({ component: 'retention' }) })
-  app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention })
+  app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention, begin })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
@@ -127,17 +134,23 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
   }
 
-  // Leases a dead process left (one gateway per database): those deliveries run again now.
-  const reclaimed = await dispatcher.recover()
-  if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
   // A destination taken out of the config leaves its deliveries pending: nothing claims them.
   for (const [destination, depth] of queueDepths(db)) {
     if (depth.pending > 0 && !Object.hasOwn(config.destinations, destination)) {
       app.log.warn({ destination, pending: depth.pending }, 'deliveries are pending for a destination that is not in the config: they wait until it is configured again')
     }
   }
-  if (deps.startDispatcher === true) dispatcher.start()
-  retention.start()
+  let begun = false
+  async function begin (): Promise<void> {
+    if (begun) return
+    begun = true
+    // Leases a dead process left (one gateway per database): those deliveries run again now.
+    const reclaimed = await dispatcher.recover()
+    if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
+    if (deps.startDispatcher === true) dispatcher.start()
+    retention.start()
+  }
+  if (deps.deferStart !== true) await begin()
 
   app.addHook('onClose', async () => {
     // Before the writer closes: deliveries settle (or are released) through it.

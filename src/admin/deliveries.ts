@@ -16,8 +16,12 @@ const DeliveryQuery = Type.Object({
 }, closed)
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, closed)
 const BulkRetryBody = Type.Object({
-  status: StringEnum(['dead'] as const, { default: 'dead', description: 'Only dead deliveries are retried in bulk' }),
+  status: StringEnum(['dead', 'pending'] as const, {
+    default: 'dead',
+    description: 'dead: each gets a fresh retry schedule; pending: those waiting for a later retry are made due now, keeping their attempts'
+  }),
   destination: Type.Optional(Name),
+  eventId: Type.Optional(EventId),
   ...Range,
   dryRun: Type.Boolean({ default: false, description: 'Only count what would be retried' })
 }, closed)
@@ -63,26 +67,28 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
 
     app.post<{ Body: Static<typeof BulkRetryBody> }>('/deliveries/retry', {
       schema: {
-        summary: 'Retry every dead delivery matching a filter; dryRun counts them first',
+        summary: 'Retry every dead (or waiting pending) delivery matching a filter; dryRun counts them first',
         description: 'Only configured destinations are retried (a removed one would stay pending for ever). Each retried delivery starts a fresh schedule.',
         tags: ['deliveries'],
         body: BulkRetryBody,
         response: { 200: BulkRetryReply, ...errors(400, 401, 404) }
       }
     }, async (request) => {
-      const { destination, since, until, dryRun } = request.body
+      const { status, destination, eventId, since, until, dryRun } = request.body
       if (destination !== undefined && !configured(destination)) throw new HG_ERR_DESTINATION_UNKNOWN(destination.slice(0, 64))
       const targets = destination === undefined ? Object.keys(config.destinations) : [destination]
-      const range = { since: toMs(since), until: toMs(until) }
+      const range = { since: toMs(since), until: toMs(until), ...(eventId === undefined ? {} : { eventId }) }
+      const op = status === 'dead' ? 'retryDeadDeliveries' : 'retryPendingDeliveries'
       let count = 0
       for (const name of targets) {
         if (dryRun) {
-          count += countDeliveries(db, { status: 'dead', destination: name, ...range })
+          const filter = status === 'dead' ? { status: 'dead' } : { waitingAt: clock.now() }
+          count += countDeliveries(db, { ...filter, destination: name, ...range })
           continue
         }
         let n: number
         do {
-          n = await write(writer, 'retryDeadDeliveries', { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK })
+          n = await write(writer, op, { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK })
           count += n
         } while (n === BULK_CHUNK)
       }

@@ -8,9 +8,9 @@ export async function checkConfigCommand (argv: string[]): Promise<number> {
     process.stdout.write(summarize(loadConfig(configPath(values))) + '\n')
     return 0
   } catch (err) {
-    // The code first, as for every other command, so the README's error table finds it.
+    // The code first, as every other failing command prints it: the README's error table finds it.
     const code = (err as { code?: unknown }).code
-    process.stderr.write(`${typeof code === 'string' && code.startsWith('HG_ERR_') ? `${code}: ` : ''}${(err as Error).message}\n`)
+    process.stderr.write(`hookgate check-config: ${typeof code === 'string' && code.startsWith('HG_ERR_') ? `${code}: ` : ''}${(err as Error).message}\n`)
     return 1
   }
 }

@@ -1,5 +1,6 @@
 import { buildApp } from '../app.js'
 import { loadConfig, summarize } from '../config/load.js'
+import { HG_ERR_LISTEN_FAILED } from '../errors.js'
 import { configOption, configPath, parse } from './args.js'
 
 /**
@@ -11,7 +12,8 @@ import { configOption, configPath, parse } from './args.js'
 export async function startCommand (argv: string[]): Promise<number> {
   const { values } = parse(argv, configOption)
   const config = loadConfig(configPath(values))
-  const app = await buildApp(config, { startDispatcher: true })
+  // Nothing touches deliveries before the server listens: see the end.
+  const app = await buildApp(config, { startDispatcher: true, deferStart: true })
   app.log.info({ summary: summarize(config) }, 'configuration loaded')
   if (config.admin.token === undefined) app.log.warn('admin.token is not set: the admin API is off')
 
@@ -39,6 +41,21 @@ export async function startCommand (argv: string[]): Promise<number> {
     process.once('SIGTERM', () => { close('SIGTERM').then(resolve, () => resolve(1)) })
     process.once('SIGINT', () => { close('SIGINT').then(resolve, () => resolve(1)) })
   })
-  await app.listen({ host: config.server.host, port: config.server.port })
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port })
+  } catch (err) {
+    // A second gateway on a taken port: close what buildApp opened and exit, never deliver for the one that runs.
+    await app.close().catch(() => {})
+    throw new HG_ERR_LISTEN_FAILED(`${config.server.host}:${config.server.port}`, listenReason(err))
+  }
+  await app.hookgate.begin()
   return stopped
+}
+
+function listenReason (err: unknown): string {
+  const code = (err as { code?: unknown }).code
+  if (code === 'EADDRINUSE') return 'the address is in use (is a gateway already running? stop it first, or set server.port)'
+  if (code === 'EACCES') return 'permission denied (ports below 1024 need privileges; set server.port)'
+  if (code === 'EADDRNOTAVAIL') return 'no such address on this machine (set server.host)'
+  return err instanceof Error ? err.message : String(err)
 }

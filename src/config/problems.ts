@@ -16,6 +16,11 @@ const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[^\\r\\n\\x00]*$': 'a header value without CR, LF or NUL'
 }
 
+/** Keys whose schema alone says it badly: what a person should be told instead, whatever the mistake. */
+const KEY_WORDS: Readonly<Record<string, string>> = {
+  'admin.token': 'expected at least 16 characters (`openssl rand -hex 24` makes one), or empty to turn the admin API off'
+}
+
 /** Turns a JSON pointer ('/sources/clerk/secrets/0') into a key path ('sources.clerk.secrets[0]'). */
 export function keyPath (pointer: string): string {
   const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
@@ -64,9 +69,18 @@ export function describeSchemaErrors (errors: readonly TLocalizedValidationError
     byPath.set(path, [...(byPath.get(path) ?? []), error])
   }
   for (const [path, group] of byPath) {
+    const words = KEY_WORDS[path]
+    if (words !== undefined) {
+      problems.push(`${path}: ${words}`)
+      continue
+    }
     // A union (anyOf) fails with one line per branch and one for itself: say the branches as alternatives.
     const consts = group.filter((e) => e.keyword === 'const').map((e) => String((e.params as { allowedValue: unknown }).allowedValue))
-    const others = group.filter((e) => e.keyword !== 'const' && e.keyword !== 'anyOf').map(expected).filter((w): w is string => w !== null)
+    // A literal branch fails its type too ('expected string' once per literal): "one of 'a', 'b'" already says it.
+    const impliedTypes = new Set<string>(group.filter((e) => e.keyword === 'const').map((e) => typeof (e.params as { allowedValue: unknown }).allowedValue))
+    const others = [...new Set(group.filter((e) => e.keyword !== 'const' && e.keyword !== 'anyOf')
+      .filter((e) => !(e.keyword === 'type' && impliedTypes.has(String((e.params as { type: unknown }).type))))
+      .map(expected).filter((w): w is string => w !== null))]
     const alternatives = [...(consts.length > 0 ? [`one of ${consts.map((c) => c === '' ? "'' (empty)" : `'${c}'`).join(', ')}`] : []), ...others]
     if (alternatives.length === 0) continue
     problems.push(`${path}: ${alternatives.length > 1 || consts.length > 0 ? 'expected ' + alternatives.map((a) => a.replace(/^expected /, '')).join(', or ') : alternatives[0]!}`)

@@ -5,9 +5,9 @@
  * Add an op here to make it callable through Writer.run().
  */
 import { probeWrite, recordEvent } from '../ingest/record.js'
-import { claimDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from '../outbox/deliveries.js'
+import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from '../outbox/deliveries.js'
 import type { Db } from './open.js'
-import { retryDeadDeliveries, retryDelivery } from './queries/deliveries.js'
+import { retryDeadDeliveries, retryDelivery, retryPendingDeliveries } from './queries/deliveries.js'
 import { setPaused } from './queries/destinations.js'
 import { replayEvent } from './queries/events.js'
 import { purgeRejections, recordRejection } from './queries/rejections.js'
@@ -21,10 +21,12 @@ export const writeOps = {
   unclaimDeliveries,
   reclaimLeases,
   releaseLeases,
+  hastenDeliveries,
   // operations (admin API, rejections, retention)
   replayEvent,
   retryDelivery,
   retryDeadDeliveries,
+  retryPendingDeliveries,
   setPaused,
   recordRejection,
   purgeRejections,
@@ -42,7 +44,7 @@ export const writeOps = {
  * other op, recordEvent first, is fsynced before its caller hears back.
  */
 export const relaxedOps: ReadonlySet<string> = new Set<OpName>([
-  'claimDeliveries', 'settleDeliveries', 'unclaimDeliveries', 'reclaimLeases', 'releaseLeases',
+  'claimDeliveries', 'settleDeliveries', 'unclaimDeliveries', 'reclaimLeases', 'releaseLeases', 'hastenDeliveries',
   'recordRejection', 'purgeRejections', 'purgeEvents', 'incrementalVacuum'
 ])
 

@@ -50,6 +50,11 @@ export class Breakers {
     return null
   }
 
+  /** Whether the destination's last attempts failed (retryably) with no answer since: it may be down. */
+  failing (destination: string): boolean {
+    return this.#states.has(destination)
+  }
+
   /** When the earliest pause ends (to wake the loop for its probe), or null. */
   nextProbeAt (now: number): number | null {
     let at: number | null = null

@@ -197,3 +197,16 @@ export function releaseLeases (db: Db, { now, owner }: { now: number, owner: str
     UPDATE deliveries SET locked_at = NULL, locked_by = NULL, run_at = min(run_at, @now), updated_at = @now
     WHERE locked_by = @owner AND locked_at IS NOT NULL`).run({ now, owner }).changes
 }
+
+/**
+ * Makes up to `limit` of a destination's deliveries that wait for a later
+ * retry due now, the longest waiting first: the dispatcher's answer to a
+ * destination that answers again after failing (see its #recover).
+ */
+export function hastenDeliveries (db: Db, { now, destination, limit }: { now: number, destination: string, limit: number }): number {
+  return prepared<[Record<string, unknown>]>(db, `
+    UPDATE deliveries SET run_at = @now, updated_at = @now
+    WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_ready_by_destination
+      WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at > @now
+      ORDER BY run_at LIMIT @limit)`).run({ now, destination, limit }).changes
+}

@@ -57,6 +57,14 @@ export class Dispatcher {
   readonly #reserved = new Map<string, number>()
   readonly #breakers = new Breakers()
   /**
+   * Destinations that answered again after failing, whose deliveries that
+   * failed meanwhile (waiting minutes for their next retry) are being made
+   * due: see #comeBack.
+   */
+  readonly #recovering = new Set<string>()
+  /** Hastening writes not yet committed: runOnce() waits for them, so a test's next claim sees their rows due. */
+  readonly #hastening = new Set<Promise<void>>()
+  /**
    * Destinations that may have deliveries due and unclaimed. Only these are
    * claimed for: with new events leased at ingest, a claim after every answer
    * would find nothing, and would hold the slots it asks for while it waits
@@ -162,6 +170,7 @@ export class Dispatcher {
   /** Claims what is due at clock.now(), sends it all and settles it all. Tests drive time with this. */
   async runOnce (): Promise<{ claimed: number, settled: number }> {
     while (this.#claiming !== null) await this.#claiming.catch(() => [])
+    await Promise.all(this.#hastening)
     const claiming = this.#claim(false, true)
     this.#claiming = claiming
     const started = await claiming.finally(() => { this.#claiming = null })
@@ -397,15 +406,44 @@ export class Dispatcher {
     attempt.answered = true
     const { destination } = attempt.delivery
     if (health !== 'interrupted') {
+      const wasFailing = this.#breakers.failing(destination)
       const pauseMs = this.#breakers.record(destination, health, this.#o.clock.now())
       if (pauseMs !== null) {
         this.#log('warn', { destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
         this.#giveBackHeld()
       }
+      if (health === 'failure') this.#recovering.delete(destination)
+      else if (wasFailing || this.#recovering.has(destination)) this.#comeBack(destination, wasFailing)
     }
     this.#free(destination)
     this.#drain()
     this.#pump()
+  }
+
+  /**
+   * The destination answers again after failing (a probe, a new event's
+   * delivery): what failed meanwhile waits for its next retry, minutes away,
+   * and is made due now instead. Bounded: the first answer hastens up to the
+   * destination's concurrency, then each further answer one more, so about
+   * `concurrency` hastened deliveries are out at a time (no herd), until none
+   * waits or an attempt fails again.
+   */
+  #comeBack (name: string, first: boolean): void {
+    const destination = this.#o.config.destinations[name]
+    if (destination === undefined || this.#stopping) return
+    if (first) this.#log('info', { destination: name }, 'destination answers again: sending what waits for a later retry now')
+    this.#recovering.add(name)
+    const hastening: Promise<void> = this.#o.writer.run('hastenDeliveries', { now: this.#o.clock.now(), destination: name, limit: first ? destination.concurrency : 1 })
+      .then((hastened) => {
+        if (hastened === 0) { this.#recovering.delete(name); return }
+        this.#mayBeDue(name)
+        this.#pump()
+      }, (err: unknown) => {
+        this.#recovering.delete(name)
+        this.#log('error', { err }, 'making waiting deliveries due failed; they run at their next retry')
+      })
+      .finally(() => { this.#hastening.delete(hastening) })
+    this.#hastening.add(hastening)
   }
 
   /** Frees one of the destination's slots (the caller pumps: a claim may now take what waits for it). */

@@ -129,11 +129,11 @@ t.test('bulk retry filters on the delivery time', async (t) => {
   t.same((await admin(app, 'POST', '/admin/deliveries/retry', { until: cut, dryRun: true })).body, { count: 1, dryRun: true })
 })
 
-t.test('bulk retry refuses an unknown destination, an unknown field and a status other than dead', async (t) => {
+t.test('bulk retry refuses an unknown destination, an unknown field and a status other than dead or pending', async (t) => {
   const { app } = await withDead(t, 1)
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { destination: 'nowhere' }), { status: 404, body: { code: 'HG_ERR_DESTINATION_UNKNOWN' } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { destinaton: 'a' }), { status: 400, body: { message: 'Bad request: body/destinaton is not a known field' } })
-  t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending' }), { status: 400, body: { message: /body\/status must be equal to one of the allowed values/ } })
+  t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'delivered' }), { status: 400, body: { message: /body\/status must be equal to one of the allowed values/ } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { dryRun: 'yes' }), { status: 400, body: { message: /body\/dryRun must be boolean/ } })
   t.equal(deliveries(app).filter((d) => d.status === 'dead').length, 2, 'nothing retried')
 })
@@ -145,4 +145,25 @@ t.test('answers 503 with a code when storage cannot take an admin write', async 
   t.match(await admin(app, 'POST', `/admin/deliveries/${dead!.id}/retry`), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', {}), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
   t.match(await admin(app, 'GET', '/admin/deliveries?status=dead'), { status: 200 }, 'reads still answer')
+})
+
+t.test('bulk retry of pending makes only waiting deliveries due: not leased ones, not dead ones, and by event', async (t) => {
+  const receiver = await startReceiver(t, (_r, i) => i < 3 ? { status: 503 } : { status: 400 })
+  const built = await buildAdmin(t, { destinations: { a: { url: receiver.url, retry: { schedule: ['0s', '5m'] } } } })
+  const { app, clock } = built
+  const ids = [await ingest(app, 1), await ingest(app, 2), await ingest(app, 3)]
+  await app.hookgate.dispatcher.runOnce() // all three fail: waiting 5 minutes
+  await app.hookgate.writer.run('claimDeliveries', { now: clock.now() + 300_000, owner: 'elsewhere', slots: { a: 1 }, limit: 1 })
+  const before = deliveries(app)
+  t.match(before, [{ locked_by: 'elsewhere' }, { locked_by: null }, { locked_by: null }])
+  t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', dryRun: true }), { status: 200, body: { count: 2, dryRun: true } })
+  t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', eventId: ids[1] }), { status: 200, body: { count: 1 } })
+  const after = deliveries(app)
+  t.equal(after[1]!.run_at, clock.now(), 'due now')
+  t.equal(after[1]!.attempts, 1, 'keeps its attempts')
+  t.equal(after[2]!.run_at, before[2]!.run_at, 'another event is left alone')
+  t.equal(after[0]!.run_at, before[0]!.run_at, 'a leased one is left alone')
+  t.same(await app.hookgate.dispatcher.runOnce(), { claimed: 1, settled: 1 })
+  t.match(deliveries(app)[1], { status: 'dead' }, 'its receiver refused it for good')
+  t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', eventId: ids[1] }), { status: 200, body: { count: 0 } }, 'a dead one is not pending')
 })

@@ -135,3 +135,56 @@ t.test('the hookgate binary runs these commands as a user types them', async (t)
   })
   t.same(JSON.parse(stdout).items.map((e: { id: string }) => e.id), [ids[1], ids[0]])
 })
+
+/** A listening gateway whose one destination was down for two attempts of each event: the deliveries wait 5 minutes. */
+async function withWaiting (t: Parameters<typeof listeningGateway>[0], events = 2) {
+  let down = true
+  const receiver = await startReceiver(t, () => down ? { status: 503 } : { status: 200 })
+  const gateway = await listeningGateway(t, { destinations: { orders: { url: receiver.url }, audit: { url: receiver.url, sources: ['chaindoc'] } } })
+  const ids: string[] = []
+  for (let n = 1; n <= events; n++) ids.push(await ingest(gateway.app, n))
+  await gateway.app.hookgate.dispatcher.runOnce()
+  gateway.clock.advance(5_000)
+  await gateway.app.hookgate.dispatcher.runOnce()
+  t.same((await gateway.app.hookgate.dispatcher.runOnce()).claimed, 0, 'nothing due: the next retry is minutes away')
+  return { ...gateway, ids, receiver, up: () => { down = false } }
+}
+
+t.test('retry --pending makes the waiting deliveries due now; --dry-run counts them', async (t) => {
+  const { app, configFile, up, receiver } = await withWaiting(t)
+  const dry = capture()
+  t.equal(await retryCommand(['--pending', '--dry-run', '--config', configFile], dry), 0, dry.stderr())
+  t.equal(dry.stdout(), 'would retry 2 waiting deliveries (dry run: nothing changed)\n')
+  t.equal((await app.hookgate.dispatcher.runOnce()).claimed, 0, 'a dry run changes nothing')
+  up()
+  const io = capture()
+  t.equal(await retryCommand(['--pending', '--destination', 'orders', '--config', configFile], io), 0, io.stderr())
+  t.equal(io.stdout(), 'retried 2 waiting deliveries to orders: due now\n')
+  t.same(await app.hookgate.dispatcher.runOnce(), { claimed: 2, settled: 2 })
+  t.equal(receiver.requests.length, 6)
+  t.match(deliveries(app), [{ status: 'delivered', attempts: 3 }, { status: 'delivered', attempts: 3 }], 'each kept its attempts')
+  const none = capture()
+  t.equal(await retryCommand(['--pending', '--config', configFile, '--json'], none), 0)
+  t.same(JSON.parse(none.stdout()), { count: 0, dryRun: false })
+})
+
+t.test('retry <event id> retries that event\'s waiting and dead deliveries', async (t) => {
+  const { app, configFile, ids, up } = await withWaiting(t)
+  up()
+  const io = capture()
+  t.equal(await retryCommand([ids[0]!, '--config', configFile], io), 0, io.stderr())
+  t.equal(io.stdout(), `retried 1 delivery of ${ids[0]} (0 dead, 1 waiting)\n`)
+  t.same(await app.hookgate.dispatcher.runOnce(), { claimed: 1, settled: 1 })
+  t.match(deliveries(app), [{ event_id: ids[0], status: 'delivered' }, { event_id: ids[1], status: 'pending' }], 'the other event still waits')
+  const json = capture()
+  t.equal(await retryCommand([ids[0]!, '--config', configFile, '--json'], json), 0)
+  t.same(JSON.parse(json.stdout()), { eventId: ids[0], dead: 0, pending: 0, dryRun: false })
+  const both = capture()
+  t.equal(await retryCommand(['--pending', '--dead', '--config', configFile], both), 2, '--dead and --pending together are a usage error')
+})
+
+t.test('the bulk retry refuses an unknown status', async (t) => {
+  const { app } = await withWaiting(t, 1)
+  const res = await app.inject({ method: 'POST', url: '/admin/deliveries/retry', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { status: 'delivered' } })
+  t.equal(res.statusCode, 400)
+})

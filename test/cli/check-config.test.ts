@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { packageRoot } from '../../src/package-root.js'
@@ -46,4 +47,40 @@ t.test('an unknown command prints usage and exits 2', async (t) => {
   const run = hookgate(['frobnicate'])
   t.equal(run.status, 2)
   t.match(run.stderr, /usage: hookgate <command>/)
+})
+
+/** check-config's stderr for a refused file: the code on the first line, one "  - key.path: …" line per problem. */
+function refused (t: Test, yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const dir = t.testdir({ 'config.yaml': yaml })
+  const run = hookgate(['check-config', '--config', join(dir, 'config.yaml')], env)
+  t.equal(run.status, 1, run.stderr)
+  t.equal(run.stdout, '')
+  const [header, ...lines] = run.stderr.trimEnd().split('\n')
+  t.equal(header, 'hookgate check-config: HG_ERR_CONFIG_INVALID: Invalid configuration:')
+  return lines
+}
+
+const clerk = '  clerk: { provider: clerk, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }\n'
+
+t.test('check-config: a mistyped provider lists the known providers', async (t) => {
+  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc'"])
+})
+
+t.test('check-config: HOOKGATE_ADMIN_TOKEN=short needs 16 characters; empty turns the admin API off', async (t) => {
+  const yaml = 'sources:\n' + clerk + 'admin:\n  token: ${HOOKGATE_ADMIN_TOKEN:-}\n'
+  t.same(refused(t, yaml, { HOOKGATE_ADMIN_TOKEN: 'short' }), ['  - admin.token: expected at least 16 characters (`openssl rand -hex 24` makes one), or empty to turn the admin API off'])
+  const off = hookgate(['check-config', '--config', join(t.testdir({ 'ok.yaml': yaml }), 'ok.yaml')], { HOOKGATE_ADMIN_TOKEN: '' })
+  t.equal(off.status, 0, off.stderr)
+})
+
+t.test('check-config: a missing environment variable is reported once', async (t) => {
+  t.same(refused(t, 'sources:\n  clerk: { provider: clerk, secret: "${NOPE_UNSET}" }\n'), [
+    '  - sources.clerk.secret: environment variable NOPE_UNSET is not set (and no default is given with ${NOPE_UNSET:-default})'
+  ])
+})
+
+t.test('check-config: several problems, one line each, all under the code', async (t) => {
+  const lines = refused(t, 'server: { port: abc }\nsources:\n  clerk: { provider: clerck, secret: x }\nlogging: { level: loud }\n')
+  t.equal(lines.length, 3, lines.join('\n'))
+  for (const line of lines) t.match(line, /^ {2}- [a-z][\w.[\]]*: \S/)
 })

@@ -152,3 +152,46 @@ t.test('config.example.yaml refuses its own example secrets when HOOKGATE_HOST o
   const config = loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0', CLERK_WEBHOOK_SIGNING_SECRET: ownClerk, CHAINDOC_WEBHOOK_SECRET: 'c'.repeat(40) })
   t.equal(config.server.host, '0.0.0.0')
 })
+
+/** The problem lines of a refused config (after the "Invalid configuration:" header), or a failure. */
+function problemLines (input: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(input, env)
+  } catch (err) {
+    const { code, message } = err as { code: string, message: string }
+    if (code !== 'HG_ERR_CONFIG_INVALID') throw err
+    const [header, ...lines] = message.split('\n')
+    if (header !== 'Invalid configuration:') throw err
+    return lines
+  }
+  throw new Error('the config was accepted')
+}
+
+t.test('a mistyped provider lists the known providers, on one line', async (t) => {
+  t.same(problemLines({ sources: { clerk: { provider: 'clerck', secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc'"])
+  t.same(problemLines({ sources: { clerk: { provider: 5, secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc'"], 'not once more per literal as "or string"')
+})
+
+t.test('a short admin token says it needs 16 characters, and that empty turns the admin API off', async (t) => {
+  for (const token of ['short', '${HOOKGATE_ADMIN_TOKEN}', 42]) {
+    const env = typeof token === 'string' && token.startsWith('$') ? { HOOKGATE_ADMIN_TOKEN: 'short' } : {}
+    t.same(problemLines({ ...minimal, admin: { token } }, env), ['  - admin.token: expected at least 16 characters (`openssl rand -hex 24` makes one), or empty to turn the admin API off'], String(token))
+  }
+})
+
+t.test('an unset environment variable is one problem, not also the empty string it leaves', async (t) => {
+  t.same(problemLines({ sources: { clerk: { provider: 'clerk', secret: '${NOPE_UNSET}' } }, admin: { token: '${NOPE_TOKEN}' } }), [
+    '  - sources.clerk.secret: environment variable NOPE_UNSET is not set (and no default is given with ${NOPE_UNSET:-default})',
+    '  - admin.token: environment variable NOPE_TOKEN is not set (and no default is given with ${NOPE_TOKEN:-default})'
+  ])
+})
+
+t.test('one line per problem, each starting with its key path', async (t) => {
+  const lines = problemLines({ server: { port: 'abc' }, logging: { level: 'loud' }, destinations: { d: { url: 'http://x', concurrency: -1, colour: 'blue' } } })
+  t.same(lines, [
+    '  - destinations.d.colour: unknown key (a typo? unknown keys are refused, not ignored)',
+    '  - server.port: expected integer',
+    '  - destinations.d.concurrency: expected a number >= 1',
+    "  - logging.level: expected one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'"
+  ])
+})

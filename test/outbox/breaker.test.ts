@@ -83,3 +83,52 @@ t.test('while the breaker holds a destination, new webhooks do not make the runn
   t.same(ops.filter((op) => op === 'claimDeliveries'), ['claimDeliveries'], 'the pause is over: the next nudge claims (the probe)')
   await dispatcher.stop(1000)
 })
+
+t.test('a destination that answers again gets what failed meanwhile out at once, its concurrency at a time', async (t) => {
+  let up = false
+  const receiver = await startReceiver(t, () => up ? { status: 200 } : { status: 503 })
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 2 } } } })
+  const dispatcher = app.hookgate.dispatcher
+  for (let i = 0; i < 3; i++) await ingest(app, i)
+  t.same(await dispatcher.runOnce(), { claimed: 2, settled: 2 })
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 })
+  t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 }, 'three wait 5 s for their retry')
+  const due = () => deliveries(app).filter((d) => d.status === 'pending' && (d.run_at as number) <= clock.now()).length
+
+  up = true
+  await ingest(app, 3)
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'a new event: the destination answers again')
+  t.equal(due(), 2, 'the first answer makes as many due as the destination takes at once, not all three')
+  t.same(await dispatcher.runOnce(), { claimed: 2, settled: 2 })
+  t.equal(due(), 1, 'each further answer one more')
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 })
+  t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 })
+  t.ok(deliveries(app).every((d) => d.status === 'delivered' && d.attempts === (d.id === 4 ? 1 : 2)), 'all delivered, without waiting for the clock')
+})
+
+t.test('a failure while catching up stops it; a destination that never failed costs no extra write', async (t) => {
+  let answers: Array<200 | 503> = [503, 503, 503, 200, 503]
+  const receiver = await startReceiver(t, () => ({ status: answers.shift() ?? 200 }))
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } } })
+  const dispatcher = app.hookgate.dispatcher
+  for (let i = 0; i < 3; i++) await ingest(app, i)
+  for (let i = 0; i < 3; i++) await dispatcher.runOnce()
+  await ingest(app, 3)
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'answers: one waiting delivery is made due')
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'it fails again')
+  t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 }, 'the other two keep their schedule')
+  clock.advance(5_000)
+  t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'and are sent when it comes')
+
+  const writer = app.hookgate.writer
+  const run = writer.run.bind(writer)
+  const ops: string[] = []
+  writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
+  answers = []
+  while ((await dispatcher.runOnce()).claimed > 0) clock.advance(300_000)
+  const hastens = ops.filter((op) => op === 'hastenDeliveries').length
+  for (let i = 10; i < 20; i++) await ingest(app, i)
+  while ((await dispatcher.runOnce()).claimed > 0);
+  t.equal(ops.filter((op) => op === 'hastenDeliveries').length, hastens, 'ten deliveries to a healthy destination, no hastening write')
+  t.ok(deliveries(app).every((d) => d.status === 'delivered'))
+})

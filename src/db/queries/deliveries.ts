@@ -10,6 +10,8 @@ export interface DeliveryFilter {
   /** On the delivery's creation time. */
   readonly since?: number | undefined
   readonly until?: number | undefined
+  /** Only pending deliveries waiting for a later retry at this time: unleased, due after it. */
+  readonly waitingAt?: number | undefined
 }
 
 export interface DeliveryListRow extends DeliveryRow {
@@ -24,6 +26,7 @@ function deliveryWhere (filter: DeliveryFilter & { cursor?: number | undefined }
     [filter.eventId !== undefined, 'd.event_id = @eventId'],
     [filter.since !== undefined, 'd.created_at >= @since'],
     [filter.until !== undefined, 'd.created_at < @until'],
+    [filter.waitingAt !== undefined, "d.status = 'pending' AND d.locked_at IS NULL AND d.run_at > @waitingAt"],
     [filter.cursor !== undefined, 'd.id < @cursor']
   ])
 }
@@ -81,4 +84,18 @@ export function retryDeadDeliveries (db: Db, { filter, now, limit }: { filter: O
   const markPending = prepared(db, "UPDATE events SET status = 'pending' WHERE id = ? AND status <> 'pending'")
   for (const eventId of new Set(eventIds)) markPending.run(eventId)
   return eventIds.length
+}
+
+/**
+ * Write op, many pending deliveries waiting for a later retry: due now, each
+ * keeping its attempts (the schedule goes on from there if this one fails
+ * too). At most `limit` per call, like retryDeadDeliveries; made due, a row no
+ * longer matches. For hand-sent events that failed while the receiver was
+ * down and would otherwise wait minutes for their next retry.
+ */
+export function retryPendingDeliveries (db: Db, { filter, now, limit }: { filter: Omit<DeliveryFilter, 'status' | 'waitingAt'>, now: number, limit: number }): number {
+  return prepared<[Record<string, unknown>]>(db, `
+    UPDATE deliveries SET run_at = @now, updated_at = @now
+    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, waitingAt: now })} ORDER BY d.run_at LIMIT @limit)`)
+    .run({ ...filter, waitingAt: now, now, limit }).changes
 }
