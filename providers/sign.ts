@@ -79,11 +79,13 @@ function clerkEvent (type: string, now: number): object {
 
 function chaindocEnvelope (type: string, now: number): object {
   const resource = type.split('.')[0]
-  const data = resource === 'document' ? { documentId: randomUUID(), status: 'created' }
-    : resource === 'signature' ? { signatureRequestId: randomUUID(), documentId: randomUUID(), status: 'pending' }
-    : resource === 'contract' || resource === 'additional_agreement' ? { contractId: randomUUID(), status: 'draft' }
-    : resource === 'invoice' ? { invoiceId: randomUUID(), status: 'sent' }
-    : resource === 'transaction' ? { transactionId: randomUUID(), status: 'pending' }
+  // The status is what the type says happened (document.signed → signed), so a sample never contradicts itself.
+  const status = type.slice(type.lastIndexOf('.') + 1)
+  const data = resource === 'document' ? { documentId: randomUUID(), status }
+    : resource === 'signature' ? { signatureRequestId: randomUUID(), documentId: randomUUID(), status }
+    : resource === 'contract' || resource === 'additional_agreement' ? { contractId: randomUUID(), status }
+    : resource === 'invoice' ? { invoiceId: randomUUID(), status }
+    : resource === 'transaction' ? { transactionId: randomUUID(), status }
     : { id: randomUUID() }
   return { id: randomUUID(), type, createdAt: new Date(now).toISOString(), data }
 }

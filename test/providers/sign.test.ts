@@ -72,6 +72,8 @@ t.test('a Chaindoc sample of every 2.x event type (and later ones) is an envelop
     const headers = signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret: 'webhook-secret' })
     const event = chaindoc.verify({ headers, body: Buffer.from(body) }, ['webhook-secret'], now, OPTIONS)
     t.match(event, { dedupKey: UUID, type, occurredAt: '2026-04-03T10:00:00.000Z', subject: UUID }, type)
+    const { data } = JSON.parse(body) as { data: { status?: string } }
+    if (data.status !== undefined) t.equal(data.status, type.split('.').at(-1), `${type}: the sample's status matches its type`)
   }
 })
 
