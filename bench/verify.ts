@@ -7,7 +7,8 @@
 import { Webhook } from 'svix'
 import { chaindoc } from '../providers/chaindoc.js'
 import { clerk } from '../providers/clerk.js'
-import { sampleEvent, signChaindoc, signClerk } from '../providers/sign.js'
+import { sampleEvent } from '../providers/samples.js'
+import { signChaindoc, signClerk } from '../providers/sign.js'
 import { verifyStandardWebhook } from '../providers/standard-webhooks.js'
 
 const BODY_BYTES = 1600

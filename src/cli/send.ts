@@ -1,21 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import { request } from 'undici'
 import type { ProviderName } from '../../providers/index.js'
-import { sampleEvent, signChaindoc, signClerk } from '../../providers/sign.js'
+import { samples } from '../../providers/samples.js'
 import { ApiError, gatewayUrl, processIo, runCommand, UsageError, type Io } from './admin-client.js'
 import { clientOptions, configPath, parse } from './args.js'
 import { loadConfig } from '../config/load.js'
 
-/** What `send` posts when no --type is given: each provider's most common event. */
-const DEFAULT_TYPE: Readonly<Record<ProviderName, string>> = { clerk: 'user.created', chaindoc: 'document.created' }
-
 /** A sample body for `type`, signed the way `provider` signs, with the source's first secret. */
 export function signedSample (provider: ProviderName, type: string, secret: string, now: number): { headers: Record<string, string>, body: string } {
-  const body = sampleEvent(provider, type, now)
-  switch (provider) {
-    case 'clerk': return { body, headers: signClerk({ id: `msg_${randomBytes(12).toString('base64url')}`, timestampSec: Math.floor(now / 1000), body, secret }) }
-    case 'chaindoc': return { body, headers: signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret }) }
-  }
+  const body = samples[provider].body(type, now)
+  return { body, headers: samples[provider].sign(body, secret, now) }
 }
 
 /**
@@ -36,7 +29,7 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
     if (name === undefined || extra.length > 0) throw new UsageError(`usage: hookgate send <source> [--type T] [--url URL]; sources: ${sources.join(', ') || 'none'}`)
     const source = Object.hasOwn(config.sources, name) ? config.sources[name]! : undefined
     if (source === undefined) throw new UsageError(`no source '${name}' in the configuration; sources: ${sources.join(', ') || 'none'}`)
-    const type = values.type ?? DEFAULT_TYPE[source.provider]
+    const type = values.type ?? samples[source.provider].defaultType
     // A client's wall clock, as a real sender's: the gateway checks it against its own.
     const { headers, body } = signedSample(source.provider, type, source.secrets[0]!, Date.now())
     const url = `${gatewayUrl(values.url, io.env, config)}/webhooks/${encodeURIComponent(name)}`

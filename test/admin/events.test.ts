@@ -1,5 +1,6 @@
 import t from 'tap'
-import { sampleEvent, signChaindoc } from '../../providers/sign.js'
+import { sampleEvent } from '../../providers/samples.js'
+import { signChaindoc } from '../../providers/sign.js'
 import { admin, buildAdmin } from '../fixtures/admin.js'
 import { ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'

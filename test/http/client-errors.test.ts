@@ -1,6 +1,7 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { sampleEvent, signClerk } from '../../providers/sign.js'
+import { sampleEvent } from '../../providers/samples.js'
+import { signClerk } from '../../providers/sign.js'
 import { build, CLERK_SECRET } from '../helper.js'
 
 /** What a raw socket gets back for bytes Node's HTTP parser refuses. */

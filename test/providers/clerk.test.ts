@@ -2,7 +2,8 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { Webhook } from 'svix'
 import { clerk } from '../../providers/clerk.js'
-import { sampleEvent, signClerk } from '../../providers/sign.js'
+import { sampleEvent } from '../../providers/samples.js'
+import { signClerk } from '../../providers/sign.js'
 
 // provider-specs.md §2.6 [derived]: a Clerk-shaped body under the official Svix secret.
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'

@@ -3,7 +3,8 @@ import { Webhook } from 'svix'
 import { chaindoc } from '../../providers/chaindoc.js'
 import { clerk } from '../../providers/clerk.js'
 import { isProviderName, providerNames, providers } from '../../providers/index.js'
-import { sampleEvent, signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
+import { sampleEvent } from '../../providers/samples.js'
+import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
 
 const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const OPTIONS = { toleranceMs: 300_000 }

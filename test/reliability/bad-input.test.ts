@@ -7,7 +7,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
-import { sampleEvent, signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
+import { sampleEvent } from '../../providers/samples.js'
+import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {

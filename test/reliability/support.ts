@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Test } from 'tap'
 import type { Pool } from 'undici'
-import { sampleEvent, signClerk } from '../../providers/sign.js'
+import { sampleEvent } from '../../providers/samples.js'
+import { signClerk } from '../../providers/sign.js'
 import { writeConfig } from '../child-gateway.js'
 
 /** Fresh per process, so finding one in a log can only mean the gateway wrote it. */

@@ -1,0 +1,85 @@
+/**
+ * A realistic, correctly signed sample for each provider: what `hookgate send`
+ * posts, and what tests and the benchmark build on. One row per provider, and
+ * the compiler refuses a provider without one, so none falls through to
+ * another's sample.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { ProviderName } from './index.js'
+import { signChaindoc, signClerk } from './sign.js'
+
+export interface ProviderSample {
+  /** What `send` posts when no --type is given: the provider's most common event. */
+  readonly defaultType: string
+  /** A body the provider would send for `type`. */
+  body (type: string, now: number): string
+  /** The headers the provider would send with `body`, signed with `secret` at `now`. */
+  sign (body: string, secret: string, now: number): Record<string, string>
+}
+
+export const samples = {
+  // Clerk's user.created sample (§2.4, ~1.5 KB), sent through Svix.
+  clerk: {
+    defaultType: 'user.created',
+    body: (type, now) => JSON.stringify(clerkEvent(type, now)),
+    sign: (body, secret, now) => signClerk({ id: `msg_${randomBytes(12).toString('base64url')}`, timestampSec: Math.floor(now / 1000), body, secret })
+  },
+  // A Chaindoc SDK 2.x envelope (§3.2), current scheme.
+  chaindoc: {
+    defaultType: 'document.created',
+    body: (type, now) => JSON.stringify(chaindocEnvelope(type, now)),
+    sign: (body, secret, now) => signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret })
+  }
+} as const satisfies Record<ProviderName, ProviderSample>
+
+/** A realistic body for `type` as `provider` sends it. */
+export function sampleEvent (provider: ProviderName, type: string, now: number): string {
+  return samples[provider].body(type, now)
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+/** Clerk-looking id: prefix and 27 base62 characters (a KSUID's length). */
+function clerkId (prefix: string): string {
+  return `${prefix}_${Array.from(randomBytes(27), (byte) => BASE62[byte % 62]).join('')}`
+}
+
+function clerkEvent (type: string, now: number): object {
+  const userId = clerkId('user')
+  const emailId = clerkId('idn')
+  const data = type.startsWith('session.')
+    ? { abandon_at: now + 30 * 86_400_000, client_id: clerkId('client'), created_at: now, expire_at: now + 7 * 86_400_000,
+        id: clerkId('sess'), last_active_at: now, object: 'session', status: 'active', updated_at: now, user_id: userId }
+    : {
+        backup_code_enabled: false, banned: false, birthday: '', created_at: now, create_organization_enabled: true, delete_self_enabled: true,
+        email_addresses: [{ email_address: 'example@example.org', id: emailId, linked_to: [], object: 'email_address',
+          verification: { status: 'verified', strategy: 'ticket' } }],
+        enterprise_accounts: [], external_accounts: [], external_id: '567772', first_name: 'Example', gender: '', has_image: false, id: userId,
+        image_url: 'https://img.clerk.com/xxxxxx', last_active_at: now, last_name: 'Example', last_sign_in_at: now, locked: false,
+        legal_accepted_at: null, locale: 'en-US', lockout_expires_in_seconds: null, object: 'user', organization_memberships: [],
+        password_enabled: true, password_last_updated_at: now, phone_numbers: [], primary_email_address_id: emailId, primary_phone_number_id: null,
+        primary_web3_wallet_id: null, private_metadata: {}, profile_image_url: 'https://www.gravatar.com/avatar?d=mp',
+        public_metadata: {}, totp_enabled: false, two_factor_enabled: false, unsafe_metadata: {}, updated_at: now, username: null,
+        verification_attempts_remaining: 100, web3_wallets: []
+      }
+  return {
+    data,
+    event_attributes: { http_request: { client_ip: '0.0.0.0', user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36' } },
+    instance_id: 'ins_123',
+    object: 'event',
+    timestamp: now,
+    type
+  }
+}
+
+function chaindocEnvelope (type: string, now: number): object {
+  const resource = type.split('.')[0]
+  // The status is what the type says happened (document.signed → signed), so a sample never contradicts itself.
+  const status = type.slice(type.lastIndexOf('.') + 1)
+  const data = resource === 'document' ? { documentId: randomUUID(), status }
+    : resource === 'signature' ? { signatureRequestId: randomUUID(), documentId: randomUUID(), status }
+    : resource === 'contract' || resource === 'additional_agreement' ? { contractId: randomUUID(), status }
+    : resource === 'invoice' ? { invoiceId: randomUUID(), status }
+    : resource === 'transaction' ? { transactionId: randomUUID(), status }
+    : { id: randomUUID() }
+  return { id: randomUUID(), type, createdAt: new Date(now).toISOString(), data }
+}
