@@ -1,22 +1,23 @@
 /**
  * Signs requests the way each provider does, for tests, the benchmark and
- * `hookgate send` (whose samples are in samples.ts). Clerk goes through svix's own Webhook.sign so our
- * verifier is checked against the library Clerk's senders use, not against itself.
+ * `hookgate send` (whose samples are in samples.ts). Clerk signs with the
+ * Standard Webhooks code that also verifies; the tests hold both to svix's own
+ * Webhook (a devDependency), the library Clerk's senders use.
  */
 import { createHmac } from 'node:crypto'
-import { Webhook } from 'svix'
+import { signStandardWebhook } from './standard-webhooks.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function signClerk ({ id, timestampSec, body, secret }: {
   id: string, timestampSec: number, body: Buffer | string, secret: string
 }): Record<'svix-id' | 'svix-timestamp' | 'svix-signature' | 'content-type', string> {
-  // svix signs a string; decoding fatally refuses to sign bytes it would alter.
+  // Svix senders sign a string: decoding fatally refuses bytes that are not the UTF-8 of one.
   const payload = typeof body === 'string' ? body : utf8.decode(body)
   return {
     'svix-id': id,
     'svix-timestamp': String(timestampSec),
-    'svix-signature': new Webhook(secret).sign(id, new Date(timestampSec * 1000), payload),
+    'svix-signature': signStandardWebhook(secret, id, timestampSec, payload)['webhook-signature'],
     'content-type': 'application/json'
   }
 }

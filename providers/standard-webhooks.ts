@@ -1,6 +1,7 @@
 /**
- * Standard Webhooks / Svix verification, shared by Clerk and any Svix-based
- * provider. Clause numbers cite shared/reference/provider-specs.md §1.
+ * Standard Webhooks / Svix, the one implementation: verification for Clerk
+ * and any Svix-based provider, and signing for destinations and samples.
+ * Clause numbers cite shared/reference/provider-specs.md §1.
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 import {
@@ -53,6 +54,25 @@ function keyFor (secret: string): KeyObject | null {
   return key
 }
 
+/** `v1,` base64 HMAC-SHA256 of `${id}.${timestamp}.` then the body's bytes, never decoded (§1.3). */
+function mac (key: KeyObject, prefix: string, body: Uint8Array | string): string {
+  return createHmac('sha256', key).update(prefix).update(body).digest('base64')
+}
+
+export interface StandardWebhookHeaders {
+  readonly 'webhook-id': string
+  readonly 'webhook-timestamp': string
+  readonly 'webhook-signature': string
+}
+
+/** Signs as a Standard Webhooks sender does. Throws on a secret verify would never match. */
+export function signStandardWebhook (secret: string, id: string, timestampSec: number, body: Uint8Array | string): StandardWebhookHeaders {
+  const key = keyFor(secret)
+  if (key === null) throw new TypeError(`cannot sign: ${validateStandardWebhooksSecret(secret)}`)
+  const timestamp = String(timestampSec)
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${mac(key, `${id}.${timestamp}.`, body)}` }
+}
+
 // §1.2: per header svix-X wins over webhook-X, as svix ≥ 1.99 does; values
 // trimmed as @clerk/backend does (§2.1). Blank counts as missing.
 function header (headers: RawRequest['headers'], svix: string, webhook: string): string {
@@ -96,11 +116,11 @@ export function verifyStandardWebhook (
     if (text.length === SIGNATURE_TEXT_LENGTH) candidates.push(text)
   }
   if (candidates.length > 0) {
-    const prefix = `${id}.${timestamp}.` // the body goes in as bytes, never decoded
+    const prefix = `${id}.${timestamp}.`
     for (const secret of secrets) {
       const key = keyFor(secret)
       if (key === null) continue
-      const expected = Buffer.from(createHmac('sha256', key).update(prefix).update(req.body).digest('base64'))
+      const expected = Buffer.from(mac(key, prefix, req.body))
       for (const candidate of candidates) if (timingSafeEqual(candidate, expected)) return { id, timestampSec }
     }
   }
