@@ -1,5 +1,5 @@
 // A realistic Clerk `user.created` body (~1.5 KB): the catalog sample from
-// provider-specs.md §2.4 plus the UserJSON fields the SDK adds. Only the ids,
+// docs/provider-specs.md §2.4 plus the UserJSON fields the SDK adds. Only the ids,
 // the e-mail and the times vary, so every request is a distinct user.
 
 export interface ClerkUser {

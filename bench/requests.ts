@@ -82,7 +82,7 @@ export function signClerk (drafts: readonly Draft[], secret: string, path: strin
 }
 
 /**
- * Chaindoc SDK 2.x (provider-specs.md §3.2): envelope {id,type,createdAt,data};
+ * Chaindoc SDK 2.x (docs/provider-specs.md §3.2): envelope {id,type,createdAt,data};
  * `x-chaindoc-signature: v1=<hex HMAC-SHA256(secret, `${timestamp}.${body}`)>`.
  * createdAt is the delivery time, so the body is made at signing time.
  */

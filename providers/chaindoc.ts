@@ -1,8 +1,8 @@
 /**
- * Chaindoc, two schemes told apart by header (provider-specs.md §3):
+ * Chaindoc, two schemes told apart by header (docs/provider-specs.md §3):
  * - current (SDK 2.x, §3.2): `x-chaindoc-signature: v1=<hex>` over
  *   `${x-chaindoc-timestamp}.${body}`, envelope `{ id, type, createdAt, data }`;
- * - legacy (§3.3, seeds/chaindoc-webhooks.vi.md): `x-webhook-signature: <hex>`
+ * - legacy (§3.3): `x-webhook-signature: <hex>`
  *   over the body, no timestamp, no id.
  * Both are HMAC-SHA256 keyed with the secret's UTF-8 bytes.
  */

@@ -1,5 +1,5 @@
 /**
- * Clerk delivers through Svix (provider-specs.md §2.5), so the signature is
+ * Clerk delivers through Svix (docs/provider-specs.md §2.5), so the signature is
  * Standard Webhooks; this file only reads Clerk's envelope (§2.2):
  * `{ type, data, object: 'event', timestamp (epoch ms), … }`.
  */

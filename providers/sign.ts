@@ -22,7 +22,7 @@ export function signClerk ({ id, timestampSec, body, secret }: {
   }
 }
 
-/** Chaindoc SDK 2.x (provider-specs.md §3.2): `v1=` hex HMAC of `${timestamp}.${body}`. */
+/** Chaindoc SDK 2.x (docs/provider-specs.md §3.2): `v1=` hex HMAC of `${timestamp}.${body}`. */
 export function signChaindoc ({ timestampIso, body, secret }: {
   timestampIso: string, body: Buffer | string, secret: string
 }): Record<'x-chaindoc-signature' | 'x-chaindoc-timestamp' | 'content-type', string> {

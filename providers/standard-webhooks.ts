@@ -1,7 +1,7 @@
 /**
  * Standard Webhooks / Svix, the one implementation: verification for Clerk
  * and any Svix-based provider, and signing for destinations and samples.
- * Clause numbers cite shared/reference/provider-specs.md §1.
+ * Clause numbers cite docs/provider-specs.md §1.
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 import {

@@ -8,7 +8,7 @@
 // a provider's retry does: same id and bytes, a fresh timestamp and signature.
 // Signing is done here, not with the gateway's own helpers, so the image is
 // checked against the providers' schemes rather than against itself:
-// Clerk with svix's Webhook.sign, Chaindoc per SDK 2.x (provider-specs.md §3.2).
+// Clerk with svix's Webhook.sign, Chaindoc per SDK 2.x (docs/provider-specs.md §3.2).
 import { createHmac, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { Webhook } from 'svix'

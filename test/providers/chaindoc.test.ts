@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { chaindoc } from '../../providers/chaindoc.js'
 import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
 
-// provider-specs.md §3.4 [derived from the SDK test's inputs].
+// docs/provider-specs.md §3.4 [derived from the SDK test's inputs].
 const SECRET = 'webhook-secret'
 const TIMESTAMP = '2026-04-03T10:00:00.000Z'
 const NOW = Date.parse(TIMESTAMP)

@@ -5,7 +5,7 @@ import { clerk } from '../../providers/clerk.js'
 import { sampleEvent } from '../../providers/samples.js'
 import { signClerk } from '../../providers/sign.js'
 
-// provider-specs.md §2.6 [derived]: a Clerk-shaped body under the official Svix secret.
+// docs/provider-specs.md §2.6 [derived]: a Clerk-shaped body under the official Svix secret.
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const ID = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'
 const TS = '1674087231'

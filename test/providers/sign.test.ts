@@ -9,7 +9,7 @@ import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sig
 const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const OPTIONS = { toleranceMs: 300_000 }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-// provider-specs.md §3.2: the 17 event types of the SDK 2.x snapshot.
+// docs/provider-specs.md §3.2: the 17 event types of the SDK 2.x snapshot.
 const CHAINDOC_TYPES = ['document.created', 'document.verified', 'document.signed', 'signature.request.created',
   'signature.request.completed', 'signature.request.rejected', 'contract.created', 'contract.status_changed', 'contract.signed',
   'contract.cancelled', 'contract.terminated', 'invoice.created', 'invoice.sent', 'invoice.paid', 'invoice.cancelled',

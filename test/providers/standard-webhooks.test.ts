@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { Webhook } from 'svix'
 import { validateStandardWebhooksSecret, verifyStandardWebhook } from '../../providers/standard-webhooks.js'
 
-// provider-specs.md §1.9: the official vector and the three derived rows.
+// docs/provider-specs.md §1.9: the official vector and the three derived rows.
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const ID = 'msg_p5jXN8AQM9LWM0D4loKWxJek'
 const TS = '1614265330'
