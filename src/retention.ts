@@ -30,9 +30,10 @@ export interface Retention {
 
 /**
  * Deletes settled events older than storage.retentionDays (with their
- * deliveries and attempts) and rejections older than rejectionRetentionDays,
- * and the dedup keys deleted events left behind once storage.dedupWindowDays
- * has passed since their receipt, then returns the freed pages to the file system so the file stops growing.
+ * deliveries and attempts; their dedup keys stay), the dedup keys whose
+ * storage.dedupWindowDays has passed since receipt, and rejections older
+ * than rejectionRetentionDays, then returns the freed pages to the file
+ * system so the file stops growing.
  * An event with a pending delivery is never deleted, however old.
  */
 export function createRetention ({ config, writer, clock, metrics, log }: {
