@@ -28,12 +28,16 @@ export interface VerifiedEvent {
 export interface VerifyOptions {
   /** Accepted distance between the signed timestamp and now, both ways. */
   readonly toleranceMs: number
+  /** false: refuse the provider's legacy scheme (HG_ERR_SIGNATURE_INVALID); accepted when absent. */
+  readonly legacyScheme?: boolean
 }
 
 export interface Provider {
   readonly name: string
   /** Header names (lower case) kept with the event so it can be verified again later. */
   readonly storedHeaders: readonly string[]
+  /** True when the provider has an older scheme a source may switch off (VerifyOptions.legacyScheme). */
+  readonly hasLegacyScheme?: boolean
   /**
    * Says what is wrong with a configured secret, or returns null when it is
    * usable. Config loading calls it so a malformed secret (not base64, too

@@ -17,6 +17,8 @@ export interface SourceConfig {
   readonly provider: ProviderName
   readonly secrets: readonly string[]
   readonly toleranceMs: number
+  /** Whether the provider's legacy scheme is accepted (false when it has none). */
+  readonly legacyScheme: boolean
 }
 
 export interface RetryPolicy {
@@ -106,7 +108,9 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       const published = publishedAs(secret)
       if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
     })
-    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000 }
+    const hasLegacy = providers[source.provider].hasLegacyScheme === true
+    if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${source.provider} provider has no legacy scheme to switch`)
+    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000, legacyScheme: hasLegacy && source.legacyScheme !== false }
   }
   const destinations: Record<string, DestinationConfig> = {}
   for (const [name, d] of Object.entries(input.destinations)) {
