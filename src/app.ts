@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/load.js'
 import { migrate } from './db/migrate.js'
+import { lockInstance, type InstanceLock } from './db/instance-lock.js'
 import { openDatabase, type Db } from './db/open.js'
 import { Writer } from './db/writer.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
@@ -53,10 +54,25 @@ declare module 'fastify' {
  */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
-  const db = openDatabase(config.storage.path)
-  migrate(db, undefined, clock.now())
-  const vacuumed = enableIncrementalVacuum(db)
-  const writer = await Writer.start(config.storage.path)
+  // First, before anything reads or writes the file: a second gateway must leave the running one's rows alone.
+  const lock = lockInstance(config.storage.path, clock.now())
+  let db: Db | undefined
+  let writer: Writer
+  let vacuumed: boolean
+  try {
+    db = openDatabase(config.storage.path)
+    migrate(db, undefined, clock.now())
+    vacuumed = enableIncrementalVacuum(db)
+    writer = await Writer.start(config.storage.path)
+  } catch (err) {
+    db?.close()
+    lock.release()
+    throw err
+  }
+  return assemble(config, deps, clock, db, writer, vacuumed, lock)
+}
+
+async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, writer: Writer, vacuumed: boolean, lock: InstanceLock): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: { level: config.logging.level, ...(deps.logStream === undefined ? {} : { stream: deps.logStream }) },
@@ -144,7 +160,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   async function begin (): Promise<void> {
     if (begun) return
     begun = true
-    // Leases a dead process left (one gateway per database): those deliveries run again now.
+    // Every lease here is a dead process's: the instance lock (buildApp) means no other live gateway holds this file.
     const reclaimed = await dispatcher.recover()
     if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
     if (deps.startDispatcher === true) dispatcher.start()
@@ -158,6 +174,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     await retention.stop()
     await writer.close()
     db.close()
+    lock.release()
   })
   return app
 }

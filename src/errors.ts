@@ -35,4 +35,5 @@ export const HG_ERR_DELIVERY_NOT_RETRYABLE = createError('HG_ERR_DELIVERY_NOT_RE
 /* Boot */
 export const HG_ERR_CONFIG_INVALID = createError('HG_ERR_CONFIG_INVALID', 'Invalid configuration:\n%s', 500, TypeError)
 export const HG_ERR_MIGRATION_FAILED = createError('HG_ERR_MIGRATION_FAILED', 'Migration %s failed: %s', 500)
+export const HG_ERR_STORAGE_IN_USE = createError('HG_ERR_STORAGE_IN_USE', 'Database %s is in use by another gateway (%s): stop that one first, or set storage.path to another file', 500)
 export const HG_ERR_LISTEN_FAILED = createError('HG_ERR_LISTEN_FAILED', 'Cannot listen on %s: %s', 500)
