@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/load.js'
 import { migrate } from './db/migrate.js'
@@ -39,6 +39,12 @@ export interface AppDeps {
   readonly deferStart?: boolean
   /** Randomness for retry jitter; tests pin it. */
   readonly random?: () => number
+  /**
+   * The writer thread died more than MAX_RESTARTS times in a minute: nothing
+   * can be stored any more. `hookgate start` exits non-zero so its supervisor
+   * restarts it; by default (tests) it is only logged.
+   */
+  readonly onWriterFatal?: (err: Error) => void
 }
 
 declare module 'fastify' {
@@ -56,6 +62,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const clock = deps.clock ?? systemClock
   // First, before anything reads or writes the file: a second gateway must leave the running one's rows alone.
   const lock = lockInstance(config.storage.path, clock.now())
+  // The writer starts before the logger exists; its restarts are logged once there is one.
+  const log: { current?: FastifyBaseLogger } = {}
   let db: Db | undefined
   let writer: Writer
   let vacuumed: boolean
@@ -63,13 +71,21 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     db = openDatabase(config.storage.path)
     migrate(db, undefined, clock.now())
     vacuumed = enableIncrementalVacuum(db)
-    writer = await Writer.start(config.storage.path)
+    writer = await Writer.start(config.storage.path, {
+      onRestart: (err, restarts) => log.current?.error({ err, restarts }, 'the writer thread died and was restarted; the batch it was committing was refused with 503 (its senders retry)'),
+      onFatal: (err) => {
+        log.current?.fatal({ err }, 'the writer thread keeps dying: nothing can be stored')
+        deps.onWriterFatal?.(err)
+      }
+    })
   } catch (err) {
     db?.close()
     lock.release()
     throw err
   }
-  return assemble(config, deps, clock, db, writer, vacuumed, lock)
+  const app = await assemble(config, deps, clock, db, writer, vacuumed, lock)
+  log.current = app.log
+  return app
 }
 
 async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, writer: Writer, vacuumed: boolean, lock: InstanceLock): Promise<FastifyInstance> {
