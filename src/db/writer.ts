@@ -2,7 +2,12 @@ import { Worker } from 'node:worker_threads'
 import type { OpArgs, OpName, OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 
-interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void }
+interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, expiresAt?: number }
+
+export interface RunOptions {
+  /** Not sent to the thread once this long has passed in the queue: its caller has given up on it (answered 503). */
+  readonly deadlineMs?: number
+}
 
 export class WriteError extends Error {
   readonly code: string | undefined
@@ -77,11 +82,18 @@ export class Writer {
 
   get closed (): boolean { return this.#closed }
 
+  /** Ops waiting for the next batch, and in the batch being committed. */
+  get depth (): { readonly queued: number, readonly inFlight: number } {
+    return { queued: this.#queue.length, inFlight: this.#inFlight?.length ?? 0 }
+  }
+
   /** Runs one op in the next group commit; resolves once it is durable. */
-  run<K extends OpName> (op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+  run<K extends OpName> (op: K, args: OpArgs<K>, options: RunOptions = {}): Promise<OpResult<K>> {
     if (this.#closed) return Promise.reject(new WriteError('writer is closed', 'HG_WRITER_CLOSED'))
     return new Promise((resolve, reject) => {
-      this.#queue.push({ item: { op, args }, resolve: resolve as (v: unknown) => void, reject })
+      const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject }
+      if (options.deadlineMs !== undefined) pending.expiresAt = performance.now() + options.deadlineMs
+      this.#queue.push(pending)
       this.#schedule()
     })
   }
@@ -108,7 +120,17 @@ export class Writer {
 
   #flush (): void {
     if (this.#inFlight !== null || this.#restarting !== null || this.#queue.length === 0) return
-    const batch = this.#queue.splice(0, MAX_BATCH)
+    const now = performance.now()
+    const batch: Pending[] = []
+    let taken = 0
+    while (batch.length < MAX_BATCH && taken < this.#queue.length) {
+      const pending = this.#queue[taken++]!
+      // Expired: its request was already refused, so committing it now would store what the sender was told was not.
+      if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new WriteError('not sent to the writer within its deadline', 'HG_WRITE_EXPIRED'))
+      else batch.push(pending)
+    }
+    this.#queue.splice(0, taken)
+    if (batch.length === 0) return
     this.#inFlight = batch
     this.#worker.postMessage({ seq: ++this.#seq, items: batch.map((p) => p.item) })
   }

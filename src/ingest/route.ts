@@ -91,14 +91,17 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       }
       const destinations = deps.route(name, verified.type)
       const lease = deps.outbox.reserve(destinations)
-      let result
-      try {
-        result = await writer.run('recordEvent', { event, destinations, lease })
-      } catch (err) {
-        deps.outbox.recorded(lease, null)
+      const write = writer.run('recordEvent', { event, destinations, lease }, { deadlineMs: config.server.ingestTimeoutMs })
+      const settled = await within(write, config.server.ingestTimeoutMs)
+      if (settled.state !== 'stored') {
+        if (settled.state === 'failed') deps.outbox.recorded(lease, null)
+        // Still being committed: it may yet be stored (the sender's retry is then a duplicate), and the dispatcher must learn of its leases.
+        else write.then((result) => deps.outbox.recorded(lease, result.duplicate ? null : { event, destinations, leased: result.leased }), () => deps.outbox.recorded(lease, null))
+        const err = settled.state === 'failed' ? settled.err : new Error(`not committed within server.ingestTimeoutMs (${config.server.ingestTimeoutMs} ms)`)
         request.log.error({ err }, 'storing a verified webhook failed; answered 503 so the sender retries')
         throw new HG_ERR_STORAGE_UNAVAILABLE(err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'write failed')
       }
+      const result = settled.value
       request.webhook.outcome = result.duplicate ? 'duplicate' : 'accepted'
       // The acknowledgement goes out first: the provider is waiting on it, the receivers are not yet.
       reply.code(200).send({ id: result.id, duplicate: result.duplicate })
@@ -106,6 +109,18 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       return reply
     })
   }
+}
+
+type Settled<T> = { state: 'stored', value: T } | { state: 'failed', err: unknown } | { state: 'pending' }
+
+/** The write's outcome, or 'pending' once deadlineMs has passed: the sender is answered then, whatever the store does. */
+function within<T> (write: Promise<T>, deadlineMs: number): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<Settled<T>>((resolve) => { timer = setTimeout(() => resolve({ state: 'pending' }), deadlineMs) })
+  return Promise.race([
+    write.then((value): Settled<T> => ({ state: 'stored', value }), (err: unknown): Settled<T> => ({ state: 'failed', err })),
+    deadline
+  ]).finally(() => clearTimeout(timer))
 }
 
 /**
