@@ -12,6 +12,7 @@ import { adminRoutes } from './admin/index.js'
 import { createAuthThrottle } from './admin/auth-throttle.js'
 import { queueDepths } from './db/queries/destinations.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
+import { createIngestBudget } from './ingest/budget.js'
 import { observeIngest } from './ingest/observe.js'
 import { createRejectionRecorder } from './ingest/rejections.js'
 import { ingestRoutes } from './ingest/route.js'
@@ -114,7 +115,8 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
     clientErrorHandler
   })
   if (vacuumed) app.log.info('database rewritten once for incremental vacuum: retention now shrinks the file')
-  const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations) })
+  const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
+  const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations), budget })
   const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
   const retention = createRetention({ config, writer, clock, metrics, log: app.log.child({ component: 'retention' }) })
   app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention, begin })
@@ -157,7 +159,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
   app.addHook('onResponse', observer.onResponse)
 
   const route = createRouter(config.destinations)
-  await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher }))
+  await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher, budget }))
   await app.register(healthRoutes({ clock, writer }))
   // One count of failed admin-token attempts for /admin and /metrics: the same token guards both.
   const authThrottle = createAuthThrottle(clock)

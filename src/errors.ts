@@ -14,6 +14,7 @@ export const HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE = createError('HG_ERR_TIMESTAMP_O
 export const HG_ERR_PAYLOAD_INVALID = createError('HG_ERR_PAYLOAD_INVALID', 'Signed body is not a valid %s payload: %s', 400)
 export const HG_ERR_BODY_TOO_LARGE = createError('HG_ERR_BODY_TOO_LARGE', 'Body is larger than %s bytes', 413)
 export const HG_ERR_STORAGE_UNAVAILABLE = createError('HG_ERR_STORAGE_UNAVAILABLE', 'Storage unavailable, nothing was stored: %s', 503)
+export const HG_ERR_OVERLOADED = createError('HG_ERR_OVERLOADED', 'Too many webhooks are waiting to be stored; nothing was stored, retry in %s s', 503)
 export const HG_ERR_SHUTTING_DOWN = createError('HG_ERR_SHUTTING_DOWN', 'Gateway is shutting down', 503)
 export const HG_ERR_BAD_REQUEST = createError('HG_ERR_BAD_REQUEST', 'Bad request: %s', 400)
 export const HG_ERR_CONTENT_TYPE_INVALID = createError('HG_ERR_CONTENT_TYPE_INVALID', 'Unsupported or malformed Content-Type', 415)

@@ -24,6 +24,11 @@ export const ServerSchema = Type.Object({
    * minutes. Above SQLite's 5 s busy wait, so a brief lock is ridden out.
    */
   ingestTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 300_000 }),
+  /**
+   * Verified webhooks waiting for their commit hold at most this many bytes
+   * (bodies plus 1 KiB each); past it ingest answers 503 with Retry-After at once.
+   */
+  ingestMaxBytesInFlight: Type.Integer({ default: 64 * 1024 * 1024, minimum: 1024 }),
   /** How long SIGTERM waits for in-flight requests and deliveries. */
   shutdownGraceMs: Type.Integer({ default: 10_000, minimum: 0 })
 }, closed)

@@ -4,11 +4,15 @@ import type { RawRequest } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
-import { HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
+import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
+import type { IngestBudget } from './budget.js'
 import type { NewEvent } from './record.js'
+
+/** What an overloaded gateway asks a sender to wait: long enough for a stalled queue to drain or the deadline to refuse it. */
+const OVERLOADED_RETRY_AFTER_S = 5
 
 export interface IngestDeps {
   readonly config: Config
@@ -21,6 +25,8 @@ export interface IngestDeps {
    * commits and a slot is free), and the write's outcome after it.
    */
   readonly outbox: Pick<Dispatcher, 'reserve' | 'recorded'>
+  /** Bytes verified webhooks may hold while they wait for their commit. */
+  readonly budget: IngestBudget
 }
 
 declare module 'fastify' {
@@ -71,6 +77,12 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       const receivedAt = clock.now()
       const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs })
       request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
+      // After verification: only signed webhooks hold bytes here, so a flood of forgeries cannot crowd out genuine ones.
+      const bodyBytes = raw.body.byteLength
+      if (!deps.budget.take(bodyBytes)) {
+        reply.header('retry-after', String(OVERLOADED_RETRY_AFTER_S))
+        throw new HG_ERR_OVERLOADED(OVERLOADED_RETRY_AFTER_S)
+      }
 
       const kept: Record<string, string> = {}
       for (const header of provider.storedHeaders) {
@@ -92,6 +104,8 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       const destinations = deps.route(name, verified.type)
       const lease = deps.outbox.reserve(destinations)
       const write = writer.run('recordEvent', { event, destinations, lease }, { deadlineMs: config.server.ingestTimeoutMs })
+      // Until the write settles, answered or not: a refused body still sits in the writer's queue or batch.
+      write.then(() => deps.budget.give(bodyBytes), () => deps.budget.give(bodyBytes))
       const settled = await within(write, config.server.ingestTimeoutMs)
       if (settled.state !== 'stored') {
         if (settled.state === 'failed') deps.outbox.recorded(lease, null)

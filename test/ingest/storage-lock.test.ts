@@ -2,35 +2,12 @@
 // answered 503 within server.ingestTimeoutMs (not busy_timeout once per item,
 // which made ten requests wait 55 s), nothing refused is acknowledged, and
 // once the lock goes the same webhooks are taken, each stored once.
-import { spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
-import { createRequire } from 'node:module'
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import { sampleEvent, signClerk } from '../../providers/sign.js'
-import { build, CLERK_SECRET, type TestClock } from '../helper.js'
+import t from 'tap'
+import { build } from '../helper.js'
+import { holdWriteLock, signed } from '../lock-holder.js'
 
 const INGEST_TIMEOUT_MS = 1000
-
-/** A second real process that takes the write lock (BEGIN IMMEDIATE) and holds it until killed. */
-export async function holdWriteLock (t: Test, dbPath: string): Promise<() => Promise<void>> {
-  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3')
-  const script = `const db = new (require(${JSON.stringify(sqlite)}))(${JSON.stringify(dbPath)}); db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000)`
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  t.teardown(() => { child.kill('SIGKILL'); return exited })
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve())
-    child.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)))
-  })
-  return async () => { child.kill('SIGKILL'); await exited }
-}
-
-export function signed (clock: TestClock) {
-  const id = `msg_${randomUUID()}`
-  const body = sampleEvent('clerk', 'user.created', clock.now())
-  return { id, body, headers: signClerk({ id, timestampSec: Math.floor(clock.now() / 1000), body, secret: CLERK_SECRET }) }
-}
 
 const post = (app: FastifyInstance, request: ReturnType<typeof signed>) => app.inject({ method: 'POST', url: '/webhooks/clerk', headers: request.headers, payload: request.body })
 const stored = (app: FastifyInstance) => app.hookgate.db.prepare('SELECT dedup_key FROM events').pluck().all() as string[]
