@@ -124,6 +124,8 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
     if (gatewayError.statusCode === 500) request.log.error({ err }, 'unhandled error')
+    // A 503 says only "retry later"; what failed underneath (an admin write's SQLite code) is logged here.
+    else if (gatewayError.statusCode === 503 && gatewayError.cause !== undefined) request.log.error({ err: gatewayError.cause }, 'a write failed; answered 503')
     if (request.webhook !== undefined) request.webhook.outcome = gatewayError.code
     return sendError(reply, gatewayError)
   })

@@ -5,14 +5,13 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
+import { RETRY_AFTER_S } from '../http-errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
 import type { IngestBudget } from './budget.js'
 import type { NewEvent } from './record.js'
 
-/** What an overloaded gateway asks a sender to wait: long enough for a stalled queue to drain or the deadline to refuse it. */
-const OVERLOADED_RETRY_AFTER_S = 5
 
 export interface IngestDeps {
   readonly config: Config
@@ -79,10 +78,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
       // After verification: only signed webhooks hold bytes here, so a flood of forgeries cannot crowd out genuine ones.
       const bodyBytes = raw.body.byteLength
-      if (!deps.budget.take(bodyBytes)) {
-        reply.header('retry-after', String(OVERLOADED_RETRY_AFTER_S))
-        throw new HG_ERR_OVERLOADED(OVERLOADED_RETRY_AFTER_S)
-      }
+      if (!deps.budget.take(bodyBytes)) throw new HG_ERR_OVERLOADED(RETRY_AFTER_S)
 
       const kept: Record<string, string> = {}
       for (const header of provider.storedHeaders) {
@@ -112,8 +108,9 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         // Still being committed: it may yet be stored (the sender's retry is then a duplicate), and the dispatcher must learn of its leases.
         else write.then((result) => deps.outbox.recorded(lease, result.duplicate ? null : { event, destinations, leased: result.leased }), () => deps.outbox.recorded(lease, null))
         const err = settled.state === 'failed' ? settled.err : new Error(`not committed within server.ingestTimeoutMs (${config.server.ingestTimeoutMs} ms)`)
+        // The store's own words (SQLite's code, the writer's state) go to the log; the sender is told what to do.
         request.log.error({ err }, 'storing a verified webhook failed; answered 503 so the sender retries')
-        throw new HG_ERR_STORAGE_UNAVAILABLE(err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'write failed')
+        throw new HG_ERR_STORAGE_UNAVAILABLE(RETRY_AFTER_S)
       }
       const result = settled.value
       request.webhook.outcome = result.duplicate ? 'duplicate' : 'accepted'
