@@ -1,7 +1,8 @@
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/load.js'
 import { migrate } from './db/migrate.js'
+import { lockInstance, type InstanceLock } from './db/instance-lock.js'
 import { openDatabase, type Db } from './db/open.js'
 import { Writer } from './db/writer.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
@@ -11,6 +12,7 @@ import { adminRoutes } from './admin/index.js'
 import { createAuthThrottle } from './admin/auth-throttle.js'
 import { queueDepths } from './db/queries/destinations.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
+import { createIngestBudget } from './ingest/budget.js'
 import { observeIngest } from './ingest/observe.js'
 import { createRejectionRecorder } from './ingest/rejections.js'
 import { ingestRoutes } from './ingest/route.js'
@@ -38,6 +40,12 @@ export interface AppDeps {
   readonly deferStart?: boolean
   /** Randomness for retry jitter; tests pin it. */
   readonly random?: () => number
+  /**
+   * The writer thread died more than MAX_RESTARTS times in a minute: nothing
+   * can be stored any more. `hookgate start` exits non-zero so its supervisor
+   * restarts it; by default (tests) it is only logged.
+   */
+  readonly onWriterFatal?: (err: Error) => void
 }
 
 declare module 'fastify' {
@@ -53,10 +61,35 @@ declare module 'fastify' {
  */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
-  const db = openDatabase(config.storage.path)
-  migrate(db, undefined, clock.now())
-  const vacuumed = enableIncrementalVacuum(db)
-  const writer = await Writer.start(config.storage.path)
+  // First, before anything reads or writes the file: a second gateway must leave the running one's rows alone.
+  const lock = lockInstance(config.storage.path, clock.now())
+  // The writer starts before the logger exists; its restarts are logged once there is one.
+  const log: { current?: FastifyBaseLogger } = {}
+  let db: Db | undefined
+  let writer: Writer
+  let vacuumed: boolean
+  try {
+    db = openDatabase(config.storage.path)
+    migrate(db, undefined, clock.now())
+    vacuumed = enableIncrementalVacuum(db)
+    writer = await Writer.start(config.storage.path, {
+      onRestart: (err, restarts) => log.current?.error({ err, restarts }, 'the writer thread died and was restarted; the batch it was committing was refused with 503 (its senders retry)'),
+      onFatal: (err) => {
+        log.current?.fatal({ err }, 'the writer thread keeps dying: nothing can be stored')
+        deps.onWriterFatal?.(err)
+      }
+    })
+  } catch (err) {
+    db?.close()
+    lock.release()
+    throw err
+  }
+  const app = await assemble(config, deps, clock, db, writer, vacuumed, lock)
+  log.current = app.log
+  return app
+}
+
+async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, writer: Writer, vacuumed: boolean, lock: InstanceLock): Promise<FastifyInstance> {
 
   const app = Fastify({
     logger: { level: config.logging.level, ...(deps.logStream === undefined ? {} : { stream: deps.logStream }) },
@@ -82,7 +115,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     clientErrorHandler
   })
   if (vacuumed) app.log.info('database rewritten once for incremental vacuum: retention now shrinks the file')
-  const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations) })
+  const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
+  const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations), budget })
   const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
   const retention = createRetention({ config, writer, clock, metrics, log: app.log.child({ component: 'retention' }) })
   app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention, begin })
@@ -90,6 +124,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
     if (gatewayError.statusCode === 500) request.log.error({ err }, 'unhandled error')
+    // A 503 says only "retry later"; what failed underneath (an admin write's SQLite code) is logged here.
+    else if (gatewayError.statusCode === 503 && gatewayError.cause !== undefined) request.log.error({ err: gatewayError.cause }, 'a write failed; answered 503')
     if (request.webhook !== undefined) request.webhook.outcome = gatewayError.code
     return sendError(reply, gatewayError)
   })
@@ -125,7 +161,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.addHook('onResponse', observer.onResponse)
 
   const route = createRouter(config.destinations)
-  await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher }))
+  await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher, budget }))
   await app.register(healthRoutes({ clock, writer }))
   // One count of failed admin-token attempts for /admin and /metrics: the same token guards both.
   const authThrottle = createAuthThrottle(clock)
@@ -144,7 +180,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   async function begin (): Promise<void> {
     if (begun) return
     begun = true
-    // Leases a dead process left (one gateway per database): those deliveries run again now.
+    // Every lease here is a dead process's: the instance lock (buildApp) means no other live gateway holds this file.
     const reclaimed = await dispatcher.recover()
     if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
     if (deps.startDispatcher === true) dispatcher.start()
@@ -158,6 +194,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     await retention.stop()
     await writer.close()
     db.close()
+    lock.release()
   })
   return app
 }

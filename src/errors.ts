@@ -13,7 +13,8 @@ export const HG_ERR_TIMESTAMP_INVALID = createError('HG_ERR_TIMESTAMP_INVALID', 
 export const HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE = createError('HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', 'Signature timestamp is too %s', 401)
 export const HG_ERR_PAYLOAD_INVALID = createError('HG_ERR_PAYLOAD_INVALID', 'Signed body is not a valid %s payload: %s', 400)
 export const HG_ERR_BODY_TOO_LARGE = createError('HG_ERR_BODY_TOO_LARGE', 'Body is larger than %s bytes', 413)
-export const HG_ERR_STORAGE_UNAVAILABLE = createError('HG_ERR_STORAGE_UNAVAILABLE', 'Storage unavailable, nothing was stored: %s', 503)
+export const HG_ERR_STORAGE_UNAVAILABLE = createError('HG_ERR_STORAGE_UNAVAILABLE', 'The gateway cannot store anything right now and stored nothing; retry in %s s', 503)
+export const HG_ERR_OVERLOADED = createError('HG_ERR_OVERLOADED', 'Too many webhooks are waiting to be stored; nothing was stored, retry in %s s', 503)
 export const HG_ERR_SHUTTING_DOWN = createError('HG_ERR_SHUTTING_DOWN', 'Gateway is shutting down', 503)
 export const HG_ERR_BAD_REQUEST = createError('HG_ERR_BAD_REQUEST', 'Bad request: %s', 400)
 export const HG_ERR_CONTENT_TYPE_INVALID = createError('HG_ERR_CONTENT_TYPE_INVALID', 'Unsupported or malformed Content-Type', 415)
@@ -35,4 +36,5 @@ export const HG_ERR_DELIVERY_NOT_RETRYABLE = createError('HG_ERR_DELIVERY_NOT_RE
 /* Boot */
 export const HG_ERR_CONFIG_INVALID = createError('HG_ERR_CONFIG_INVALID', 'Invalid configuration:\n%s', 500, TypeError)
 export const HG_ERR_MIGRATION_FAILED = createError('HG_ERR_MIGRATION_FAILED', 'Migration %s failed: %s', 500)
+export const HG_ERR_STORAGE_IN_USE = createError('HG_ERR_STORAGE_IN_USE', 'Database %s is in use by another gateway (%s): stop that one first, or set storage.path to another file', 500)
 export const HG_ERR_LISTEN_FAILED = createError('HG_ERR_LISTEN_FAILED', 'Cannot listen on %s: %s', 500)

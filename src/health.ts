@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Clock } from './clock.js'
 import type { Writer } from './db/writer.js'
 import { HG_ERR_STORAGE_UNAVAILABLE } from './errors.js'
+import { RETRY_AFTER_S } from './http-errors.js'
 
 /** How long one readiness verdict is served: probes are unauthenticated, and each is an fsynced write. */
 export const READY_PROBE_INTERVAL_MS = 1000
@@ -35,7 +36,8 @@ export function healthRoutes (deps: { clock: Clock, writer: Writer, intervalMs?:
     app.get('/health/live', async () => ({ status: 'ok' }))
     app.get('/health/ready', async (request) => {
       const problem = await verdict(request.log)
-      if (problem !== null) throw new HG_ERR_STORAGE_UNAVAILABLE(problem)
+      // The probe's failure (SQLite's code) is in the log; the answer only says not ready.
+      if (problem !== null) throw new HG_ERR_STORAGE_UNAVAILABLE(RETRY_AFTER_S)
       return { status: 'ready' }
     })
   }

@@ -27,7 +27,15 @@ function errorBody (err: FastifyError): { statusCode: number, code: string, erro
   return { statusCode, code: err.code, error: STATUS_CODES[statusCode] ?? 'Error', message: err.message }
 }
 
+/**
+ * What a 503 asks the sender to wait, in seconds. The messages say it too:
+ * what the sender should do, never how the store failed (that is logged).
+ */
+export const RETRY_AFTER_S = 5
+const RETRY_LATER = new Set(['HG_ERR_STORAGE_UNAVAILABLE', 'HG_ERR_OVERLOADED'])
+
 export function sendError (reply: FastifyReply, err: FastifyError): FastifyReply {
+  if (RETRY_LATER.has(err.code)) reply.header('retry-after', String(RETRY_AFTER_S))
   return reply.code(err.statusCode ?? 500).send(errorBody(err))
 }
 

@@ -28,7 +28,7 @@ t.test('the README error table lists exactly the codes in src/errors.ts, with th
     const status = new ErrorClass('x', 'y').statusCode
     const documented = table.get(name)
     // Boot errors end the process instead of answering a request.
-    t.equal(documented, ['HG_ERR_CONFIG_INVALID', 'HG_ERR_MIGRATION_FAILED', 'HG_ERR_LISTEN_FAILED'].includes(name) ? 'exit 1' : String(status), name)
+    t.equal(documented, ['HG_ERR_CONFIG_INVALID', 'HG_ERR_MIGRATION_FAILED', 'HG_ERR_LISTEN_FAILED', 'HG_ERR_STORAGE_IN_USE'].includes(name) ? 'exit 1' : String(status), name)
   }
 })
 

@@ -4,6 +4,7 @@ import type { Db } from '../db/open.js'
 import type { OpArgs, OpName, OpResult } from '../db/write-ops.js'
 import type { Writer } from '../db/writer.js'
 import { HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
+import { RETRY_AFTER_S } from '../http-errors.js'
 import type { Router } from '../outbox/routing.js'
 
 /** What the admin routes need: reads on the main-thread connection, writes through the writer. */
@@ -31,6 +32,6 @@ export async function write<K extends OpName> (writer: Writer, op: K, args: OpAr
   try {
     return await writer.run(op, args)
   } catch (err) {
-    throw new HG_ERR_STORAGE_UNAVAILABLE((err as { code?: string }).code ?? 'write failed', { cause: err })
+    throw new HG_ERR_STORAGE_UNAVAILABLE(RETRY_AFTER_S, { cause: err })
   }
 }

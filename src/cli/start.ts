@@ -13,7 +13,8 @@ export async function startCommand (argv: string[]): Promise<number> {
   const { values } = parse(argv, configOption)
   const config = loadConfig(configPath(values))
   // Nothing touches deliveries before the server listens: see the end.
-  const app = await buildApp(config, { startDispatcher: true, deferStart: true })
+  // A writer that keeps dying leaves a gateway that can only refuse: exit, so the supervisor (compose, systemd) starts a fresh one.
+  const app = await buildApp(config, { startDispatcher: true, deferStart: true, onWriterFatal: () => process.exit(70) })
   app.log.info({ summary: summarize(config) }, 'configuration loaded')
   if (config.admin.token === undefined) app.log.warn('admin.token is not set: the admin API is off')
 

@@ -18,6 +18,17 @@ export const ServerSchema = Type.Object({
   bodyLimitBytes: Type.Integer({ default: 1024 * 1024, minimum: 1, maximum: 64 * 1024 * 1024 }),
   /** A request must arrive whole within this time: slow senders cannot hold sockets forever. */
   requestTimeoutMs: Type.Integer({ default: 30_000, minimum: 1000 }),
+  /**
+   * A verified webhook not committed within this time is answered 503 (the
+   * sender retries): a locked or failing store must not hold senders for
+   * minutes. Above SQLite's 5 s busy wait, so a brief lock is ridden out.
+   */
+  ingestTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 300_000 }),
+  /**
+   * Verified webhooks waiting for their commit hold at most this many bytes
+   * (bodies plus 1 KiB each); past it ingest answers 503 with Retry-After at once.
+   */
+  ingestMaxBytesInFlight: Type.Integer({ default: 64 * 1024 * 1024, minimum: 1024 }),
   /** How long SIGTERM waits for in-flight requests and deliveries. */
   shutdownGraceMs: Type.Integer({ default: 10_000, minimum: 0 })
 }, closed)

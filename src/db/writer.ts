@@ -2,7 +2,12 @@ import { Worker } from 'node:worker_threads'
 import type { OpArgs, OpName, OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 
-interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void }
+interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, expiresAt?: number }
+
+export interface RunOptions {
+  /** Not sent to the thread once this long has passed in the queue: its caller has given up on it (answered 503). */
+  readonly deadlineMs?: number
+}
 
 export class WriteError extends Error {
   readonly code: string | undefined
@@ -15,11 +20,24 @@ export class WriteError extends Error {
 
 /** The most ops one transaction carries: bounds the time a batch holds the lock. */
 const MAX_BATCH = 512
+/** A thread that dies more often than this within RESTART_WINDOW_MS will die again: give up, let the supervisor restart the process. */
+export const MAX_RESTARTS = 3
+const RESTART_WINDOW_MS = 60_000
+
+export interface WriterEvents {
+  /** The thread died and a new one took over; the batch it was committing was refused (its senders retry). */
+  readonly onRestart?: (err: Error, restarts: number) => void
+  /** The thread died once too often: nothing is taken any more; exit so a supervisor starts afresh. */
+  readonly onFatal?: (err: Error) => void
+}
 
 /**
  * The main thread's handle on the writer thread. Calls queue up while a batch
  * is being committed and all go in the next one, which starts as soon as the
  * previous commit ends (no timer): under load, batches grow by themselves.
+ * A thread that dies is replaced (a bounded number of times): the batch it
+ * held is refused, since whether it committed is unknown, and the queue,
+ * never sent, goes to the new thread.
  */
 export class Writer {
   #worker: Worker
@@ -28,42 +46,54 @@ export class Writer {
   #seq = 0
   #scheduled = false
   #closed = false
-  #exited: Promise<void>
+  #closing = false
+  #restarting: Promise<void> | null = null
+  #restarts: number[] = []
+  #exited: Promise<void> = Promise.resolve()
+  readonly #path: string
+  readonly #events: WriterEvents
 
-  private constructor (worker: Worker) {
+  private constructor (path: string, worker: Worker, events: WriterEvents) {
+    this.#path = path
+    this.#events = events
     this.#worker = worker
-    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()))
-    worker.on('message', (message: { seq: number, outcomes: WriteOutcome[] }) => this.#settle(message.outcomes))
-    worker.on('error', (err) => this.#failAll(err))
-    worker.on('exit', () => this.#failAll(new WriteError('writer thread exited', 'HG_WRITER_EXITED')))
+    this.#adopt(worker)
   }
 
-  static async start (path: string): Promise<Writer> {
-    const worker = spawnWriterThread(path)
-    // Remove only our own listeners after: Worker keeps internal ones (removeAllListeners would stop its port).
-    let onMessage!: (m: unknown) => void
-    let onError!: (e: Error) => void
-    let onExit!: (code: number) => void
-    try {
-      await new Promise<void>((resolve, reject) => {
-        onMessage = (m) => { if (m === 'ready') resolve() }
-        onError = reject
-        onExit = (code) => reject(new Error(`writer thread exited at start (code ${code})`))
-        worker.on('message', onMessage).on('error', onError).on('exit', onExit)
-      })
-    } finally {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit)
-    }
-    return new Writer(worker)
+  static async start (path: string, events: WriterEvents = {}): Promise<Writer> {
+    return new Writer(path, await startThread(path), events)
+  }
+
+  #adopt (worker: Worker): void {
+    this.#worker = worker
+    let failure: Error | undefined
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()))
+    worker.on('message', (message: { seq: number, outcomes: WriteOutcome[] }) => this.#settle(message.outcomes))
+    worker.on('error', (err) => { failure = err })
+    worker.on('exit', (code) => { if (!this.#closing) this.#died(failure ?? new WriteError(`writer thread exited (code ${code})`, 'HG_WRITER_EXITED')) })
+  }
+
+  /** Ends the thread as a crash would (fault tests); resolves once a new one has taken over or the writer gave up. */
+  async kill (): Promise<void> {
+    const worker = this.#worker
+    await worker.terminate()
+    while (this.#restarting !== null) await this.#restarting
   }
 
   get closed (): boolean { return this.#closed }
 
+  /** Ops waiting for the next batch, and in the batch being committed. */
+  get depth (): { readonly queued: number, readonly inFlight: number } {
+    return { queued: this.#queue.length, inFlight: this.#inFlight?.length ?? 0 }
+  }
+
   /** Runs one op in the next group commit; resolves once it is durable. */
-  run<K extends OpName> (op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+  run<K extends OpName> (op: K, args: OpArgs<K>, options: RunOptions = {}): Promise<OpResult<K>> {
     if (this.#closed) return Promise.reject(new WriteError('writer is closed', 'HG_WRITER_CLOSED'))
     return new Promise((resolve, reject) => {
-      this.#queue.push({ item: { op, args }, resolve: resolve as (v: unknown) => void, reject })
+      const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject }
+      if (options.deadlineMs !== undefined) pending.expiresAt = performance.now() + options.deadlineMs
+      this.#queue.push(pending)
       this.#schedule()
     })
   }
@@ -71,8 +101,9 @@ export class Writer {
   /** Waits for queued work to commit, then stops the thread. */
   async close (): Promise<void> {
     if (this.#closed) return this.#exited
-    while (this.#queue.length > 0 || this.#inFlight !== null) await new Promise((resolve) => setImmediate(resolve))
+    while (this.#queue.length > 0 || this.#inFlight !== null || this.#restarting !== null) await new Promise((resolve) => setImmediate(resolve))
     this.#closed = true
+    this.#closing = true
     this.#worker.postMessage('close')
     await this.#exited
   }
@@ -88,8 +119,18 @@ export class Writer {
   }
 
   #flush (): void {
-    if (this.#inFlight !== null || this.#queue.length === 0) return
-    const batch = this.#queue.splice(0, MAX_BATCH)
+    if (this.#inFlight !== null || this.#restarting !== null || this.#queue.length === 0) return
+    const now = performance.now()
+    const batch: Pending[] = []
+    let taken = 0
+    while (batch.length < MAX_BATCH && taken < this.#queue.length) {
+      const pending = this.#queue[taken++]!
+      // Expired: its request was already refused, so committing it now would store what the sender was told was not.
+      if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new WriteError('not sent to the writer within its deadline', 'HG_WRITE_EXPIRED'))
+      else batch.push(pending)
+    }
+    this.#queue.splice(0, taken)
+    if (batch.length === 0) return
     this.#inFlight = batch
     this.#worker.postMessage({ seq: ++this.#seq, items: batch.map((p) => p.item) })
   }
@@ -105,12 +146,57 @@ export class Writer {
     this.#flush()
   }
 
+  #died (err: Error): void {
+    const batch = this.#inFlight ?? []
+    this.#inFlight = null
+    const refused = err instanceof WriteError ? err : new WriteError(err.message, 'HG_WRITER_FAILED')
+    for (const pending of batch) pending.reject(refused)
+    const now = Date.now()
+    this.#restarts = this.#restarts.filter((at) => now - at < RESTART_WINDOW_MS)
+    if (this.#restarts.length >= MAX_RESTARTS) return this.#giveUp(refused)
+    this.#restarts.push(now)
+    this.#restarting = startThread(this.#path).then((worker) => {
+      this.#restarting = null
+      this.#adopt(worker)
+      this.#events.onRestart?.(refused, this.#restarts.length)
+      this.#flush()
+    }, (startErr: Error) => {
+      this.#restarting = null
+      this.#giveUp(startErr)
+    })
+  }
+
+  #giveUp (err: Error): void {
+    this.#failAll(err)
+    this.#events.onFatal?.(err)
+  }
+
   #failAll (err: Error): void {
     this.#closed = true
     const all = [...(this.#inFlight ?? []), ...this.#queue.splice(0)]
     this.#inFlight = null
     for (const pending of all) pending.reject(err instanceof WriteError ? err : new WriteError(err.message, 'HG_WRITER_FAILED'))
   }
+}
+
+/** Spawns a writer thread and waits for its 'ready'. */
+async function startThread (path: string): Promise<Worker> {
+  const worker = spawnWriterThread(path)
+  // Remove only our own listeners after: Worker keeps internal ones (removeAllListeners would stop its port).
+  let onMessage!: (m: unknown) => void
+  let onError!: (e: Error) => void
+  let onExit!: (code: number) => void
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onMessage = (m) => { if (m === 'ready') resolve() }
+      onError = reject
+      onExit = (code) => reject(new Error(`writer thread exited at start (code ${code})`))
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit)
+    })
+  } finally {
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit)
+  }
+  return worker
 }
 
 /**

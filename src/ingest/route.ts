@@ -4,11 +4,14 @@ import type { RawRequest } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
-import { HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
+import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
+import { RETRY_AFTER_S } from '../http-errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
+import type { IngestBudget } from './budget.js'
 import type { NewEvent } from './record.js'
+
 
 export interface IngestDeps {
   readonly config: Config
@@ -21,6 +24,8 @@ export interface IngestDeps {
    * commits and a slot is free), and the write's outcome after it.
    */
   readonly outbox: Pick<Dispatcher, 'reserve' | 'recorded'>
+  /** Bytes verified webhooks may hold while they wait for their commit. */
+  readonly budget: IngestBudget
 }
 
 declare module 'fastify' {
@@ -71,6 +76,9 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       const receivedAt = clock.now()
       const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme })
       request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
+      // After verification: only signed webhooks hold bytes here, so a flood of forgeries cannot crowd out genuine ones.
+      const bodyBytes = raw.body.byteLength
+      if (!deps.budget.take(bodyBytes)) throw new HG_ERR_OVERLOADED(RETRY_AFTER_S)
 
       const kept: Record<string, string> = {}
       for (const header of provider.storedHeaders) {
@@ -91,14 +99,20 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       }
       const destinations = deps.route(name, verified.type)
       const lease = deps.outbox.reserve(destinations)
-      let result
-      try {
-        result = await writer.run('recordEvent', { event, destinations, lease })
-      } catch (err) {
-        deps.outbox.recorded(lease, null)
+      const write = writer.run('recordEvent', { event, destinations, lease }, { deadlineMs: config.server.ingestTimeoutMs })
+      // Until the write settles, answered or not: a refused body still sits in the writer's queue or batch.
+      write.then(() => deps.budget.give(bodyBytes), () => deps.budget.give(bodyBytes))
+      const settled = await within(write, config.server.ingestTimeoutMs)
+      if (settled.state !== 'stored') {
+        if (settled.state === 'failed') deps.outbox.recorded(lease, null)
+        // Still being committed: it may yet be stored (the sender's retry is then a duplicate), and the dispatcher must learn of its leases.
+        else write.then((result) => deps.outbox.recorded(lease, result.duplicate ? null : { event, destinations, leased: result.leased }), () => deps.outbox.recorded(lease, null))
+        const err = settled.state === 'failed' ? settled.err : new Error(`not committed within server.ingestTimeoutMs (${config.server.ingestTimeoutMs} ms)`)
+        // The store's own words (SQLite's code, the writer's state) go to the log; the sender is told what to do.
         request.log.error({ err }, 'storing a verified webhook failed; answered 503 so the sender retries')
-        throw new HG_ERR_STORAGE_UNAVAILABLE(err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'write failed')
+        throw new HG_ERR_STORAGE_UNAVAILABLE(RETRY_AFTER_S)
       }
+      const result = settled.value
       request.webhook.outcome = result.duplicate ? 'duplicate' : 'accepted'
       // The acknowledgement goes out first: the provider is waiting on it, the receivers are not yet.
       reply.code(200).send({ id: result.id, duplicate: result.duplicate })
@@ -106,6 +120,18 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       return reply
     })
   }
+}
+
+type Settled<T> = { state: 'stored', value: T } | { state: 'failed', err: unknown } | { state: 'pending' }
+
+/** The write's outcome, or 'pending' once deadlineMs has passed: the sender is answered then, whatever the store does. */
+function within<T> (write: Promise<T>, deadlineMs: number): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<Settled<T>>((resolve) => { timer = setTimeout(() => resolve({ state: 'pending' }), deadlineMs) })
+  return Promise.race([
+    write.then((value): Settled<T> => ({ state: 'stored', value }), (err: unknown): Settled<T> => ({ state: 'failed', err })),
+    deadline
+  ]).finally(() => clearTimeout(timer))
 }
 
 /**

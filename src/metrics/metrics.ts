@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/open.js'
 import { pauseStates, queueDepths } from '../db/queries/destinations.js'
+import type { IngestBudget } from '../ingest/budget.js'
 
 /** Where a source name that is not configured is counted: a scanner must not mint label values. */
 export const UNKNOWN_SOURCE = '(unknown)'
@@ -23,7 +24,7 @@ export interface AttemptObservation {
   readonly endedAt: number
 }
 
-export function createMetrics ({ db, clock, destinations }: { db: Db, clock: Clock, destinations: readonly string[] }) {
+export function createMetrics ({ db, clock, destinations, budget }: { db: Db, clock: Clock, destinations: readonly string[], budget: Pick<IngestBudget, 'limitBytes' | 'inFlightBytes'> }) {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry, prefix: 'hookgate_' })
@@ -87,6 +88,18 @@ export function createMetrics ({ db, clock, destinations }: { db: Db, clock: Clo
       help: 'Age of the longest-waiting pending delivery (since it was queued), 0 when none waits',
       labelNames: ['destination'] as const,
       registers
+    }),
+    ingestInFlightBytes: new Gauge({
+      name: 'hookgate_ingest_in_flight_bytes',
+      help: 'Bytes verified webhooks hold while they wait for their commit (bodies plus 1 KiB each)',
+      registers,
+      collect () { this.set(budget.inFlightBytes) }
+    }),
+    ingestLimitBytes: new Gauge({
+      name: 'hookgate_ingest_in_flight_limit_bytes',
+      help: 'server.ingestMaxBytesInFlight: past it, webhooks are refused 503 HG_ERR_OVERLOADED',
+      registers,
+      collect () { this.set(budget.limitBytes) }
     }),
     paused: new Gauge({ name: 'hookgate_destination_paused', help: '1 while a destination is paused', labelNames: ['destination'] as const, registers })
   }

@@ -1,6 +1,7 @@
 // A batch is fsynced (synchronous=FULL) when anything in it must be durable
 // before it is answered; a batch of relaxed ops only (the dispatcher's
 // bookkeeping, rejections, retention) commits with NORMAL.
+import Database from 'better-sqlite3'
 import { test } from 'tap'
 import { executeBatch, type WriteItem } from '../../src/db/write-batch.js'
 import { relaxedOps, writeOps } from '../../src/db/write-ops.js'
@@ -26,4 +27,23 @@ test('recordEvent and the operator\'s ops are never relaxed', async (t) => {
     t.ok(op in writeOps && !relaxedOps.has(op), op)
   }
   t.ok([...relaxedOps].every((op) => op in writeOps), 'every relaxed op exists')
+})
+
+test('a storage fault fails the whole batch once, with no per-item busy wait', async (t) => {
+  const db = migratedDb(t)
+  db.pragma('busy_timeout = 300')
+  // Another connection holds the write lock, as another process would.
+  const holder = new Database(db.name)
+  t.teardown(() => holder.close())
+  holder.exec('BEGIN IMMEDIATE')
+  const probe: WriteItem = { op: 'probeWrite', args: { now: 1 } }
+  const started = performance.now()
+  const outcomes = executeBatch(db, Array.from({ length: 8 }, () => probe))
+  const elapsedMs = performance.now() - started
+  t.equal(outcomes.length, 8)
+  t.ok(outcomes.every((o) => !o.ok && o.error.code === 'SQLITE_BUSY'), 'every item refused with the fault')
+  // One busy wait (300 ms), not nine (the batch then each item: 2.7 s).
+  t.ok(elapsedMs < 900, `took ${Math.round(elapsedMs)} ms`)
+  holder.exec('ROLLBACK')
+  t.same(executeBatch(db, [probe]).map((o) => o.ok), [true], 'takes writes again once the lock is released')
 })

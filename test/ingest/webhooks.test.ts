@@ -168,13 +168,17 @@ t.test('logs one line per request with its outcome, and never a secret or a body
 })
 
 t.test('answers 503 and acknowledges nothing when storage cannot take writes', async (t) => {
-  const { app, clock } = await build(t)
+  const { app, clock, logs } = await build(t)
   await app.hookgate.writer.close()
   const res = await app.inject(clerkRequest(clock))
   t.equal(res.statusCode, 503)
   t.equal(res.json().code, 'HG_ERR_STORAGE_UNAVAILABLE')
+  t.equal(res.headers['retry-after'], '5')
+  t.equal(res.json().message, 'The gateway cannot store anything right now and stored nothing; retry in 5 s', 'what the sender should do')
   const ready = await app.inject('/health/ready')
   t.equal(ready.statusCode, 503)
+  for (const answer of [res, ready]) t.notMatch(answer.body, /SQLITE|writer|HG_WRITE/i, 'no internals in the answer')
+  t.match(logs.join(''), 'HG_WRITER_CLOSED', 'they are in the log')
 })
 
 t.test('reports live and ready while the database is writable', async (t) => {

@@ -1,0 +1,51 @@
+// Another process holds SQLite's write lock: every waiting webhook is
+// answered 503 within server.ingestTimeoutMs (not busy_timeout once per item,
+// which made ten requests wait 55 s), nothing refused is acknowledged, and
+// once the lock goes the same webhooks are taken, each stored once.
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { build } from '../helper.js'
+import { holdWriteLock, signed } from '../lock-holder.js'
+
+const INGEST_TIMEOUT_MS = 1000
+
+const post = (app: FastifyInstance, request: ReturnType<typeof signed>) => app.inject({ method: 'POST', url: '/webhooks/clerk', headers: request.headers, payload: request.body })
+const stored = (app: FastifyInstance) => app.hookgate.db.prepare('SELECT dedup_key FROM events').pluck().all() as string[]
+
+t.test('a write lock held by another process: ten webhooks answered 503 within the ingest deadline, then taken once each', async (t) => {
+  const { app, clock, config, logs } = await build(t, { config: { server: { ingestTimeoutMs: INGEST_TIMEOUT_MS } } })
+  const release = await holdWriteLock(t, config.storage.path)
+
+  const requests = Array.from({ length: 10 }, () => signed(clock))
+  const started = performance.now()
+  const answers = await Promise.all(requests.map((r) => post(app, r)))
+  const elapsedMs = performance.now() - started
+  t.same(answers.map((a) => a.statusCode), Array(10).fill(503), 'all refused')
+  t.ok(elapsedMs < INGEST_TIMEOUT_MS + 1000, `answered in ${Math.round(elapsedMs)} ms`)
+  for (const answer of answers) t.equal(answer.json().code, 'HG_ERR_STORAGE_UNAVAILABLE')
+  t.match(logs.join(''), 'storing a verified webhook failed')
+
+  await release()
+  const retried = await Promise.all(requests.map((r) => post(app, r)))
+  t.same(retried.map((a) => a.statusCode), Array(10).fill(200), 'the senders\' retries are taken')
+  t.same(stored(app).sort(), requests.map((r) => r.id).sort(), 'each stored once')
+})
+
+t.test('webhooks queued behind a stalled batch are answered at the deadline and never sent to the store after', async (t) => {
+  const { app, clock, config } = await build(t, { config: { server: { ingestTimeoutMs: INGEST_TIMEOUT_MS } } })
+  const release = await holdWriteLock(t, config.storage.path)
+  // The first batch waits on the lock (busy_timeout, 5 s); these queue behind it.
+  const first = post(app, signed(clock))
+  while (app.hookgate.writer.depth.inFlight === 0) await new Promise((resolve) => setImmediate(resolve))
+  const queued = Array.from({ length: 5 }, () => signed(clock))
+  const answers = await Promise.all(queued.map((r) => post(app, r)))
+  t.same(answers.map((a) => a.statusCode), Array(5).fill(503))
+  await release()
+  await first
+  // The next write runs after whatever was queued: had the refused ones been sent, they would be stored now.
+  const after = signed(clock)
+  t.equal((await post(app, after)).statusCode, 200)
+  const ids = stored(app)
+  t.same(queued.map((r) => r.id).filter((id) => ids.includes(id)), [], 'nothing refused was stored behind the sender\'s back')
+  t.ok(ids.includes(after.id))
+})
