@@ -211,7 +211,7 @@ export interface LoadResult {
  * Keeps `concurrency` signed webhooks in flight until `stop()` resolves or
  * `maxRequests` have been tried, recording every 2xx answer.
  */
-export async function runLoad (pool: Pool, options: { concurrency: number, maxRequests: number, stop: Promise<unknown>, transcript: Transcript }): Promise<LoadResult> {
+export async function runLoad (pool: Pool, options: { concurrency: number, maxRequests: number, stop: Promise<unknown>, transcript: Transcript, onAcknowledged?: () => void }): Promise<LoadResult> {
   const result: LoadResult = { tried: 0, acked: new Map(), unanswered: 0, otherStatuses: new Map() }
   let stopped = false
   options.stop.then(() => { stopped = true }, () => { stopped = true })
@@ -223,7 +223,10 @@ export async function runLoad (pool: Pool, options: { concurrency: number, maxRe
         const res = await pool.request({ path: '/webhooks/clerk', method: 'POST', headers: request.headers, body: request.body })
         const text = await res.body.text()
         options.transcript.add(text)
-        if (res.statusCode >= 200 && res.statusCode < 300) result.acked.set(request.svixId, { request, id: (JSON.parse(text) as { id: string }).id })
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          result.acked.set(request.svixId, { request, id: (JSON.parse(text) as { id: string }).id })
+          options.onAcknowledged?.()
+        }
         else result.otherStatuses.set(res.statusCode, (result.otherStatuses.get(res.statusCode) ?? 0) + 1)
       } catch {
         result.unanswered++
