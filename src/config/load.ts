@@ -17,6 +17,8 @@ export interface SourceConfig {
   readonly provider: ProviderName
   readonly secrets: readonly string[]
   readonly toleranceMs: number
+  /** What the provider's parseOptions made of the source's `options`; undefined when it takes none. */
+  readonly options?: unknown
 }
 
 export interface RetryPolicy {
@@ -90,6 +92,21 @@ function configInvalid (problems: readonly string[]): Error {
   return new HG_ERR_CONFIG_INVALID(problems.map((p) => `  - ${p}`).join('\n'))
 }
 
+/** The provider's reading of a source's `options`; a provider without parseOptions takes none. */
+function sourceOptions (name: string, provider: ProviderName, options: Readonly<Record<string, unknown>> | undefined, problems: string[]): unknown {
+  const parse = providers[provider].parseOptions
+  if (parse === undefined) {
+    if (options !== undefined) problems.push(`sources.${name}.options: provider '${provider}' takes no options`)
+    return undefined
+  }
+  const parsed = parse(options ?? {})
+  if ('problems' in parsed) {
+    for (const problem of parsed.problems) problems.push(`sources.${name}.options: ${problem}`)
+    return undefined
+  }
+  return parsed.options
+}
+
 function normalize (input: ConfigInput, problems: string[]): Config {
   // Published example secrets are for trying the gateway on this machine, never for one others can reach.
   const loopback = isLoopbackHost(input.server.host)
@@ -106,7 +123,8 @@ function normalize (input: ConfigInput, problems: string[]): Config {
       const published = publishedAs(secret)
       if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
     })
-    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000 }
+    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000,
+      options: sourceOptions(name, source.provider, source.options, problems) }
   }
   const destinations: Record<string, DestinationConfig> = {}
   for (const [name, d] of Object.entries(input.destinations)) {

@@ -37,7 +37,9 @@ export const SourceSchema = Type.Object({
   secret: Type.Optional(Type.String({ minLength: 1 })),
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-  toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 })
+  toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 }),
+  /** Per-provider settings (twilio's publicUrl, hmac's header…); the provider's parseOptions checks them. */
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
 }, withDefaults)
 
 /**

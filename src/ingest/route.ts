@@ -69,7 +69,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       const provider = providers[source.provider]
       const raw: RawRequest = { headers: request.headers as RawRequest['headers'], body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) }
       const receivedAt = clock.now()
-      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs })
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, options: source.options })
       request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
 
       const kept: Record<string, string> = {}
