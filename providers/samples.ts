@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
 import { signChaindoc, signClerk } from './sign.js'
+import { signStandardWebhook } from './standard-webhooks.js'
 
 export interface ProviderSample {
   /** What `send` posts when no --type is given: the provider's most common event. */
@@ -29,6 +30,14 @@ export const samples = {
     defaultType: 'document.created',
     body: (type, now) => JSON.stringify(chaindocEnvelope(type, now)),
     sign: (body, secret, now) => signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret })
+  },
+  // A Standard Webhooks payload as the spec recommends it ({ type, timestamp, data }), OpenAI-style.
+  'standard-webhooks': {
+    defaultType: 'response.completed',
+    body: (type, now) => JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: { id: `resp_${randomBytes(12).toString('hex')}` } }),
+    sign: (body, secret, now) => ({
+      ...signStandardWebhook(secret, `msg_${randomBytes(12).toString('base64url')}`, Math.floor(now / 1000), body), 'content-type': 'application/json'
+    })
   }
 } as const satisfies Record<ProviderName, ProviderSample>
 

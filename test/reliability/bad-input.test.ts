@@ -7,12 +7,12 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
-import { sampleEvent } from '../../providers/samples.js'
+import { sampleEvent, samples } from '../../providers/samples.js'
 import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
-  BODY_LIMIT_BYTES, dbPathIn, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
+  BODY_LIMIT_BYTES, dbPathIn, SIGNED_PROVIDERS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
   summary, svixSignature, Transcript, type RawAnswer
 } from './support.js'
 
@@ -81,6 +81,45 @@ function invalidUtf8Body (): Buffer {
 
 function nested (depth: number): Buffer {
   return Buffer.from('{"type":"user.created","data":' + '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) + '}')
+}
+
+/** How each provider's scheme can be broken besides the generic classes: its signature header and malformed values of it. */
+interface Scheme { readonly signatureHeader: string, readonly timestamped: boolean, readonly otherSecret: string, readonly malformed: () => string }
+const b64 = (n: number) => randomBytes(n).toString('base64')
+const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
+  'standard-webhooks': {
+    signatureHeader: 'webhook-signature', timestamped: true, otherSecret: OTHER_SECRET,
+    malformed: () => pick(['v1,', `v1a,${b64(32)}`, `v2,${b64(32)}`, `v1 ${b64(32)}`, `v1,${randomBytes(32).toString('hex')}`, `v1a,!${b64(63)}`])
+  }
+}
+
+/** Per provider, its sample signed then broken one way at a time. */
+function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[] {
+  const scheme = SCHEMES[provider]
+  const path = `/webhooks/${provider}`
+  const body = () => samples[provider].body(samples[provider].defaultType, Date.now())
+  const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers => Object.entries(samples[provider].sign(b, secret, at))
+  const replace = (headers: Headers, value: string): Headers => headers.map(([k, v]) => [k, k === scheme.signatureHeader ? value : v] as const)
+  const classes: BadClass[] = [
+    { name: `${provider}, wrong secret`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(signed(b, scheme.otherSecret), b, path) } },
+    { name: `${provider}, one flipped body byte`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(signed(b), flipOneByte(Buffer.from(b)), path) } },
+    { name: `${provider}, signature header missing`, status: 401, code: 'HG_ERR_SIGNATURE_MISSING', make: () => { const b = body(); return post(without(signed(b), scheme.signatureHeader), b, path) } },
+    {
+      name: `${provider}, signature header duplicated, both forged`,
+      status: 401,
+      code: 'HG_ERR_SIGNATURE_INVALID',
+      make: () => { const b = body(); const forged = signed(b, scheme.otherSecret); return post([...forged, ...forged.filter(([k]) => k === scheme.signatureHeader).map(([k]) => [k, scheme.malformed()] as const)], b, path) }
+    },
+    { name: `${provider}, malformed signature (prefix, encoding, length)`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(replace(signed(b), scheme.malformed()), b, path) } },
+    { name: `${provider}, signed body that is not JSON`, status: 400, code: 'HG_ERR_PAYLOAD_INVALID', make: () => { const b = pick(['not json', '<xml/>', '{"a":', 'a=1&b=2']); return post(signed(b), b, path) } }
+  ]
+  if (scheme.timestamped) {
+    classes.push(
+      { name: `${provider}, stale timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const b = body(); return post(signed(b, SECRETS[provider], Date.now() - 301_000 - randomInt(86_400_000)), b, path) } },
+      { name: `${provider}, future timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const b = body(); return post(signed(b, SECRETS[provider], Date.now() + 301_000 + randomInt(86_400_000)), b, path) } }
+    )
+  }
+  return classes
 }
 
 /** Every class the flood draws from, with the status (and code) it is documented to get. */
@@ -258,7 +297,8 @@ const CLASSES: readonly BadClass[] = [
     code: 'HG_ERR_BAD_REQUEST',
     make: () => { const b = sample(); return { chunks: [rawHttp('/webhooks/clerk', [...svixHeaders(b), ['content-length', String(b.length)], ['transfer-encoding', 'chunked']], b)] } }
   },
-  { name: 'garbage request line', status: 400, code: 'HG_ERR_BAD_REQUEST', make: () => ({ chunks: [Buffer.from(pick(['HELLO\r\n\r\n', 'POST /webhooks/clerk HTTP/9.9\r\n\r\n', 'POST  HTTP/1.1\r\n\r\n', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03']))] }) }
+  { name: 'garbage request line', status: 400, code: 'HG_ERR_BAD_REQUEST', make: () => ({ chunks: [Buffer.from(pick(['HELLO\r\n\r\n', 'POST /webhooks/clerk HTTP/9.9\r\n\r\n', 'POST  HTTP/1.1\r\n\r\n', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03']))] }) },
+  ...SIGNED_PROVIDERS.flatMap(providerClasses)
 ]
 
 function answerCode (answer: RawAnswer): string | undefined {
