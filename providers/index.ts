@@ -1,10 +1,11 @@
 /** Every provider by the name a source's config gives it. Adding one is one line here. */
 import { chaindoc } from './chaindoc.js'
 import { clerk } from './clerk.js'
+import { github } from './github.js'
 import { standardWebhooks } from './standard-webhooks-provider.js'
 import type { Provider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks } as const satisfies Record<string, Provider>)
+export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github } as const satisfies Record<string, Provider>)
 
 export type ProviderName = keyof typeof providers
 

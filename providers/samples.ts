@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
-import { signChaindoc, signClerk } from './sign.js'
+import { signChaindoc, signClerk, signGithub } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 export interface ProviderSample {
@@ -14,11 +14,11 @@ export interface ProviderSample {
   readonly defaultType: string
   /** A body the provider would send for `type`. */
   body (type: string, now: number): string
-  /** The headers the provider would send with `body`, signed with `secret` at `now`. */
-  sign (body: string, secret: string, now: number): Record<string, string>
+  /** The headers the provider would send with `body` (of `type`), signed with `secret` at `now`. */
+  sign (body: string, secret: string, now: number, type: string): Record<string, string>
 }
 
-export const samples = {
+export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
   // Clerk's user.created sample (§2.4, ~1.5 KB), sent through Svix.
   clerk: {
     defaultType: 'user.created',
@@ -38,8 +38,14 @@ export const samples = {
     sign: (body, secret, now) => ({
       ...signStandardWebhook(secret, `msg_${randomBytes(12).toString('base64url')}`, Math.floor(now / 1000), body), 'content-type': 'application/json'
     })
+  },
+  // A GitHub delivery: the type is `event.action`, so the event is the part before the dot.
+  github: {
+    defaultType: 'push',
+    body: (type, now) => JSON.stringify(githubEvent(type, now)),
+    sign: (body, secret, _now, type) => signGithub({ body, secret, event: type.split('.')[0]!, delivery: randomUUID() })
   }
-} as const satisfies Record<ProviderName, ProviderSample>
+}
 
 /** A realistic body for `type` as `provider` sends it. */
 export function sampleEvent (provider: ProviderName, type: string, now: number): string {
@@ -78,6 +84,18 @@ function clerkEvent (type: string, now: number): object {
     timestamp: now,
     type
   }
+}
+
+function githubEvent (type: string, now: number): object {
+  const [event, action] = type.split('.')
+  const repository = { id: 1296269, full_name: 'octocat/Hello-World', name: 'Hello-World', owner: { login: 'octocat', id: 1 }, private: false }
+  const sender = { login: 'octocat', id: 1, type: 'User' }
+  if (event === 'push') {
+    const sha = randomBytes(20).toString('hex')
+    return { ref: 'refs/heads/main', before: randomBytes(20).toString('hex'), after: sha, repository, sender, pusher: { name: 'octocat' },
+      head_commit: { id: sha, message: 'Update README', timestamp: new Date(now).toISOString() } }
+  }
+  return { ...(action === undefined ? {} : { action }), number: 1347, pull_request: { id: 1, number: 1347, state: 'open', title: 'Amazing new feature' }, repository, sender }
 }
 
 function chaindocEnvelope (type: string, now: number): object {

@@ -37,3 +37,11 @@ export function signChaindocLegacy ({ body, secret, event }: {
   const hex = createHmac('sha256', secret).update(body).digest('hex')
   return { 'x-webhook-signature': hex, 'x-webhook-event': event, 'content-type': 'application/json' }
 }
+
+/** GitHub (§4.1): `sha256=` hex HMAC of the body, with the event and a delivery GUID. */
+export function signGithub ({ body, secret, event, delivery }: {
+  body: Buffer | string, secret: string, event: string, delivery: string
+}): Record<'x-hub-signature-256' | 'x-github-event' | 'x-github-delivery' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(body).digest('hex')
+  return { 'x-hub-signature-256': `sha256=${hex}`, 'x-github-event': event, 'x-github-delivery': delivery, 'content-type': 'application/json' }
+}

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js'
 /** A sample body for `type`, signed the way `provider` signs, with the source's first secret. */
 export function signedSample (provider: ProviderName, type: string, secret: string, now: number): { headers: Record<string, string>, body: string } {
   const body = samples[provider].body(type, now)
-  return { body, headers: samples[provider].sign(body, secret, now) }
+  return { body, headers: samples[provider].sign(body, secret, now, type) }
 }
 
 /**

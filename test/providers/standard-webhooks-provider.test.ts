@@ -52,7 +52,7 @@ t.test('verifies what the standardwebhooks library signs, and returns id, type, 
   const signature = new Webhook(SECRET).sign(id, new Date(now), body)
   const result = verify(headers(signature, id, String(Math.floor(now / 1000))), body, [SECRET], now)
   t.match(result, { dedupKey: id, type: 'invoice.paid', subject: /^resp_/, occurredAt: new Date(now).toISOString() })
-  const ours = samples['standard-webhooks'].sign(body, SECRET, now)
+  const ours = samples['standard-webhooks'].sign(body, SECRET, now, 'invoice.paid')
   t.doesNotThrow(() => new Webhook(SECRET).verify(body, ours as Record<string, string>), 'and the library accepts our sample')
 })
 
@@ -79,5 +79,5 @@ t.test('vets secrets: whsec_ and whpk_ are accepted, a whsk_ private key or a sh
   t.match(standardWebhooks.validateSecret?.('whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg=='), /private key/)
   t.match(standardWebhooks.validateSecret?.('whpk_AAAA'), /3 bytes/)
   t.match(providers.clerk.validateSecret?.(PUBLIC_KEY), /not supported/, 'Clerk still signs with whsec_ only')
-  t.throws(() => samples['standard-webhooks'].sign('{}', PUBLIC_KEY, NOW), /public key only verifies/)
+  t.throws(() => samples['standard-webhooks'].sign('{}', PUBLIC_KEY, NOW, 'x'), /public key only verifies/)
 })

@@ -90,6 +90,11 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   'standard-webhooks': {
     signatureHeader: 'webhook-signature', timestamped: true, otherSecret: OTHER_SECRET,
     malformed: () => pick(['v1,', `v1a,${b64(32)}`, `v2,${b64(32)}`, `v1 ${b64(32)}`, `v1,${randomBytes(32).toString('hex')}`, `v1a,!${b64(63)}`])
+  },
+  github: {
+    signatureHeader: 'x-hub-signature-256', timestamped: false, otherSecret: 'not-the-github-secret',
+    malformed: () => pick([`sha1=${randomBytes(20).toString('hex')}`, `sha256=${b64(32)}`, `sha256=${randomBytes(32).toString('hex').slice(1)}`,
+      randomBytes(32).toString('hex'), `SHA256=${randomBytes(32).toString('hex')}`, 'sha256='])
   }
 }
 
@@ -98,7 +103,7 @@ function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[]
   const scheme = SCHEMES[provider]
   const path = `/webhooks/${provider}`
   const body = () => samples[provider].body(samples[provider].defaultType, Date.now())
-  const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers => Object.entries(samples[provider].sign(b, secret, at))
+  const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers => Object.entries(samples[provider].sign(b, secret, at, samples[provider].defaultType))
   const replace = (headers: Headers, value: string): Headers => headers.map(([k, v]) => [k, k === scheme.signatureHeader ? value : v] as const)
   const classes: BadClass[] = [
     { name: `${provider}, wrong secret`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(signed(b, scheme.otherSecret), b, path) } },

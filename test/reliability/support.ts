@@ -22,6 +22,7 @@ export const SECRETS = Object.freeze({
   clerk: 'whsec_' + randomBytes(32).toString('base64'),
   chaindoc: 'chaindoc-' + randomBytes(24).toString('hex'),
   'standard-webhooks': 'whsec_' + randomBytes(32).toString('base64'),
+  github: 'github-' + randomBytes(20).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -39,7 +40,7 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github'] as const satisfies readonly ProviderName[]
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
