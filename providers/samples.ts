@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
-import { signChaindoc, signClerk, signGithub } from './sign.js'
+import { signChaindoc, signClerk, signGithub, signStripe } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 export interface ProviderSample {
@@ -44,6 +44,12 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
     defaultType: 'push',
     body: (type, now) => JSON.stringify(githubEvent(type, now)),
     sign: (body, secret, _now, type) => signGithub({ body, secret, event: type.split('.')[0]!, delivery: randomUUID() })
+  },
+  // A Stripe event as the API renders it (api_version 2024-06-20 shape).
+  stripe: {
+    defaultType: 'payment_intent.succeeded',
+    body: (type, now) => JSON.stringify(stripeEvent(type, now)),
+    sign: (body, secret, now) => signStripe({ body, secret, timestampSec: Math.floor(now / 1000) })
   }
 }
 
@@ -96,6 +102,15 @@ function githubEvent (type: string, now: number): object {
       head_commit: { id: sha, message: 'Update README', timestamp: new Date(now).toISOString() } }
   }
   return { ...(action === undefined ? {} : { action }), number: 1347, pull_request: { id: 1, number: 1347, state: 'open', title: 'Amazing new feature' }, repository, sender }
+}
+
+function stripeEvent (type: string, now: number): object {
+  const created = Math.floor(now / 1000)
+  const object = type.startsWith('customer.')
+    ? { id: `cus_${randomBytes(7).toString('hex')}`, object: 'customer', email: 'jenny.rosen@example.com', created, livemode: false }
+    : { id: `pi_${randomBytes(12).toString('hex')}`, object: 'payment_intent', amount: 2000, currency: 'usd', status: 'succeeded', created, livemode: false }
+  return { id: `evt_${randomBytes(12).toString('hex')}`, object: 'event', api_version: '2024-06-20', created, data: { object },
+    livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type }
 }
 
 function chaindocEnvelope (type: string, now: number): object {

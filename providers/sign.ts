@@ -45,3 +45,11 @@ export function signGithub ({ body, secret, event, delivery }: {
   const hex = createHmac('sha256', secret).update(body).digest('hex')
   return { 'x-hub-signature-256': `sha256=${hex}`, 'x-github-event': event, 'x-github-delivery': delivery, 'content-type': 'application/json' }
 }
+
+/** Stripe (§4.2): `t=<sec>,v1=<hex>` over `${t}.${body}`, the secret used as is. */
+export function signStripe ({ body, secret, timestampSec }: {
+  body: Buffer | string, secret: string, timestampSec: number
+}): Record<'stripe-signature' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(`${timestampSec}.`).update(body).digest('hex')
+  return { 'stripe-signature': `t=${timestampSec},v1=${hex}`, 'content-type': 'application/json; charset=utf-8' }
+}

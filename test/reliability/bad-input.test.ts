@@ -84,7 +84,11 @@ function nested (depth: number): Buffer {
 }
 
 /** How each provider's scheme can be broken besides the generic classes: its signature header and malformed values of it. */
-interface Scheme { readonly signatureHeader: string, readonly timestamped: boolean, readonly otherSecret: string, readonly malformed: () => string }
+interface Scheme {
+  readonly signatureHeader: string, readonly timestamped: boolean, readonly otherSecret: string, readonly malformed: () => string
+  /** What a repeated signature header gets when it is not HG_ERR_SIGNATURE_INVALID (Stripe's carries two t=). */
+  readonly duplicatedCode?: string
+}
 const b64 = (n: number) => randomBytes(n).toString('base64')
 const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   'standard-webhooks': {
@@ -95,6 +99,11 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
     signatureHeader: 'x-hub-signature-256', timestamped: false, otherSecret: 'not-the-github-secret',
     malformed: () => pick([`sha1=${randomBytes(20).toString('hex')}`, `sha256=${b64(32)}`, `sha256=${randomBytes(32).toString('hex').slice(1)}`,
       randomBytes(32).toString('hex'), `SHA256=${randomBytes(32).toString('hex')}`, 'sha256='])
+  },
+  stripe: {
+    signatureHeader: 'stripe-signature', timestamped: true, otherSecret: 'whsec_not_the_stripe_secret', duplicatedCode: 'HG_ERR_TIMESTAMP_INVALID',
+    // Each keeps a valid t= so the signature, not the timestamp, is what fails.
+    malformed: () => `t=${nowSec()},` + pick([`v0=${randomBytes(32).toString('hex')}`, `v1=${b64(32)}`, `v1=${randomBytes(31).toString('hex')}`, 'v1=', `V1=${randomBytes(32).toString('hex')}`])
   }
 }
 
@@ -112,7 +121,7 @@ function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[]
     {
       name: `${provider}, signature header duplicated, both forged`,
       status: 401,
-      code: 'HG_ERR_SIGNATURE_INVALID',
+      code: scheme.duplicatedCode ?? 'HG_ERR_SIGNATURE_INVALID',
       make: () => { const b = body(); const forged = signed(b, scheme.otherSecret); return post([...forged, ...forged.filter(([k]) => k === scheme.signatureHeader).map(([k]) => [k, scheme.malformed()] as const)], b, path) }
     },
     { name: `${provider}, malformed signature (prefix, encoding, length)`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(replace(signed(b), scheme.malformed()), b, path) } },
