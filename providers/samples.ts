@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
-import { signChaindoc, signClerk, signGithub, signStripe } from './sign.js'
+import { signChaindoc, signClerk, signGithub, signShopify, signStripe } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 export interface ProviderSample {
@@ -50,6 +50,15 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
     defaultType: 'payment_intent.succeeded',
     body: (type, now) => JSON.stringify(stripeEvent(type, now)),
     sign: (body, secret, now) => signStripe({ body, secret, timestampSec: Math.floor(now / 1000) })
+  },
+  // An orders/create delivery, trimmed to the fields a receiver reads first.
+  shopify: {
+    defaultType: 'orders/create',
+    body: (_type, now) => JSON.stringify({
+      id: 820982911946154500, admin_graphql_api_id: 'gid://shopify/Order/820982911946154508', email: 'jon@example.com', created_at: new Date(now).toISOString(),
+      currency: 'USD', total_price: '403.00', financial_status: 'paid', line_items: [{ id: 866550311766439000, title: 'IPod Nano - 8GB', quantity: 1, price: '199.00' }]
+    }),
+    sign: (body, secret, now, type) => signShopify({ body, secret, topic: type, webhookId: randomUUID(), triggeredAt: new Date(now).toISOString() })
   }
 }
 

@@ -53,3 +53,18 @@ export function signStripe ({ body, secret, timestampSec }: {
   const hex = createHmac('sha256', secret).update(`${timestampSec}.`).update(body).digest('hex')
   return { 'stripe-signature': `t=${timestampSec},v1=${hex}`, 'content-type': 'application/json; charset=utf-8' }
 }
+
+/** Shopify (§4.3): base64 HMAC-SHA256 of the body, with the topic, shop and webhook id. */
+export function signShopify ({ body, secret, topic, webhookId, triggeredAt }: {
+  body: Buffer | string, secret: string, topic: string, webhookId: string, triggeredAt: string
+}): Record<string, string> {
+  return {
+    'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+    'x-shopify-topic': topic,
+    'x-shopify-shop-domain': 'example.myshopify.com',
+    'x-shopify-api-version': '2025-07',
+    'x-shopify-webhook-id': webhookId,
+    'x-shopify-triggered-at': triggeredAt,
+    'content-type': 'application/json'
+  }
+}

@@ -104,6 +104,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
     signatureHeader: 'stripe-signature', timestamped: true, otherSecret: 'whsec_not_the_stripe_secret', duplicatedCode: 'HG_ERR_TIMESTAMP_INVALID',
     // Each keeps a valid t= so the signature, not the timestamp, is what fails.
     malformed: () => `t=${nowSec()},` + pick([`v0=${randomBytes(32).toString('hex')}`, `v1=${b64(32)}`, `v1=${randomBytes(31).toString('hex')}`, 'v1=', `V1=${randomBytes(32).toString('hex')}`])
+  },
+  shopify: {
+    signatureHeader: 'x-shopify-hmac-sha256', timestamped: false, otherSecret: 'shpss_not_the_shopify_secret',
+    malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
   }
 }
 

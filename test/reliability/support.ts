@@ -24,6 +24,7 @@ export const SECRETS = Object.freeze({
   'standard-webhooks': 'whsec_' + randomBytes(32).toString('base64'),
   github: 'github-' + randomBytes(20).toString('hex'),
   stripe: 'whsec_' + randomBytes(24).toString('hex'),
+  shopify: 'shpss_' + randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -41,7 +42,7 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify'] as const satisfies readonly ProviderName[]
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
