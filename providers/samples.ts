@@ -6,7 +6,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
-import { signChaindoc, signClerk, signGithub, signShopify, signStripe } from './sign.js'
+import type { HmacScheme } from './hmac-options.js'
+import { signChaindoc, signClerk, signGithub, signHmac, signShopify, signStripe } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 export interface ProviderSample {
@@ -14,8 +15,8 @@ export interface ProviderSample {
   readonly defaultType: string
   /** A body the provider would send for `type`. */
   body (type: string, now: number): string
-  /** The headers the provider would send with `body` (of `type`), signed with `secret` at `now`. */
-  sign (body: string, secret: string, now: number, type: string): Record<string, string>
+  /** The headers the provider would send with `body` (of `type`), signed with `secret` at `now`; `options` as parseOptions made them. */
+  sign (body: string, secret: string, now: number, type: string, options?: unknown): Record<string, string>
 }
 
 export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
@@ -59,6 +60,16 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
       currency: 'USD', total_price: '403.00', financial_status: 'paid', line_items: [{ id: 866550311766439000, title: 'IPod Nano - 8GB', quantity: 1, price: '199.00' }]
     }),
     sign: (body, secret, now, type) => signShopify({ body, secret, topic: type, webhookId: randomUUID(), triggeredAt: new Date(now).toISOString() })
+  },
+  // A generic JSON event; the headers follow the source's scheme (a dedup id in the body at /id when the scheme points there).
+  hmac: {
+    defaultType: 'order.created',
+    body: (type, now) => JSON.stringify({ id: randomUUID(), type, created_at: new Date(now).toISOString(), data: { object: 'order', id: randomUUID() } }),
+    sign: (body, secret, now, type, options) => {
+      if (options === undefined) throw new TypeError('an hmac sample is signed per the source\'s options')
+      const id = (JSON.parse(body) as { id: string }).id
+      return signHmac({ body, secret, scheme: options as HmacScheme, timestampSec: Math.floor(now / 1000), id, type })
+    }
   }
 }
 

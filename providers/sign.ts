@@ -5,6 +5,7 @@
  * Webhook (a devDependency), the library Clerk's senders use.
  */
 import { createHmac } from 'node:crypto'
+import type { HmacScheme } from './hmac-options.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -67,4 +68,20 @@ export function signShopify ({ body, secret, topic, webhookId, triggeredAt }: {
     'x-shopify-triggered-at': triggeredAt,
     'content-type': 'application/json'
   }
+}
+
+/** The generic hmac provider, as the source's scheme (providers/hmac-options.ts) says a sender signs. */
+export function signHmac ({ body, secret, scheme, timestampSec, id, type }: {
+  body: Buffer | string, secret: string, scheme: HmacScheme, timestampSec: number, id: string, type: string
+}): Record<string, string> {
+  const timestamp = String(timestampSec)
+  const signed = scheme.signed.between === null ? scheme.signed.before : scheme.signed.before + timestamp + scheme.signed.between
+  const headers: Record<string, string> = {
+    [scheme.header]: scheme.prefix + createHmac(scheme.algorithm, secret).update(signed).update(body).digest(scheme.encoding),
+    'content-type': 'application/json'
+  }
+  if (scheme.timestampHeader !== null) headers[scheme.timestampHeader] = timestamp
+  if (typeof scheme.dedup === 'object' && 'header' in scheme.dedup) headers[scheme.dedup.header] = id
+  if ('header' in scheme.type) headers[scheme.type.header] = type
+  return headers
 }

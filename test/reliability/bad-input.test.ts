@@ -7,12 +7,13 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
+import { providers } from '../../providers/index.js'
 import { sampleEvent, samples } from '../../providers/samples.js'
 import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
-  BODY_LIMIT_BYTES, dbPathIn, SIGNED_PROVIDERS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
+  BODY_LIMIT_BYTES, dbPathIn, SIGNED_PROVIDERS, SOURCE_OPTIONS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
   summary, svixSignature, Transcript, type RawAnswer
 } from './support.js'
 
@@ -108,6 +109,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   shopify: {
     signatureHeader: 'x-shopify-hmac-sha256', timestamped: false, otherSecret: 'shpss_not_the_shopify_secret',
     malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
+  },
+  hmac: {
+    signatureHeader: 'x-acme-signature', timestamped: true, otherSecret: 'not-the-hmac-secret',
+    malformed: () => pick([`sha1=${randomBytes(32).toString('hex')}`, `sha256=${b64(32)}`, randomBytes(32).toString('hex'), `sha256=${randomBytes(31).toString('hex')}`, 'sha256='])
   }
 }
 
@@ -116,7 +121,10 @@ function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[]
   const scheme = SCHEMES[provider]
   const path = `/webhooks/${provider}`
   const body = () => samples[provider].body(samples[provider].defaultType, Date.now())
-  const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers => Object.entries(samples[provider].sign(b, secret, at, samples[provider].defaultType))
+  const parsed = providers[provider].parseOptions?.(SOURCE_OPTIONS[provider] ?? {})
+  const options = parsed !== undefined && 'options' in parsed ? parsed.options : undefined
+  const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers =>
+    Object.entries(samples[provider].sign(b, secret, at, samples[provider].defaultType, options))
   const replace = (headers: Headers, value: string): Headers => headers.map(([k, v]) => [k, k === scheme.signatureHeader ? value : v] as const)
   const classes: BadClass[] = [
     { name: `${provider}, wrong secret`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(signed(b, scheme.otherSecret), b, path) } },

@@ -25,6 +25,7 @@ export const SECRETS = Object.freeze({
   github: 'github-' + randomBytes(20).toString('hex'),
   stripe: 'whsec_' + randomBytes(24).toString('hex'),
   shopify: 'shpss_' + randomBytes(16).toString('hex'),
+  hmac: 'hmac-' + randomBytes(20).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -42,7 +43,12 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac'] as const satisfies readonly ProviderName[]
+
+/** The per-source options of those that need them, as the config gives them. */
+export const SOURCE_OPTIONS: Partial<Record<ProviderName, Record<string, unknown>>> = Object.freeze({
+  hmac: { header: 'x-acme-signature', prefix: 'sha256=', signed: '{timestamp}.{body}', timestampHeader: 'x-acme-timestamp', dedupPointer: '/id' }
+})
 
 export const BODY_LIMIT_BYTES = 64 * 1024
 
@@ -54,7 +60,7 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
     sources: {
       clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
       chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc },
-      ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider] }]))
+      ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider], ...(SOURCE_OPTIONS[provider] === undefined ? {} : { options: SOURCE_OPTIONS[provider] }) }]))
     },
     logging: { level: 'info' },
     ...extra
