@@ -67,9 +67,23 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
     body: (type, now) => JSON.stringify({ id: randomUUID(), type, created_at: new Date(now).toISOString(), data: { object: 'order', id: randomUUID() } }),
     sign: (body, secret, now, type, options) => {
       if (options === undefined) throw new TypeError('an hmac sample is signed per the source\'s options')
-      const id = (JSON.parse(body) as { id: string }).id
+      // The id a dedupHeader carries: the body's, so header and body agree (any body may be signed, JSON or not).
+      let id: string = randomUUID()
+      try { id = String((JSON.parse(body) as { id?: unknown }).id ?? id) } catch {}
       return signHmac({ body, secret, scheme: options as HmacScheme, timestampSec: Math.floor(now / 1000), id, type })
     }
+  },
+  // A GitLab push hook; the token is the secret itself (GitLab sends no MAC).
+  gitlab: {
+    defaultType: 'push',
+    body: (type) => JSON.stringify({
+      object_kind: type, event_name: type, before: randomBytes(20).toString('hex'), after: randomBytes(20).toString('hex'), ref: 'refs/heads/main',
+      user_username: 'jsmith', project_id: 15, project: { id: 15, name: 'Diaspora', path_with_namespace: 'mike/diaspora', default_branch: 'main' }, total_commits_count: 1
+    }),
+    sign: (body, secret, _now, type) => ({
+      'x-gitlab-token': secret, 'x-gitlab-event': `${type[0]!.toUpperCase()}${type.slice(1).replaceAll('_', ' ')} Hook`,
+      'x-gitlab-event-uuid': randomUUID(), 'x-gitlab-webhook-uuid': randomUUID(), 'content-type': 'application/json'
+    })
   }
 }
 

@@ -26,6 +26,7 @@ export const SECRETS = Object.freeze({
   stripe: 'whsec_' + randomBytes(24).toString('hex'),
   shopify: 'shpss_' + randomBytes(16).toString('hex'),
   hmac: 'hmac-' + randomBytes(20).toString('hex'),
+  gitlab: 'gitlab-' + randomBytes(20).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -43,7 +44,7 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab'] as const satisfies readonly ProviderName[]
 
 /** The per-source options of those that need them, as the config gives them. */
 export const SOURCE_OPTIONS: Partial<Record<ProviderName, Record<string, unknown>>> = Object.freeze({
