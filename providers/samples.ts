@@ -4,7 +4,7 @@
  * the compiler refuses a provider without one, so none falls through to
  * another's sample.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
 import type { HmacScheme } from './hmac-options.js'
 import { signChaindoc, signClerk, signGithub, signHmac, signShopify, signStripe } from './sign.js'
@@ -83,6 +83,21 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
     sign: (body, secret, _now, type) => ({
       'x-gitlab-token': secret, 'x-gitlab-event': `${type[0]!.toUpperCase()}${type.slice(1).replaceAll('_', ' ')} Hook`,
       'x-gitlab-event-uuid': randomUUID(), 'x-gitlab-webhook-uuid': randomUUID(), 'content-type': 'application/json'
+    })
+  },
+  // A Linear data-change webhook: `Issue.create` is type Issue, action create; the timestamp is in the (signed) body.
+  linear: {
+    defaultType: 'Issue.create',
+    body: (type, now) => {
+      const [entity, action = 'create'] = type.split('.')
+      return JSON.stringify({
+        action, type: entity, createdAt: new Date(now).toISOString(), organizationId: randomUUID(), url: 'https://linear.app/acme/issue/ENG-123',
+        data: { id: randomUUID(), identifier: 'ENG-123', title: 'Fix the login redirect', priority: 2 }, webhookTimestamp: now, webhookId: randomUUID()
+      })
+    },
+    sign: (body, secret, _now, type) => ({
+      'linear-signature': createHmac('sha256', secret).update(body).digest('hex'), 'linear-delivery': randomUUID(),
+      'linear-event': type.split('.')[0]!, 'content-type': 'application/json; charset=utf-8'
     })
   }
 }

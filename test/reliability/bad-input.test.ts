@@ -119,6 +119,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   gitlab: {
     signatureHeader: 'x-gitlab-token', timestamped: false, bodySigned: false, otherSecret: 'not-the-gitlab-token',
     malformed: () => pick([SECRETS.gitlab.slice(1), SECRETS.gitlab + 'x', SECRETS.gitlab.toUpperCase(), randomBytes(24).toString('hex'), `Bearer ${SECRETS.gitlab}`])
+  },
+  linear: {
+    signatureHeader: 'linear-signature', timestamped: true, otherSecret: 'not-the-linear-secret',
+    malformed: () => pick([`sha256=${randomBytes(32).toString('hex')}`, b64(32), randomBytes(31).toString('hex'), randomBytes(32).toString('hex').replace(/./, 'g')])
   }
 }
 
@@ -126,7 +130,8 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
 function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[] {
   const scheme = SCHEMES[provider]
   const path = `/webhooks/${provider}`
-  const body = () => samples[provider].body(samples[provider].defaultType, Date.now())
+  // A stale delivery is stale in its body too (Linear signs its timestamp there).
+  const body = (at = Date.now()) => samples[provider].body(samples[provider].defaultType, at)
   const parsed = providers[provider].parseOptions?.(SOURCE_OPTIONS[provider] ?? {})
   const options = parsed !== undefined && 'options' in parsed ? parsed.options : undefined
   const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers =>
@@ -149,8 +154,8 @@ function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[]
   }
   if (scheme.timestamped) {
     classes.push(
-      { name: `${provider}, stale timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const b = body(); return post(signed(b, SECRETS[provider], Date.now() - 301_000 - randomInt(86_400_000)), b, path) } },
-      { name: `${provider}, future timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const b = body(); return post(signed(b, SECRETS[provider], Date.now() + 301_000 + randomInt(86_400_000)), b, path) } }
+      { name: `${provider}, stale timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const at = Date.now() - 301_000 - randomInt(86_400_000); const b = body(at); return post(signed(b, SECRETS[provider], at), b, path) } },
+      { name: `${provider}, future timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const at = Date.now() + 301_000 + randomInt(86_400_000); const b = body(at); return post(signed(b, SECRETS[provider], at), b, path) } }
     )
   }
   return classes
