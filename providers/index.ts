@@ -5,12 +5,13 @@ import { github } from './github.js'
 import { gitlab } from './gitlab.js'
 import { hmac } from './hmac.js'
 import { linear } from './linear.js'
+import { paddle } from './paddle.js'
 import { shopify } from './shopify.js'
 import { standardWebhooks } from './standard-webhooks-provider.js'
 import { stripe } from './stripe.js'
 import type { Provider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear } as const satisfies Record<string, Provider>)
+export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle } as const satisfies Record<string, Provider>)
 
 export type ProviderName = keyof typeof providers
 

@@ -99,6 +99,18 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
       'linear-signature': createHmac('sha256', secret).update(body).digest('hex'), 'linear-delivery': randomUUID(),
       'linear-event': type.split('.')[0]!, 'content-type': 'application/json; charset=utf-8'
     })
+  },
+  // A Paddle Billing notification (API v1 shape).
+  paddle: {
+    defaultType: 'transaction.completed',
+    body: (type, now) => JSON.stringify({
+      event_id: `evt_${randomBytes(13).toString('hex')}`, event_type: type, occurred_at: new Date(now).toISOString(), notification_id: `ntf_${randomBytes(13).toString('hex')}`,
+      data: { id: `txn_${randomBytes(13).toString('hex')}`, status: 'completed', currency_code: 'USD', customer_id: `ctm_${randomBytes(13).toString('hex')}` }
+    }),
+    sign: (body, secret, now) => {
+      const ts = Math.floor(now / 1000)
+      return { 'paddle-signature': `ts=${ts};h1=${createHmac('sha256', secret).update(`${ts}:`).update(body).digest('hex')}`, 'content-type': 'application/json' }
+    }
   }
 }
 

@@ -123,6 +123,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   linear: {
     signatureHeader: 'linear-signature', timestamped: true, otherSecret: 'not-the-linear-secret',
     malformed: () => pick([`sha256=${randomBytes(32).toString('hex')}`, b64(32), randomBytes(31).toString('hex'), randomBytes(32).toString('hex').replace(/./, 'g')])
+  },
+  paddle: {
+    signatureHeader: 'paddle-signature', timestamped: true, otherSecret: 'pdl_ntfset_not_the_secret', duplicatedCode: 'HG_ERR_TIMESTAMP_INVALID',
+    malformed: () => `ts=${nowSec()};` + pick([`h2=${randomBytes(32).toString('hex')}`, `h1=${b64(32)}`, `h1=${randomBytes(31).toString('hex')}`, 'h1=', `v1=${randomBytes(32).toString('hex')}`])
   }
 }
 

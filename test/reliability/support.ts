@@ -28,6 +28,7 @@ export const SECRETS = Object.freeze({
   hmac: 'hmac-' + randomBytes(20).toString('hex'),
   gitlab: 'gitlab-' + randomBytes(20).toString('hex'),
   linear: 'lin_wh_' + randomBytes(20).toString('hex'),
+  paddle: 'pdl_ntfset_' + randomBytes(20).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -45,7 +46,7 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear', 'paddle'] as const satisfies readonly ProviderName[]
 
 /** The per-source options of those that need them, as the config gives them. */
 export const SOURCE_OPTIONS: Partial<Record<ProviderName, Record<string, unknown>>> = Object.freeze({
