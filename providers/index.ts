@@ -7,11 +7,12 @@ import { hmac } from './hmac.js'
 import { linear } from './linear.js'
 import { paddle } from './paddle.js'
 import { shopify } from './shopify.js'
+import { square } from './square.js'
 import { standardWebhooks } from './standard-webhooks-provider.js'
 import { stripe } from './stripe.js'
 import type { Provider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle } as const satisfies Record<string, Provider>)
+export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle, square } as const satisfies Record<string, Provider>)
 
 export type ProviderName = keyof typeof providers
 

@@ -7,6 +7,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
 import type { HmacScheme } from './hmac-options.js'
+import type { PublicUrlOptions } from './public-url.js'
 import { signChaindoc, signClerk, signGithub, signHmac, signShopify, signStripe } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
@@ -110,6 +111,19 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
     sign: (body, secret, now) => {
       const ts = Math.floor(now / 1000)
       return { 'paddle-signature': `ts=${ts};h1=${createHmac('sha256', secret).update(`${ts}:`).update(body).digest('hex')}`, 'content-type': 'application/json' }
+    }
+  },
+  // A Square payment.updated notification, signed over the source's publicUrl and the body.
+  square: {
+    defaultType: 'payment.updated',
+    body: (type, now) => JSON.stringify({
+      merchant_id: '6SSW7HV8K2ST5', type, event_id: randomUUID(), created_at: new Date(now).toISOString(),
+      data: { type: type.split('.')[0], id: randomBytes(12).toString('base64url'), object: { payment: { amount_money: { amount: 100, currency: 'USD' }, status: 'COMPLETED' } } }
+    }),
+    sign: (body, secret, _now, _type, options) => {
+      if (options === undefined) throw new TypeError('a Square sample is signed over the source\'s publicUrl')
+      const signature = createHmac('sha256', secret).update((options as PublicUrlOptions).publicUrl).update(body).digest('base64')
+      return { 'x-square-hmacsha256-signature': signature, 'square-version': '2025-01-23', 'content-type': 'application/json' }
     }
   }
 }

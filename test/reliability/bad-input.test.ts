@@ -127,6 +127,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   paddle: {
     signatureHeader: 'paddle-signature', timestamped: true, otherSecret: 'pdl_ntfset_not_the_secret', duplicatedCode: 'HG_ERR_TIMESTAMP_INVALID',
     malformed: () => `ts=${nowSec()};` + pick([`h2=${randomBytes(32).toString('hex')}`, `h1=${b64(32)}`, `h1=${randomBytes(31).toString('hex')}`, 'h1=', `v1=${randomBytes(32).toString('hex')}`])
+  },
+  square: {
+    signatureHeader: 'x-square-hmacsha256-signature', timestamped: false, otherSecret: 'sq-not-the-signature-key',
+    malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
   }
 }
 
