@@ -10,9 +10,10 @@ import { shopify } from './shopify.js'
 import { square } from './square.js'
 import { standardWebhooks } from './standard-webhooks-provider.js'
 import { stripe } from './stripe.js'
+import { twilio } from './twilio.js'
 import type { Provider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle, square } as const satisfies Record<string, Provider>)
+export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle, square, twilio } as const satisfies Record<string, Provider>)
 
 export type ProviderName = keyof typeof providers
 

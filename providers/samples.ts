@@ -125,6 +125,20 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
       const signature = createHmac('sha256', secret).update((options as PublicUrlOptions).publicUrl).update(body).digest('base64')
       return { 'x-square-hmacsha256-signature': signature, 'square-version': '2025-01-23', 'content-type': 'application/json' }
     }
+  },
+  // A Twilio SMS status callback (form-encoded), signed over the source's publicUrl and the sorted parameters.
+  twilio: {
+    defaultType: 'delivered',
+    body: (type) => new URLSearchParams({
+      AccountSid: `AC${randomBytes(16).toString('hex')}`, ApiVersion: '2010-04-01', From: '+14155550100', To: '+14155550199',
+      MessageSid: `SM${randomBytes(16).toString('hex')}`, MessageStatus: type, SmsSid: `SM${randomBytes(16).toString('hex')}`, SmsStatus: type
+    }).toString(),
+    sign: (body, secret, _now, _type, options) => {
+      if (options === undefined) throw new TypeError('a Twilio sample is signed over the source\'s publicUrl')
+      const params = [...new URLSearchParams(body)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => name + value).join('')
+      const signature = createHmac('sha1', secret).update((options as PublicUrlOptions).publicUrl + params).digest('base64')
+      return { 'x-twilio-signature': signature, 'i-twilio-idempotency-token': randomUUID(), 'content-type': 'application/x-www-form-urlencoded' }
+    }
   }
 }
 

@@ -131,6 +131,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   square: {
     signatureHeader: 'x-square-hmacsha256-signature', timestamped: false, otherSecret: 'sq-not-the-signature-key',
     malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
+  },
+  twilio: {
+    signatureHeader: 'x-twilio-signature', timestamped: false, otherSecret: randomBytes(16).toString('hex'),
+    malformed: () => pick([randomBytes(20).toString('hex'), b64(20).slice(0, -1), b64(32), `sha1=${b64(20)}`, randomBytes(20).toString('base64url')])
   }
 }
 

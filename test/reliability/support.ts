@@ -30,6 +30,7 @@ export const SECRETS = Object.freeze({
   linear: 'lin_wh_' + randomBytes(20).toString('hex'),
   paddle: 'pdl_ntfset_' + randomBytes(20).toString('hex'),
   square: 'sq-' + randomBytes(20).toString('base64url'),
+  twilio: randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -47,11 +48,12 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear', 'paddle', 'square'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear', 'paddle', 'square', 'twilio'] as const satisfies readonly ProviderName[]
 
 /** The per-source options of those that need them, as the config gives them. */
 export const SOURCE_OPTIONS: Partial<Record<ProviderName, Record<string, unknown>>> = Object.freeze({
   square: { publicUrl: 'https://hooks.example.com/webhooks/square' },
+  twilio: { publicUrl: 'https://hooks.example.com/webhooks/twilio' },
   hmac: { header: 'x-acme-signature', prefix: 'sha256=', signed: '{timestamp}.{body}', timestampHeader: 'x-acme-timestamp', dedupPointer: '/id' }
 })
 
