@@ -5,6 +5,7 @@
  * Webhook (a devDependency), the library Clerk's senders use.
  */
 import { createHmac } from 'node:crypto'
+import type { HmacScheme } from './hmac-options.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -36,4 +37,51 @@ export function signChaindocLegacy ({ body, secret, event }: {
 }): Record<'x-webhook-signature' | 'x-webhook-event' | 'content-type', string> {
   const hex = createHmac('sha256', secret).update(body).digest('hex')
   return { 'x-webhook-signature': hex, 'x-webhook-event': event, 'content-type': 'application/json' }
+}
+
+/** GitHub (§4.1): `sha256=` hex HMAC of the body, with the event and a delivery GUID. */
+export function signGithub ({ body, secret, event, delivery }: {
+  body: Buffer | string, secret: string, event: string, delivery: string
+}): Record<'x-hub-signature-256' | 'x-github-event' | 'x-github-delivery' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(body).digest('hex')
+  return { 'x-hub-signature-256': `sha256=${hex}`, 'x-github-event': event, 'x-github-delivery': delivery, 'content-type': 'application/json' }
+}
+
+/** Stripe (§4.2): `t=<sec>,v1=<hex>` over `${t}.${body}`, the secret used as is. */
+export function signStripe ({ body, secret, timestampSec }: {
+  body: Buffer | string, secret: string, timestampSec: number
+}): Record<'stripe-signature' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(`${timestampSec}.`).update(body).digest('hex')
+  return { 'stripe-signature': `t=${timestampSec},v1=${hex}`, 'content-type': 'application/json; charset=utf-8' }
+}
+
+/** Shopify (§4.3): base64 HMAC-SHA256 of the body, with the topic, shop and webhook id. */
+export function signShopify ({ body, secret, topic, webhookId, triggeredAt }: {
+  body: Buffer | string, secret: string, topic: string, webhookId: string, triggeredAt: string
+}): Record<string, string> {
+  return {
+    'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+    'x-shopify-topic': topic,
+    'x-shopify-shop-domain': 'example.myshopify.com',
+    'x-shopify-api-version': '2025-07',
+    'x-shopify-webhook-id': webhookId,
+    'x-shopify-triggered-at': triggeredAt,
+    'content-type': 'application/json'
+  }
+}
+
+/** The generic hmac provider, as the source's scheme (providers/hmac-options.ts) says a sender signs. */
+export function signHmac ({ body, secret, scheme, timestampSec, id, type }: {
+  body: Buffer | string, secret: string, scheme: HmacScheme, timestampSec: number, id: string, type: string
+}): Record<string, string> {
+  const timestamp = String(timestampSec)
+  const signed = scheme.signed.between === null ? scheme.signed.before : scheme.signed.before + timestamp + scheme.signed.between
+  const headers: Record<string, string> = {
+    [scheme.header]: scheme.prefix + createHmac(scheme.algorithm, secret).update(signed).update(body).digest(scheme.encoding),
+    'content-type': 'application/json'
+  }
+  if (scheme.timestampHeader !== null) headers[scheme.timestampHeader] = timestamp
+  if (typeof scheme.dedup === 'object' && 'header' in scheme.dedup) headers[scheme.dedup.header] = id
+  if ('header' in scheme.type) headers[scheme.type.header] = type
+  return headers
 }

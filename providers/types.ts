@@ -30,7 +30,15 @@ export interface VerifyOptions {
   readonly toleranceMs: number
   /** false: refuse the provider's legacy scheme (HG_ERR_SIGNATURE_INVALID); accepted when absent. */
   readonly legacyScheme?: boolean
+  /**
+   * The source's `options` as the provider's parseOptions returned them
+   * (normalised, frozen); undefined for a provider that takes none.
+   */
+  readonly options?: unknown
 }
+
+/** What parseOptions gives back: the options to pass to verify, or every problem found. */
+export type ParsedOptions = { readonly options: unknown } | { readonly problems: readonly string[] }
 
 export interface Provider {
   readonly name: string
@@ -45,6 +53,13 @@ export interface Provider {
    * The text names the problem, never the secret.
    */
   validateSecret? (secret: string): string | null
+  /**
+   * Checks a source's `options` (an empty object when the config gives none)
+   * once at config load and returns them normalised for verify, or the
+   * problems (each names the key, never a secret). A provider without it
+   * takes no options: a source of it that gives some is refused at boot.
+   */
+  parseOptions? (options: Readonly<Record<string, unknown>>): ParsedOptions
   /**
    * Verifies the signature on the exact bytes and extracts the event.
    * Throws an HG_ERR_* error: 401 for a missing or wrong signature or a stale

@@ -6,9 +6,9 @@ import { clientOptions, configPath, parse } from './args.js'
 import { loadConfig } from '../config/load.js'
 
 /** A sample body for `type`, signed the way `provider` signs, with the source's first secret. */
-export function signedSample (provider: ProviderName, type: string, secret: string, now: number): { headers: Record<string, string>, body: string } {
+export function signedSample (provider: ProviderName, type: string, secret: string, now: number, options?: unknown): { headers: Record<string, string>, body: string } {
   const body = samples[provider].body(type, now)
-  return { body, headers: samples[provider].sign(body, secret, now) }
+  return { body, headers: samples[provider].sign(body, secret, now, type, options) }
 }
 
 /**
@@ -31,7 +31,7 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
     if (source === undefined) throw new UsageError(`no source '${name}' in the configuration; sources: ${sources.join(', ') || 'none'}`)
     const type = values.type ?? samples[source.provider].defaultType
     // A client's wall clock, as a real sender's: the gateway checks it against its own.
-    const { headers, body } = signedSample(source.provider, type, source.secrets[0]!, Date.now())
+    const { headers, body } = signedSample(source.provider, type, source.secrets[0]!, Date.now(), source.options)
     const url = `${gatewayUrl(values.url, io.env, config)}/webhooks/${encodeURIComponent(name)}`
     let res
     try {

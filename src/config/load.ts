@@ -19,6 +19,8 @@ export interface SourceConfig {
   readonly toleranceMs: number
   /** Whether the provider's legacy scheme is accepted (false when it has none). */
   readonly legacyScheme: boolean
+  /** What the provider's parseOptions made of the source's `options`; undefined when it takes none. */
+  readonly options?: unknown
 }
 
 export interface RetryPolicy {
@@ -92,6 +94,21 @@ function configInvalid (problems: readonly string[]): Error {
   return new HG_ERR_CONFIG_INVALID(problems.map((p) => `  - ${p}`).join('\n'))
 }
 
+/** The provider's reading of a source's `options`; a provider without parseOptions takes none. */
+function sourceOptions (name: string, provider: ProviderName, options: Readonly<Record<string, unknown>> | undefined, problems: string[]): unknown {
+  const parse = providers[provider].parseOptions
+  if (parse === undefined) {
+    if (options !== undefined) problems.push(`sources.${name}.options: provider '${provider}' takes no options`)
+    return undefined
+  }
+  const parsed = parse(options ?? {})
+  if ('problems' in parsed) {
+    for (const problem of parsed.problems) problems.push(`sources.${name}.options: ${problem}`)
+    return undefined
+  }
+  return parsed.options
+}
+
 function normalize (input: ConfigInput, problems: string[]): Config {
   // Published example secrets are for trying the gateway on this machine, never for one others can reach.
   const loopback = isLoopbackHost(input.server.host)
@@ -110,7 +127,8 @@ function normalize (input: ConfigInput, problems: string[]): Config {
     })
     const hasLegacy = providers[source.provider].hasLegacyScheme === true
     if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${source.provider} provider has no legacy scheme to switch`)
-    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000, legacyScheme: hasLegacy && source.legacyScheme !== false }
+    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000, legacyScheme: hasLegacy && source.legacyScheme !== false,
+      options: sourceOptions(name, source.provider, source.options, problems) }
   }
   const destinations: Record<string, DestinationConfig> = {}
   for (const [name, d] of Object.entries(input.destinations)) {

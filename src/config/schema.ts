@@ -57,7 +57,9 @@ export const SourceSchema = Type.Object({
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 }),
   /** false refuses the provider's legacy scheme (Chaindoc's x-webhook-signature: no timestamp, no replay window). Accepted when absent. */
-  legacyScheme: Type.Optional(Type.Boolean())
+  legacyScheme: Type.Optional(Type.Boolean()),
+  /** Per-provider settings (twilio's publicUrl, hmac's header…); the provider's parseOptions checks them. */
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
 }, withDefaults)
 
 /**

@@ -74,7 +74,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       const provider = providers[source.provider]
       const raw: RawRequest = { headers: request.headers as RawRequest['headers'], body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) }
       const receivedAt = clock.now()
-      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme })
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, options: source.options })
       request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
       // After verification: only signed webhooks hold bytes here, so a flood of forgeries cannot crowd out genuine ones.
       const bodyBytes = raw.body.byteLength

@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { packageRoot } from '../../src/package-root.js'
+import { providerNames } from '../../providers/index.js'
 
 const root = packageRoot()
 const hookgate = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -64,7 +65,8 @@ function refused (t: Test, yaml: string, env: NodeJS.ProcessEnv = {}): string[] 
 const clerk = `  clerk: { provider: clerk, secret: whsec_${Buffer.alloc(32, 9).toString('base64')} }\n`
 
 t.test('check-config: a mistyped provider lists the known providers', async (t) => {
-  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc'"])
+  const known = providerNames.map((name) => `'${name}'`).join(', ')
+  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), [`  - sources.clerk.provider: expected one of ${known}`])
 })
 
 t.test('check-config: HOOKGATE_ADMIN_TOKEN=short needs 16 characters; empty turns the admin API off', async (t) => {

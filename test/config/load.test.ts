@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, parseConfig } from '../../src/config/load.js'
 import { packageRoot } from '../../src/package-root.js'
+import { providerNames } from '../../providers/index.js'
 
 // The public test secret is accepted because the gateway listens on loopback only (see the published-secret tests).
 const minimal = { server: { host: '127.0.0.1' }, sources: { clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } }
@@ -168,8 +169,9 @@ function problemLines (input: Record<string, unknown>, env: NodeJS.ProcessEnv = 
 }
 
 t.test('a mistyped provider lists the known providers, on one line', async (t) => {
-  t.same(problemLines({ sources: { clerk: { provider: 'clerck', secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc'"])
-  t.same(problemLines({ sources: { clerk: { provider: 5, secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc'"], 'not once more per literal as "or string"')
+  const expected = `  - sources.clerk.provider: expected one of ${providerNames.map((name) => `'${name}'`).join(', ')}`
+  t.same(problemLines({ sources: { clerk: { provider: 'clerck', secret: 'x' } } }), [expected])
+  t.same(problemLines({ sources: { clerk: { provider: 5, secret: 'x' } } }), [expected], 'not once more per literal as "or string"')
 })
 
 t.test('a short admin token says it needs 16 characters, and that empty turns the admin API off', async (t) => {
@@ -218,4 +220,12 @@ t.test('sources.*.legacyScheme: on by default for Chaindoc, switched off by fals
   t.throws(() => parseConfig({ sources: { ...sources, clerk: { ...sources.clerk, legacyScheme: true } } }, {}),
     { message: /sources\.clerk\.legacyScheme: the clerk provider has no legacy scheme/ })
   t.throws(() => parseConfig({ sources: { strict: { ...sources.strict, legacyScheme: 'no' } } }, {}), { message: /sources\.strict\.legacyScheme/ })
+})
+
+t.test('refuses options on a source whose provider takes none, naming the key', async (t) => {
+  t.throws(() => parseConfig({ ...minimal, sources: { clerk: { ...minimal.sources.clerk, options: { publicUrl: 'https://x' } } } }, {}), {
+    code: 'HG_ERR_CONFIG_INVALID',
+    message: /sources\.clerk\.options: provider 'clerk' takes no options/
+  })
+  t.equal(parseConfig(minimal, {}).sources.clerk!.options, undefined)
 })

@@ -7,12 +7,13 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
-import { sampleEvent } from '../../providers/samples.js'
+import { providers } from '../../providers/index.js'
+import { sampleEvent, samples } from '../../providers/samples.js'
 import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
-  BODY_LIMIT_BYTES, dbPathIn, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
+  BODY_LIMIT_BYTES, dbPathIn, SIGNED_PROVIDERS, SOURCE_OPTIONS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
   summary, svixSignature, Transcript, type RawAnswer
 } from './support.js'
 
@@ -81,6 +82,95 @@ function invalidUtf8Body (): Buffer {
 
 function nested (depth: number): Buffer {
   return Buffer.from('{"type":"user.created","data":' + '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) + '}')
+}
+
+/** How each provider's scheme can be broken besides the generic classes: its signature header and malformed values of it. */
+interface Scheme {
+  readonly signatureHeader: string, readonly timestamped: boolean, readonly otherSecret: string, readonly malformed: () => string
+  /** False for GitLab, whose token does not cover the body: a changed body is not a forgery there. */
+  readonly bodySigned?: boolean
+  /** What a repeated signature header gets when it is not HG_ERR_SIGNATURE_INVALID (Stripe's carries two t=). */
+  readonly duplicatedCode?: string
+}
+const b64 = (n: number) => randomBytes(n).toString('base64')
+const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
+  'standard-webhooks': {
+    signatureHeader: 'webhook-signature', timestamped: true, otherSecret: OTHER_SECRET,
+    malformed: () => pick(['v1,', `v1a,${b64(32)}`, `v2,${b64(32)}`, `v1 ${b64(32)}`, `v1,${randomBytes(32).toString('hex')}`, `v1a,!${b64(63)}`])
+  },
+  github: {
+    signatureHeader: 'x-hub-signature-256', timestamped: false, otherSecret: 'not-the-github-secret',
+    malformed: () => pick([`sha1=${randomBytes(20).toString('hex')}`, `sha256=${b64(32)}`, `sha256=${randomBytes(32).toString('hex').slice(1)}`,
+      randomBytes(32).toString('hex'), `SHA256=${randomBytes(32).toString('hex')}`, 'sha256='])
+  },
+  stripe: {
+    signatureHeader: 'stripe-signature', timestamped: true, otherSecret: 'whsec_not_the_stripe_secret', duplicatedCode: 'HG_ERR_TIMESTAMP_INVALID',
+    // Each keeps a valid t= so the signature, not the timestamp, is what fails.
+    malformed: () => `t=${nowSec()},` + pick([`v0=${randomBytes(32).toString('hex')}`, `v1=${b64(32)}`, `v1=${randomBytes(31).toString('hex')}`, 'v1=', `V1=${randomBytes(32).toString('hex')}`])
+  },
+  shopify: {
+    signatureHeader: 'x-shopify-hmac-sha256', timestamped: false, otherSecret: 'shpss_not_the_shopify_secret',
+    malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
+  },
+  hmac: {
+    signatureHeader: 'x-acme-signature', timestamped: true, otherSecret: 'not-the-hmac-secret',
+    malformed: () => pick([`sha1=${randomBytes(32).toString('hex')}`, `sha256=${b64(32)}`, randomBytes(32).toString('hex'), `sha256=${randomBytes(31).toString('hex')}`, 'sha256='])
+  },
+  gitlab: {
+    signatureHeader: 'x-gitlab-token', timestamped: false, bodySigned: false, otherSecret: 'not-the-gitlab-token',
+    malformed: () => pick([SECRETS.gitlab.slice(1), SECRETS.gitlab + 'x', SECRETS.gitlab.toUpperCase(), randomBytes(24).toString('hex'), `Bearer ${SECRETS.gitlab}`])
+  },
+  linear: {
+    signatureHeader: 'linear-signature', timestamped: true, otherSecret: 'not-the-linear-secret',
+    malformed: () => pick([`sha256=${randomBytes(32).toString('hex')}`, b64(32), randomBytes(31).toString('hex'), randomBytes(32).toString('hex').replace(/./, 'g')])
+  },
+  paddle: {
+    signatureHeader: 'paddle-signature', timestamped: true, otherSecret: 'pdl_ntfset_not_the_secret', duplicatedCode: 'HG_ERR_TIMESTAMP_INVALID',
+    malformed: () => `ts=${nowSec()};` + pick([`h2=${randomBytes(32).toString('hex')}`, `h1=${b64(32)}`, `h1=${randomBytes(31).toString('hex')}`, 'h1=', `v1=${randomBytes(32).toString('hex')}`])
+  },
+  square: {
+    signatureHeader: 'x-square-hmacsha256-signature', timestamped: false, otherSecret: 'sq-not-the-signature-key',
+    malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
+  },
+  twilio: {
+    signatureHeader: 'x-twilio-signature', timestamped: false, otherSecret: randomBytes(16).toString('hex'),
+    malformed: () => pick([randomBytes(20).toString('hex'), b64(20).slice(0, -1), b64(32), `sha1=${b64(20)}`, randomBytes(20).toString('base64url')])
+  }
+}
+
+/** Per provider, its sample signed then broken one way at a time. */
+function providerClasses (provider: typeof SIGNED_PROVIDERS[number]): BadClass[] {
+  const scheme = SCHEMES[provider]
+  const path = `/webhooks/${provider}`
+  // A stale delivery is stale in its body too (Linear signs its timestamp there).
+  const body = (at = Date.now()) => samples[provider].body(samples[provider].defaultType, at)
+  const parsed = providers[provider].parseOptions?.(SOURCE_OPTIONS[provider] ?? {})
+  const options = parsed !== undefined && 'options' in parsed ? parsed.options : undefined
+  const signed = (b: string, secret: string = SECRETS[provider], at = Date.now()): Headers =>
+    Object.entries(samples[provider].sign(b, secret, at, samples[provider].defaultType, options))
+  const replace = (headers: Headers, value: string): Headers => headers.map(([k, v]) => [k, k === scheme.signatureHeader ? value : v] as const)
+  const classes: BadClass[] = [
+    { name: `${provider}, wrong secret`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(signed(b, scheme.otherSecret), b, path) } },
+    { name: `${provider}, signature header missing`, status: 401, code: 'HG_ERR_SIGNATURE_MISSING', make: () => { const b = body(); return post(without(signed(b), scheme.signatureHeader), b, path) } },
+    {
+      name: `${provider}, signature header duplicated, both forged`,
+      status: 401,
+      code: scheme.duplicatedCode ?? 'HG_ERR_SIGNATURE_INVALID',
+      make: () => { const b = body(); const forged = signed(b, scheme.otherSecret); return post([...forged, ...forged.filter(([k]) => k === scheme.signatureHeader).map(([k]) => [k, scheme.malformed()] as const)], b, path) }
+    },
+    { name: `${provider}, malformed signature (prefix, encoding, length)`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(replace(signed(b), scheme.malformed()), b, path) } },
+    { name: `${provider}, signed body that is not JSON`, status: 400, code: 'HG_ERR_PAYLOAD_INVALID', make: () => { const b = pick(['not json', '<xml/>', '{"a":', 'a=1&b=2']); return post(signed(b), b, path) } }
+  ]
+  if (scheme.bodySigned !== false) {
+    classes.push({ name: `${provider}, one flipped body byte`, status: 401, code: 'HG_ERR_SIGNATURE_INVALID', make: () => { const b = body(); return post(signed(b), flipOneByte(Buffer.from(b)), path) } })
+  }
+  if (scheme.timestamped) {
+    classes.push(
+      { name: `${provider}, stale timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const at = Date.now() - 301_000 - randomInt(86_400_000); const b = body(at); return post(signed(b, SECRETS[provider], at), b, path) } },
+      { name: `${provider}, future timestamp, signed`, status: 401, code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE', make: () => { const at = Date.now() + 301_000 + randomInt(86_400_000); const b = body(at); return post(signed(b, SECRETS[provider], at), b, path) } }
+    )
+  }
+  return classes
 }
 
 /** Every class the flood draws from, with the status (and code) it is documented to get. */
@@ -258,7 +348,8 @@ const CLASSES: readonly BadClass[] = [
     code: 'HG_ERR_BAD_REQUEST',
     make: () => { const b = sample(); return { chunks: [rawHttp('/webhooks/clerk', [...svixHeaders(b), ['content-length', String(b.length)], ['transfer-encoding', 'chunked']], b)] } }
   },
-  { name: 'garbage request line', status: 400, code: 'HG_ERR_BAD_REQUEST', make: () => ({ chunks: [Buffer.from(pick(['HELLO\r\n\r\n', 'POST /webhooks/clerk HTTP/9.9\r\n\r\n', 'POST  HTTP/1.1\r\n\r\n', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03']))] }) }
+  { name: 'garbage request line', status: 400, code: 'HG_ERR_BAD_REQUEST', make: () => ({ chunks: [Buffer.from(pick(['HELLO\r\n\r\n', 'POST /webhooks/clerk HTTP/9.9\r\n\r\n', 'POST  HTTP/1.1\r\n\r\n', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03']))] }) },
+  ...SIGNED_PROVIDERS.flatMap(providerClasses)
 ]
 
 function answerCode (answer: RawAnswer): string | undefined {

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Test } from 'tap'
 import type { Pool } from 'undici'
+import type { ProviderName } from '../../providers/index.js'
 import { sampleEvent } from '../../providers/samples.js'
 import { signClerk } from '../../providers/sign.js'
 import { writeConfig } from '../child-gateway.js'
@@ -20,6 +21,16 @@ import { writeConfig } from '../child-gateway.js'
 export const SECRETS = Object.freeze({
   clerk: 'whsec_' + randomBytes(32).toString('base64'),
   chaindoc: 'chaindoc-' + randomBytes(24).toString('hex'),
+  'standard-webhooks': 'whsec_' + randomBytes(32).toString('base64'),
+  github: 'github-' + randomBytes(20).toString('hex'),
+  stripe: 'whsec_' + randomBytes(24).toString('hex'),
+  shopify: 'shpss_' + randomBytes(16).toString('hex'),
+  hmac: 'hmac-' + randomBytes(20).toString('hex'),
+  gitlab: 'gitlab-' + randomBytes(20).toString('hex'),
+  linear: 'lin_wh_' + randomBytes(20).toString('hex'),
+  paddle: 'pdl_ntfset_' + randomBytes(20).toString('hex'),
+  square: 'sq-' + randomBytes(20).toString('base64url'),
+  twilio: randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -36,6 +47,16 @@ export function secretNeedles (): string[] {
   return [...needles]
 }
 
+/** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear', 'paddle', 'square', 'twilio'] as const satisfies readonly ProviderName[]
+
+/** The per-source options of those that need them, as the config gives them. */
+export const SOURCE_OPTIONS: Partial<Record<ProviderName, Record<string, unknown>>> = Object.freeze({
+  square: { publicUrl: 'https://hooks.example.com/webhooks/square' },
+  twilio: { publicUrl: 'https://hooks.example.com/webhooks/twilio' },
+  hmac: { header: 'x-acme-signature', prefix: 'sha256=', signed: '{timestamp}.{body}', timestampHeader: 'x-acme-timestamp', dedupPointer: '/id' }
+})
+
 export const BODY_LIMIT_BYTES = 64 * 1024
 
 /** A child gateway's YAML: both sources on this run's secrets, on 127.0.0.1:0. */
@@ -45,7 +66,8 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
     storage: { path: dbPath },
     sources: {
       clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
-      chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc }
+      chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc },
+      ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider], ...(SOURCE_OPTIONS[provider] === undefined ? {} : { options: SOURCE_OPTIONS[provider] }) }]))
     },
     logging: { level: 'info' },
     ...extra

@@ -1,0 +1,52 @@
+/**
+ * Paddle Billing (https://developer.paddle.com/webhooks/signature-verification):
+ * `Paddle-Signature: ts=<sec>;h1=<hex>`, HMAC-SHA256 of `${ts}:${body}` keyed
+ * with the notification destination's secret key as is; several h1 while a
+ * secret rotates. Paddle's SDK allows 5 s of skew; here the source's tolerance.
+ * Dedup on `event_id`, type `event_type`, subject `data.id`, time `occurred_at`.
+ */
+import {
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+} from '../src/errors.js'
+import { isObject, parseObject } from './json.js'
+import { macMatches, validateSharedSecret } from './mac.js'
+import type { Provider, VerifiedEvent } from './types.js'
+
+const SECONDS = /^\d{1,12}$/
+const HEX_SHA256 = /^[0-9a-f]{64}$/i
+
+export const paddle: Provider = Object.freeze<Provider>({
+  name: 'paddle',
+  storedHeaders: ['paddle-signature'],
+  validateSecret: validateSharedSecret,
+
+  verify (req, secrets, now, options): VerifiedEvent {
+    const header = req.headers['paddle-signature']?.trim()
+    if (!header) throw new HG_ERR_SIGNATURE_MISSING('paddle-signature')
+    const timestamps: string[] = []
+    const signatures: Buffer[] = []
+    // A repeated header arrives joined with ', ', so both separators split; its second ts= is refused as ambiguous.
+    for (const item of header.split(/[;,]/)) {
+      const at = item.indexOf('=')
+      const key = item.slice(0, at).trim()
+      const value = item.slice(at + 1).trim()
+      if (key === 'ts') timestamps.push(value)
+      else if (key === 'h1' && HEX_SHA256.test(value)) signatures.push(Buffer.from(value, 'hex'))
+    }
+    const ts = timestamps.length === 1 ? timestamps[0]! : ''
+    if (!SECONDS.test(ts)) throw new HG_ERR_TIMESTAMP_INVALID()
+    const skewMs = now - Number(ts) * 1000
+    if (skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
+    if (-skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    if (!signatures.some((given) => macMatches(given, secrets, 'sha256', ts, ':', req.body))) throw new HG_ERR_SIGNATURE_INVALID()
+
+    const body = parseObject(req.body, 'Paddle')
+    const { event_id: id, event_type: type, occurred_at: occurredAt, data } = body
+    if (typeof id !== 'string' || id === '' || typeof type !== 'string' || type === '') throw new HG_ERR_PAYLOAD_INVALID('Paddle', 'no string "event_id" and "event_type"')
+    return {
+      dedupKey: id, type, payload: body,
+      subject: isObject(data) && typeof data.id === 'string' ? data.id : undefined,
+      occurredAt: typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt)) ? occurredAt : undefined
+    }
+  }
+})

@@ -1,0 +1,54 @@
+/**
+ * Stripe (docs/provider-specs.md §4.2): `Stripe-Signature: t=<sec>,v1=<hex>[,v1=…]`,
+ * HMAC-SHA256 of `${t}.${body}` keyed with the secret as is (whsec_ included,
+ * never base64-decoded); several v1 during a secret roll; v0 and others ignored.
+ * Dedup on the event `id` (evt_…), type `type`, subject `data.object.id`.
+ */
+import {
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+} from '../src/errors.js'
+import { isObject, parseObject } from './json.js'
+import { macMatches } from './mac.js'
+import type { Provider, VerifiedEvent } from './types.js'
+
+const DIGITS = /^\d{1,12}$/
+const HEX = /^[0-9a-f]{64}$/i
+
+export const stripe: Provider = Object.freeze<Provider>({
+  name: 'stripe',
+  storedHeaders: ['stripe-signature'],
+
+  validateSecret (secret) {
+    if (/^[spr]k_(live|test)_/.test(secret)) return 'this is a Stripe API key; use the endpoint\'s signing secret (whsec_…)'
+    return secret.startsWith('whsec_') && secret.length > 'whsec_'.length ? null : 'a Stripe signing secret starts with whsec_'
+  },
+
+  verify (req, secrets, now, options): VerifiedEvent {
+    const header = req.headers['stripe-signature']?.trim()
+    if (!header) throw new HG_ERR_SIGNATURE_MISSING('stripe-signature')
+    // A repeated header arrives joined with ', ': its second t= makes the pair ambiguous, so it is refused below.
+    const timestamps: string[] = []
+    const signatures: Buffer[] = []
+    for (const item of header.split(',')) {
+      const at = item.indexOf('=')
+      const key = item.slice(0, at).trim()
+      const value = item.slice(at + 1).trim()
+      if (key === 't') timestamps.push(value)
+      else if (key === 'v1' && HEX.test(value)) signatures.push(Buffer.from(value, 'hex'))
+    }
+    const t = timestamps.length === 1 ? timestamps[0]! : ''
+    if (!DIGITS.test(t)) throw new HG_ERR_TIMESTAMP_INVALID()
+    // Stripe's library refuses only the past; the gateway's tolerance is both ways, so a clock far ahead is refused too.
+    const skewMs = now - Number(t) * 1000
+    if (skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
+    if (-skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    if (!signatures.some((given) => macMatches(given, secrets, 'sha256', t, '.', req.body))) throw new HG_ERR_SIGNATURE_INVALID()
+
+    const body = parseObject(req.body, 'Stripe')
+    const { id, type, created, data } = body
+    if (typeof id !== 'string' || id === '' || typeof type !== 'string' || type === '') throw new HG_ERR_PAYLOAD_INVALID('Stripe', 'no string "id" and "type"')
+    const object = isObject(data) && isObject(data.object) ? data.object : undefined
+    const occurredAt = typeof created === 'number' && Number.isSafeInteger(created) ? new Date(created * 1000).toISOString() : undefined
+    return { dedupKey: id, type, subject: typeof object?.id === 'string' ? object.id : undefined, occurredAt, payload: body }
+  }
+})
