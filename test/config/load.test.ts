@@ -38,7 +38,7 @@ t.test('lists every problem at once, each with its key path', async (t) => {
     try {
       parseConfig({
         server: { port: 70000, colour: 'blue' },
-        sources: { clerk: { provider: 'stripe', secret: 'x' }, chaindoc: { provider: 'chaindoc' } },
+        sources: { clerk: { provider: 'no-such-provider', secret: 'x' }, chaindoc: { provider: 'chaindoc' } },
         destinations: { users: { url: 'ftp://x', format: 'xml' } },
         extra: true
       }, {})
