@@ -33,7 +33,11 @@ export const StorageSchema = Type.Object({
 }, closed)
 
 export const SourceSchema = Type.Object({
-  provider: Type.Unsafe<ProviderName>(Type.Union(providerNames.map((name) => Type.Literal(name)))),
+  /** A built-in provider's name, or a plugin module (a path relative to the config file). */
+  provider: Type.Union([
+    Type.Unsafe<ProviderName>(Type.Union(providerNames.map((name) => Type.Literal(name)))),
+    Type.Object({ module: Type.String({ minLength: 1 }) }, closed)
+  ]),
   secret: Type.Optional(Type.String({ minLength: 1 })),
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { providers } from '../../providers/index.js'
 import type { RawRequest } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
@@ -66,7 +65,8 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       request.webhook = { source: name }
       const source = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined
       if (source === undefined) throw new HG_ERR_SOURCE_UNKNOWN(name.slice(0, 64))
-      const provider = providers[source.provider]
+      const provider = config.providers[source.provider]
+      if (provider === undefined) throw new HG_ERR_SOURCE_UNKNOWN(name.slice(0, 64)) // parseConfig registers every source's provider
       const raw: RawRequest = { headers: request.headers as RawRequest['headers'], body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) }
       const receivedAt = clock.now()
       const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs })
