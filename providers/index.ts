@@ -1,9 +1,9 @@
 /** Every provider by the name a source's config gives it. Adding one is one line here. */
 import { chaindoc } from './chaindoc.js'
 import { clerk } from './clerk.js'
-import type { Provider } from './types.js'
+import type { AnyProvider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc } as const satisfies Record<string, Provider>)
+export const providers = Object.freeze({ clerk, chaindoc } as const satisfies Record<string, AnyProvider>)
 
 export type ProviderName = keyof typeof providers
 

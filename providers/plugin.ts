@@ -12,11 +12,11 @@ import {
   HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
 } from '../src/errors.js'
 import type { ProviderSample } from './samples.js'
-import type { Provider, RawRequest, VerifyOptions } from './types.js'
+import type { AnyProvider, RawRequest, VerifyOptions } from './types.js'
 
 /** A plugin as loaded: its provider, and the sample `hookgate send` signs when it exports one. */
 export interface LoadedPlugin {
-  readonly provider: Provider
+  readonly provider: AnyProvider
   readonly sample: ProviderSample | null
 }
 
@@ -24,6 +24,7 @@ export interface LoadedPlugin {
 export type PluginLoad = LoadedPlugin | { readonly problems: readonly string[] }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
+const METHODS = new Set(['POST', 'GET'])
 
 /** Imports `specifier` (relative to `baseDir`) and checks it; never throws. */
 export async function loadPlugin (specifier: string, baseDir: string): Promise<PluginLoad> {
@@ -52,17 +53,21 @@ export function checkPlugin (candidate: unknown, sample: unknown): PluginLoad {
   }
   if (typeof p.verify !== 'function') problems.push("'verify' must be a function (req, secrets, now, options)")
   if (p.validateSecret !== undefined && typeof p.validateSecret !== 'function') problems.push("'validateSecret', when present, must be a function (secret) returning null or a problem")
+  if (p.methods !== undefined && !(Array.isArray(p.methods) && p.methods.length > 0 && p.methods.every((m) => METHODS.has(m as string)))) {
+    problems.push("'methods', when present, must be a non-empty list of 'POST' and 'GET'")
+  }
   const s = sample as Record<string, unknown> | undefined
   if (s !== undefined && (typeof s !== 'object' || s === null || typeof s.defaultType !== 'string' || typeof s.body !== 'function' || typeof s.sign !== 'function')) {
     problems.push("'sample', when exported, must be { defaultType, body (type, now), sign (body, secret, now) }")
   }
   if (problems.length > 0) return { problems }
   const name = p.name as string
-  const verify = (p.verify as Provider['verify']).bind(p)
-  const validateSecret = p.validateSecret === undefined ? undefined : (p.validateSecret as NonNullable<Provider['validateSecret']>).bind(p)
-  const provider: Provider = Object.freeze({
+  const verify = (p.verify as AnyProvider['verify']).bind(p)
+  const validateSecret = p.validateSecret === undefined ? undefined : (p.validateSecret as NonNullable<AnyProvider['validateSecret']>).bind(p)
+  const provider: AnyProvider = Object.freeze({
     name,
     storedHeaders: Object.freeze([...(p.storedHeaders as string[])]),
+    ...(p.methods === undefined ? {} : { methods: Object.freeze([...(p.methods as Array<'POST' | 'GET'>)]) }),
     ...(validateSecret === undefined ? {} : { validateSecret: (secret: string) => { const r = validateSecret(secret); return typeof r === 'string' ? r : null } }),
     verify: (req: RawRequest, secrets: readonly string[], now: number, options: VerifyOptions) => {
       try {

@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml'
 import { isProviderName, providers as builtIns } from '../../providers/index.js'
 import { loadPlugin, type PluginLoad } from '../../providers/plugin.js'
 import { samples as builtInSamples, type ProviderSample } from '../../providers/samples.js'
-import type { Provider } from '../../providers/types.js'
+import type { AnyProvider } from '../../providers/types.js'
 import { validateStandardWebhooksSecret } from '../../providers/standard-webhooks.js'
 import { HG_ERR_CONFIG_INVALID } from '../errors.js'
 import { durationMs } from './duration.js'
@@ -47,7 +47,7 @@ export interface Config {
    * built-ins and the plugins this config loads, by name. A plugin is thus
    * first-class: ingest, the rejections log, metrics and CloudEvents see no difference.
    */
-  readonly providers: Readonly<Record<string, Provider>>
+  readonly providers: Readonly<Record<string, AnyProvider>>
   /** What `hookgate send` signs for each provider; null for a plugin that exports no sample. */
   readonly samples: Readonly<Record<string, ProviderSample | null>>
   readonly server: ConfigInput['server']
@@ -64,7 +64,7 @@ export interface Config {
 export const DEFAULT_RETRY_SCHEDULE = ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '10h'] as const
 
 export interface ParseOptions {
-  /** Provider plugins by the module path the config gives, already imported (loadConfig does it). */
+  /** AnyProvider plugins by the module path the config gives, already imported (loadConfig does it). */
   readonly plugins?: ReadonlyMap<string, PluginLoad>
 }
 
@@ -128,7 +128,7 @@ function configInvalid (problems: readonly string[]): Error {
 function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>, problems: string[]): Config {
   // Published example secrets are for trying the gateway on this machine, never for one others can reach.
   const loopback = isLoopbackHost(input.server.host)
-  const providers: Record<string, Provider> = { ...builtIns }
+  const providers: Record<string, AnyProvider> = { ...builtIns }
   const samples: Record<string, ProviderSample | null> = { ...builtInSamples }
   const modules = new Map<string, string>()
   const sources: Record<string, SourceConfig> = {}
@@ -152,7 +152,7 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
   }
 
   /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */
-  function registerPlugin (at: string, module: string): Provider | null {
+  function registerPlugin (at: string, module: string): AnyProvider | null {
     const load = plugins.get(module)
     if (load === undefined) {
       problems.push(`${at}: provider plugins are loaded with the config file (loadConfig), not from a parsed document`)
@@ -218,7 +218,7 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
 }
 
 /** A plugin's validateSecret is the plugin author's code: one that throws is a problem, not a crash. */
-function secretProblem (provider: Provider, secret: string): string | null {
+function secretProblem (provider: AnyProvider, secret: string): string | null {
   try {
     return provider.validateSecret?.(secret) ?? null
   } catch {

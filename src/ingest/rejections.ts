@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Provider } from '../../providers/types.js'
+import type { AnyProvider } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { NewRejection } from '../db/queries/rejections.js'
 import type { Writer } from '../db/writer.js'
@@ -45,7 +45,7 @@ export interface RejectionRecorderDeps {
   /** The configured sources: which headers each keeps, and which get a bucket of their own. */
   readonly sources: Readonly<Record<string, { readonly provider: string }>>
   /** The config's provider registry (built-ins and plugins), where each source's stored headers are listed. */
-  readonly providers: Readonly<Record<string, Provider>>
+  readonly providers: Readonly<Record<string, AnyProvider>>
 }
 
 /**
