@@ -25,6 +25,7 @@ export const chaindoc: Provider = Object.freeze<Provider>({
   name: 'chaindoc',
   storedHeaders: ['x-chaindoc-signature', 'x-chaindoc-timestamp', 'x-chaindoc-event', 'x-chaindoc-delivery-id',
     'x-webhook-signature', 'x-webhook-event'],
+  hasLegacyScheme: true,
 
   // Chaindoc asks for ≥ 32 chars but its own test secret is 'webhook-secret',
   // so only the mistakes that are surely mistakes are refused.
@@ -39,6 +40,8 @@ export const chaindoc: Provider = Object.freeze<Provider>({
     const current = req.headers['x-chaindoc-signature']?.trim()
     if (current) return verifyCurrent(req, current, secrets, now, options.toleranceMs)
     const legacy = req.headers['x-webhook-signature']?.trim()
+    // Switched off, a legacy signature is one this source never matches, however well made.
+    if (options.legacyScheme === false) throw legacy ? new HG_ERR_SIGNATURE_INVALID() : new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature')
     if (legacy) return verifyLegacy(req, legacy, secrets)
     throw new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature (or legacy x-webhook-signature)')
   }

@@ -50,6 +50,8 @@ export function isHandshake (result: VerifiedEvent | Handshake): result is Hands
 export interface VerifyOptions {
   /** Accepted distance between the signed timestamp and now, both ways. */
   readonly toleranceMs: number
+  /** false: refuse the provider's legacy scheme (HG_ERR_SIGNATURE_INVALID); accepted when absent. */
+  readonly legacyScheme?: boolean
 }
 
 /**
@@ -63,6 +65,8 @@ export interface Provider<Result extends VerifiedEvent | Handshake = VerifiedEve
   readonly storedHeaders: readonly string[]
   /** The HTTP methods its sender uses; ['POST'] when absent. A GET is only ever a handshake. */
   readonly methods?: readonly ('POST' | 'GET')[]
+  /** True when the provider has an older scheme a source may switch off (VerifyOptions.legacyScheme). */
+  readonly hasLegacyScheme?: boolean
   /**
    * Says what is wrong with a configured secret, or returns null when it is
    * usable. Config loading calls it so a malformed secret (not base64, too

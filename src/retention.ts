@@ -16,6 +16,8 @@ const VACUUM_CHUNK_PAGES = 2000
 export interface RetentionReport {
   readonly events: number
   readonly rejections: number
+  /** Dedup keys of deleted events whose storage.dedupWindowDays has passed. */
+  readonly dedupKeys: number
   readonly freedPages: number
 }
 
@@ -28,8 +30,10 @@ export interface Retention {
 
 /**
  * Deletes settled events older than storage.retentionDays (with their
- * deliveries and attempts) and rejections older than rejectionRetentionDays,
- * then returns the freed pages to the file system so the file stops growing.
+ * deliveries and attempts; their dedup keys stay), the dedup keys whose
+ * storage.dedupWindowDays has passed since receipt, and rejections older
+ * than rejectionRetentionDays, then returns the freed pages to the file
+ * system so the file stops growing.
  * An event with a pending delivery is never deleted, however old.
  */
 export function createRetention ({ config, writer, clock, metrics, log }: {
@@ -50,14 +54,17 @@ export function createRetention ({ config, writer, clock, metrics, log }: {
 
   async function pass (): Promise<RetentionReport> {
     const now = clock.now()
-    const events = await drain(() => writer.run('purgeEvents', { before: now - config.storage.retentionDays * DAY, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
+    const keysBefore = now - config.storage.dedupWindowDays * DAY
+    const events = await drain(() => writer.run('purgeEvents', { before: now - config.storage.retentionDays * DAY, limit: RETENTION_CHUNK_ROWS, keepKeysAfter: keysBefore }), RETENTION_CHUNK_ROWS)
+    const dedupKeys = await drain(() => writer.run('purgeDedupKeys', { before: keysBefore, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
     const rejections = await drain(() => writer.run('purgeRejections', { before: now - config.storage.rejectionRetentionDays * DAY, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
     // Also after passes that deleted nothing: the rejection cap trims rows all day long.
     const freedPages = await drain(() => writer.run('incrementalVacuum', { pages: VACUUM_CHUNK_PAGES }), VACUUM_CHUNK_PAGES)
     metrics.retentionDeleted.inc({ kind: 'events' }, events)
     metrics.retentionDeleted.inc({ kind: 'rejections' }, rejections)
-    if (events + rejections + freedPages > 0) log.info({ events, rejections, freedPages }, 'retention pass')
-    return { events, rejections, freedPages }
+    metrics.retentionDeleted.inc({ kind: 'dedup_keys' }, dedupKeys)
+    if (events + rejections + dedupKeys + freedPages > 0) log.info({ events, rejections, dedupKeys, freedPages }, 'retention pass')
+    return { events, rejections, dedupKeys, freedPages }
   }
 
   function runOnce (): Promise<RetentionReport> {

@@ -21,6 +21,8 @@ export interface SourceConfig {
   readonly provider: string
   readonly secrets: readonly string[]
   readonly toleranceMs: number
+  /** Whether the provider's legacy scheme is accepted (false when it has none). */
+  readonly legacyScheme: boolean
 }
 
 export interface RetryPolicy {
@@ -148,7 +150,9 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
       const published = publishedAs(secret)
       if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
     })
-    sources[name] = { name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000 }
+    const hasLegacy = provider.hasLegacyScheme === true
+    if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${provider.name} provider has no legacy scheme to switch`)
+    sources[name] = { name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000, legacyScheme: hasLegacy && source.legacyScheme !== false }
   }
 
   /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */

@@ -25,6 +25,13 @@ export const ServerSchema = Type.Object({
 export const StorageSchema = Type.Object({
   path: Type.String({ default: './data/hookgate.db', minLength: 1 }),
   retentionDays: Type.Number({ default: 30, exclusiveMinimum: 0 }),
+  /**
+   * How long after its first receipt a dedup key still refuses a replay, its
+   * event deleted or not: the only replay guard of schemes without a signed
+   * timestamp (Chaindoc legacy). Counted from receipt, so it acts only when
+   * longer than retentionDays.
+   */
+  dedupWindowDays: Type.Number({ default: 90, exclusiveMinimum: 0 }),
   rejectionRetentionDays: Type.Number({ default: 7, exclusiveMinimum: 0 }),
   /** Rejected requests kept at most (oldest dropped first). */
   rejectionMaxRows: Type.Integer({ default: 10_000, minimum: 0 }),
@@ -41,7 +48,9 @@ export const SourceSchema = Type.Object({
   secret: Type.Optional(Type.String({ minLength: 1 })),
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
-  toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 })
+  toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 }),
+  /** false refuses the provider's legacy scheme (Chaindoc's x-webhook-signature: no timestamp, no replay window). Accepted when absent. */
+  legacyScheme: Type.Optional(Type.Boolean())
 }, withDefaults)
 
 /**

@@ -11,7 +11,7 @@ import { retryDeadDeliveries, retryDelivery, retryPendingDeliveries } from './qu
 import { setPaused } from './queries/destinations.js'
 import { replayEvent } from './queries/events.js'
 import { purgeRejections, recordRejection } from './queries/rejections.js'
-import { incrementalVacuum, purgeEvents } from './queries/retention.js'
+import { incrementalVacuum, purgeDedupKeys, purgeEvents } from './queries/retention.js'
 
 export const writeOps = {
   recordEvent,
@@ -31,6 +31,7 @@ export const writeOps = {
   recordRejection,
   purgeRejections,
   purgeEvents,
+  purgeDedupKeys,
   incrementalVacuum
 } as const satisfies Record<string, (db: Db, args: never) => unknown>
 
@@ -45,7 +46,7 @@ export const writeOps = {
  */
 export const relaxedOps: ReadonlySet<string> = new Set<OpName>([
   'claimDeliveries', 'settleDeliveries', 'unclaimDeliveries', 'reclaimLeases', 'releaseLeases', 'hastenDeliveries',
-  'recordRejection', 'purgeRejections', 'purgeEvents', 'incrementalVacuum'
+  'recordRejection', 'purgeRejections', 'purgeEvents', 'purgeDedupKeys', 'incrementalVacuum'
 ])
 
 export type WriteOps = typeof writeOps

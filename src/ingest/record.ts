@@ -38,7 +38,8 @@ export interface RecordResult {
 /**
  * Stores a verified event and one delivery per destination, atomically (the
  * writer runs every op inside a transaction). The UNIQUE (source, dedup_key)
- * makes a provider retry, or a duplicate racing it, land on the first row.
+ * makes a provider retry, or a duplicate racing it, land on the first row;
+ * after retention deleted that row, dedup_keys still answers with its id.
  * Deliveries under `lease` are inserted as a claim would leave them, so the
  * dispatcher sends them as soon as the commit is in, without a claim's round
  * trip through the writer (which waits behind other commits' fsyncs). Unless
@@ -46,6 +47,12 @@ export interface RecordResult {
  * go first, in run_at order, through claims, and this one queues behind them.
  */
 export function recordEvent (db: Db, { event, destinations, lease }: RecordArgs): RecordResult {
+  // A key whose event retention has deleted still names it (0005): without
+  // this, a replay of the legacy Chaindoc scheme, which has no timestamp,
+  // would be stored and forwarded again once the original is purged.
+  const purged = prepared<[string, string], string>(db, 'SELECT event_id FROM dedup_keys WHERE source = ? AND dedup_key = ?')
+    .pluck().get(event.source, event.dedupKey)
+  if (purged !== undefined) return { id: purged, duplicate: true, leased: [] }
   const inserted = prepared(db, `
     INSERT INTO events (id, source, provider, dedup_key, type, subject, occurred_at, received_at, headers, body, status)
     VALUES (@id, @source, @provider, @dedupKey, @type, @subject, @occurredAt, @receivedAt, @headers, @body, @status)

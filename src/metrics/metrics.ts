@@ -76,7 +76,7 @@ export function createMetrics ({ db, clock, destinations }: { db: Db, clock: Clo
     }),
     retentionDeleted: new Counter({
       name: 'hookgate_retention_deleted_total',
-      help: 'Rows deleted by the retention job: events (with their deliveries and attempts) and rejections',
+      help: 'Rows deleted by the retention job: events (with their deliveries and attempts), rejections, and dedup keys past their window',
       labelNames: ['kind'] as const,
       registers
     }),

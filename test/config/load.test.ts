@@ -195,3 +195,27 @@ t.test('one line per problem, each starting with its key path', async (t) => {
     "  - logging.level: expected one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'"
   ])
 })
+
+t.test('storage.dedupWindowDays defaults to 90 days and must be positive', async (t) => {
+  const config = parseConfig({ server: { host: '127.0.0.1' } }, {})
+  t.equal(config.storage.dedupWindowDays, 90)
+  t.equal(parseConfig({ server: { host: '127.0.0.1' }, storage: { dedupWindowDays: 365 } }, {}).storage.dedupWindowDays, 365)
+  for (const bad of [0, -1, 'forever']) {
+    t.throws(() => parseConfig({ server: { host: '127.0.0.1' }, storage: { dedupWindowDays: bad } }, {}), { message: /storage\.dedupWindowDays/ }, String(bad))
+  }
+})
+
+t.test('sources.*.legacyScheme: on by default for Chaindoc, switched off by false, refused on a provider without one', async (t) => {
+  const sources = {
+    old: { provider: 'chaindoc', secret: 'chaindoc-secret-0123456789' },
+    strict: { provider: 'chaindoc', secret: 'chaindoc-secret-0123456789', legacyScheme: false },
+    clerk: { provider: 'clerk', secret: 'whsec_' + Buffer.alloc(24, 1).toString('base64') }
+  }
+  const config = parseConfig({ sources }, {})
+  t.equal(config.sources.old!.legacyScheme, true)
+  t.equal(config.sources.strict!.legacyScheme, false)
+  t.equal(config.sources.clerk!.legacyScheme, false, 'Clerk has no legacy scheme to accept')
+  t.throws(() => parseConfig({ sources: { ...sources, clerk: { ...sources.clerk, legacyScheme: true } } }, {}),
+    { message: /sources\.clerk\.legacyScheme: the clerk provider has no legacy scheme/ })
+  t.throws(() => parseConfig({ sources: { strict: { ...sources.strict, legacyScheme: 'no' } } }, {}), { message: /sources\.strict\.legacyScheme/ })
+})

@@ -4,7 +4,8 @@
 import { test, type Test } from 'tap'
 import type { Db } from '../../src/db/open.js'
 import { listEvents } from '../../src/db/queries/events.js'
-import { purgeEvents } from '../../src/db/queries/retention.js'
+import { purgeDedupKeys, purgeEvents } from '../../src/db/queries/retention.js'
+import { recordEvent } from '../../src/ingest/record.js'
 import { migratedDb } from '../helper.js'
 
 function capturingDb (t: Test): { db: Db, prepared: string[] } {
@@ -15,7 +16,7 @@ function capturingDb (t: Test): { db: Db, prepared: string[] } {
   return { db, prepared }
 }
 
-function planOf (db: Db, sql: string, params: Record<string, unknown>): string {
+function planOf (db: Db, sql: string, params: Record<string, unknown> | unknown[]): string {
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
 }
 
@@ -41,8 +42,22 @@ test('listing pending or dead events goes through its partial index; other state
 
 test('retention finds the oldest events along the primary key', async (t) => {
   const { db, prepared } = capturingDb(t)
-  purgeEvents(db, { before: 1_700_000_000_000, limit: 100 })
-  const plan = planOf(db, prepared.at(-1)!, { before: 0, beforeId: 'evt_', limit: 100 })
+  purgeEvents(db, { before: 1_700_000_000_000, limit: 100, keepKeysAfter: 0 })
+  const plan = planOf(db, prepared.find((sql) => sql.includes('DELETE FROM events'))!, { before: 0, beforeId: 'evt_', limit: 100 })
   t.match(plan, /SEARCH e USING INDEX sqlite_autoindex_events_1 \(id<\?\)/)
   t.notMatch(plan, /TEMP B-TREE/, 'no sort: the ids are in time order')
+})
+
+test('ingest finds a purged event\'s dedup key by a seek, and retention finds expired keys along their index', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  recordEvent(db, {
+    event: { id: 'evt_0', source: 's', provider: 'chaindoc', dedupKey: 'k', type: 't', subject: null, occurredAt: null, receivedAt: 0, headers: '{}', body: new Uint8Array(0) },
+    destinations: []
+  })
+  const lookup = prepared.find((sql) => sql.includes('FROM dedup_keys'))!
+  t.match(planOf(db, lookup, ['s', 'k']), /SEARCH dedup_keys USING PRIMARY KEY \(source=\? AND dedup_key=\?\)/)
+  purgeDedupKeys(db, { before: 1_700_000_000_000, limit: 100 })
+  const plan = planOf(db, prepared.at(-1)!, { before: 0, limit: 100 })
+  t.match(plan, /SEARCH dedup_keys USING (COVERING )?INDEX dedup_keys_first_seen \(first_seen_at<\?\)/)
+  t.notMatch(plan, /TEMP B-TREE/, 'no sort: the index is in time order')
 })

@@ -214,3 +214,13 @@ t.test('names itself chaindoc, keeps both header families and vets secrets loose
   t.match(chaindoc.validateSecret?.('padded-secret\n'), /whitespace/)
   t.notOk(chaindoc.validateSecret?.('padded-secret\n')?.includes('padded-secret'))
 })
+
+t.test('legacyScheme false: a well-signed legacy request is refused as a signature that does not match; the current scheme still verifies', async (t) => {
+  const off = { ...OPTIONS, legacyScheme: false }
+  t.ok(verify({ 'x-webhook-signature': LEGACY_SIGNATURE }, LEGACY_BODY), 'accepted while the scheme is on')
+  rejects(t, () => chaindoc.verify({ headers: { 'x-webhook-signature': LEGACY_SIGNATURE }, body: LEGACY_BODY }, [SECRET], NOW, off), 'HG_ERR_SIGNATURE_INVALID', 401)
+  const missing = rejects(t, () => chaindoc.verify({ headers: {}, body: LEGACY_BODY }, [SECRET], NOW, off), 'HG_ERR_SIGNATURE_MISSING', 401)
+  t.notMatch(missing.message, /x-webhook-signature/, 'a source without the legacy scheme does not ask for its header')
+  t.match(chaindoc.verify({ headers: current(), body: BODY }, [SECRET], NOW, off), { dedupKey: '2bcb5d52-7d64-43c6-b715-0a72f20d9c2f' })
+  t.equal(chaindoc.hasLegacyScheme, true)
+})
