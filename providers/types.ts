@@ -27,6 +27,12 @@ export interface VerifiedEvent {
   readonly subject?: string | undefined
   /** The parsed body. */
   readonly payload: unknown
+  /**
+   * The bytes to store and forward, when the signature is over other bytes
+   * than those received (Chaindoc's re-serialised legacy fallback): what was
+   * signed, never what merely parses to it. Absent: the received bytes.
+   */
+  readonly signedBody?: Buffer | undefined
 }
 
 /**
@@ -52,6 +58,12 @@ export interface VerifyOptions {
   readonly toleranceMs: number
   /** false: refuse the provider's legacy scheme (HG_ERR_SIGNATURE_INVALID); accepted when absent. */
   readonly legacyScheme?: boolean
+  /**
+   * true: the legacy scheme also accepts a signature over the body
+   * re-serialised (JSON.stringify(JSON.parse(body))), as Chaindoc's seed
+   * sample computes it; off when absent.
+   */
+  readonly legacyReserialized?: boolean
 }
 
 /**

@@ -23,6 +23,8 @@ export interface SourceConfig {
   readonly toleranceMs: number
   /** Whether the provider's legacy scheme is accepted (false when it has none). */
   readonly legacyScheme: boolean
+  /** Whether the legacy scheme also accepts a signature over the re-serialised body (off unless asked for). */
+  readonly legacyReserialized: boolean
 }
 
 export interface RetryPolicy {
@@ -152,7 +154,13 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
     })
     const hasLegacy = provider.hasLegacyScheme === true
     if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${provider.name} provider has no legacy scheme to switch`)
-    sources[name] = { name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000, legacyScheme: hasLegacy && source.legacyScheme !== false }
+    if (source.legacyReserialized !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyReserialized: the ${provider.name} provider has no legacy scheme`)
+    if (source.legacyReserialized === true && source.legacyScheme === false) problems.push(`sources.${name}.legacyReserialized: the legacy scheme is switched off (legacyScheme: false), so there is nothing to fall back from`)
+    sources[name] = {
+      name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000,
+      legacyScheme: hasLegacy && source.legacyScheme !== false,
+      legacyReserialized: hasLegacy && source.legacyScheme !== false && source.legacyReserialized === true
+    }
   }
 
   /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */

@@ -50,7 +50,9 @@ export const SourceSchema = Type.Object({
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 }),
   /** false refuses the provider's legacy scheme (Chaindoc's x-webhook-signature: no timestamp, no replay window). Accepted when absent. */
-  legacyScheme: Type.Optional(Type.Boolean())
+  legacyScheme: Type.Optional(Type.Boolean()),
+  /** true also accepts a legacy signature over the re-serialised body (Chaindoc's seed sample); the signed string is then stored. Off when absent. */
+  legacyReserialized: Type.Optional(Type.Boolean())
 }, withDefaults)
 
 /**

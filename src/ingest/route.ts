@@ -84,7 +84,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         query: new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length))
       }
       const receivedAt = clock.now()
-      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme })
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, legacyReserialized: source.legacyReserialized })
       if (isHandshake(verified)) {
         request.webhook.outcome = 'handshake'
         return sendHandshake(reply, verified)
@@ -108,7 +108,8 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         occurredAt: verified.occurredAt ?? null,
         receivedAt,
         headers: JSON.stringify(kept),
-        body: exactCopy(raw.body)
+        // What was signed: the received bytes, unless the provider matched a signature over other bytes.
+        body: exactCopy(verified.signedBody ?? raw.body)
       }
       const destinations = deps.route(name, verified.type)
       const lease = deps.outbox.reserve(destinations)
