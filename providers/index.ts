@@ -1,9 +1,10 @@
 /** Every provider by the name a source's config gives it. Adding one is one line here. */
 import { chaindoc } from './chaindoc.js'
 import { clerk } from './clerk.js'
+import { slack } from './slack.js'
 import type { AnyProvider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc } as const satisfies Record<string, AnyProvider>)
+export const providers = Object.freeze({ clerk, chaindoc, slack } as const satisfies Record<string, AnyProvider>)
 
 export type ProviderName = keyof typeof providers
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
-import { signChaindoc, signClerk } from './sign.js'
+import { signChaindoc, signClerk, signSlack } from './sign.js'
 
 export interface ProviderSample {
   /** What `send` posts when no --type is given: the provider's most common event. */
@@ -29,6 +29,12 @@ export const samples = {
     defaultType: 'document.created',
     body: (type, now) => JSON.stringify(chaindocEnvelope(type, now)),
     sign: (body, secret, now) => signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret })
+  },
+  // An Events API event_callback (https://api.slack.com/apis/events-api#callback-field), the event of the type asked for.
+  slack: {
+    defaultType: 'app_mention',
+    body: (type, now) => JSON.stringify(slackEventCallback(type, now)),
+    sign: (body, secret, now) => signSlack({ timestampSec: Math.floor(now / 1000), body, secret })
   }
 } as const satisfies Record<ProviderName, ProviderSample>
 
@@ -82,4 +88,16 @@ function chaindocEnvelope (type: string, now: number): object {
     : resource === 'transaction' ? { transactionId: randomUUID(), status }
     : { id: randomUUID() }
   return { id: randomUUID(), type, createdAt: new Date(now).toISOString(), data }
+}
+
+function slackEventCallback (type: string, now: number): object {
+  const id = (prefix: string, n: number) => prefix + Array.from(randomBytes(n), (b) => BASE62[b % 36]!.toUpperCase()).join('')
+  const ts = (now / 1000).toFixed(6)
+  return {
+    token: 'XXYYZZ', team_id: 'T0001', api_app_id: id('A', 10),
+    event: { type, user: id('U', 10), text: '<@U0LAN0Z89> is it everything a river should be?', ts, channel: id('C', 10), event_ts: ts },
+    type: 'event_callback', event_id: id('Ev', 10), event_time: Math.floor(now / 1000),
+    authorizations: [{ enterprise_id: null, team_id: 'T0001', user_id: 'U0LAN0Z89', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false, event_context: id('4-', 24)
+  }
 }

@@ -37,3 +37,11 @@ export function signChaindocLegacy ({ body, secret, event }: {
   const hex = createHmac('sha256', secret).update(body).digest('hex')
   return { 'x-webhook-signature': hex, 'x-webhook-event': event, 'content-type': 'application/json' }
 }
+
+/** Slack (docs/provider-specs.md §4.4): `v0=` hex HMAC-SHA256 of `v0:${timestamp}:${body}`. */
+export function signSlack ({ timestampSec, body, secret, contentType = 'application/json' }: {
+  timestampSec: number, body: Buffer | string, secret: string, contentType?: string
+}): Record<'x-slack-signature' | 'x-slack-request-timestamp' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(`v0:${timestampSec}:`).update(body).digest('hex')
+  return { 'x-slack-signature': `v0=${hex}`, 'x-slack-request-timestamp': String(timestampSec), 'content-type': contentType }
+}

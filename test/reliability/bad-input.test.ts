@@ -8,7 +8,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
 import { sampleEvent } from '../../providers/samples.js'
-import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
+import { signChaindoc, signChaindocLegacy, signSlack } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
@@ -55,6 +55,14 @@ function post (headers: Headers, body: Buffer | string, path = '/webhooks/clerk'
 
 function without (headers: Headers, name: string): Headers {
   return headers.filter(([k]) => k !== name)
+}
+
+function slackSample (): string {
+  return sampleEvent('slack', 'app_mention', Date.now())
+}
+
+function slackHeaders (body: Buffer | string, { secret = SECRETS.slack, ts = nowSec() } = {}): Headers {
+  return Object.entries(signSlack({ timestampSec: ts, body, secret }))
 }
 
 function flipOneByte (bytes: Buffer): Buffer {
@@ -245,6 +253,66 @@ const CLASSES: readonly BadClass[] = [
     status: 401,
     code: 'HG_ERR_SIGNATURE_INVALID',
     make: () => { const b = JSON.stringify({ event: 'document.created', data: { documentId: randomUUID() } }); return post(Object.entries(signChaindocLegacy({ body: b, event: 'document.created', secret: 'not-' + SECRETS.chaindoc })), b, '/webhooks/chaindoc') }
+  },
+  // Slack (v0 signature over v0:ts:body; url_verification answered only once verified).
+  {
+    name: 'Slack, wrong secret',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = slackSample(); return post(slackHeaders(b, { secret: 'not-' + SECRETS.slack }), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, one flipped body byte',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = Buffer.from(slackSample()); return post(slackHeaders(b), flipOneByte(b), '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, forged url_verification',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = JSON.stringify({ token: 'x', challenge: randomUUID(), type: 'url_verification' }); return post(slackHeaders(b, { secret: 'not-' + SECRETS.slack }), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, a version other than v0, or the MAC in base64',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = slackSample()
+      const headers = slackHeaders(b)
+      const sig = headers.find(([k]) => k === 'x-slack-signature')![1].slice(3)
+      const forged = pick([`v1=${sig}`, sig, `v0=${Buffer.from(sig, 'hex').toString('base64')}`, `v0=${sig.toUpperCase()}`])
+      return post([...without(headers, 'x-slack-signature'), ['x-slack-signature', forged]], b, '/webhooks/slack')
+    }
+  },
+  {
+    name: 'Slack, signature header missing',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_MISSING',
+    make: () => { const b = slackSample(); return post(without(slackHeaders(b), pick(['x-slack-signature', 'x-slack-request-timestamp'])), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, duplicated or non-integer timestamp',
+    status: 401,
+    code: 'HG_ERR_TIMESTAMP_INVALID',
+    make: () => {
+      const b = slackSample()
+      const headers = slackHeaders(b)
+      const ts = headers.find(([k]) => k === 'x-slack-request-timestamp')![1]
+      return post(pick([[...headers, ['x-slack-request-timestamp', ts]], [...without(headers, 'x-slack-request-timestamp'), ['x-slack-request-timestamp', `${ts}.5`]]]), b, '/webhooks/slack')
+    }
+  },
+  {
+    name: 'Slack, stale or future timestamp, signed',
+    status: 401,
+    code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE',
+    make: () => { const b = slackSample(); return post(slackHeaders(b, { ts: nowSec() + pick([-1, 1]) * (301 + randomInt(3600)) }), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, signed body that is neither JSON nor a Slack form',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['{"no":"type"}', '{not json', 'hello=world', '[1]', 'payload=%7Bx']); return post(slackHeaders(b), b, '/webhooks/slack') }
   },
   {
     name: 'control character in a header value',

@@ -20,6 +20,7 @@ import { writeConfig } from '../child-gateway.js'
 export const SECRETS = Object.freeze({
   clerk: 'whsec_' + randomBytes(32).toString('base64'),
   chaindoc: 'chaindoc-' + randomBytes(24).toString('hex'),
+  slack: randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -45,7 +46,8 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
     storage: { path: dbPath },
     sources: {
       clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
-      chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc }
+      chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc },
+      slack: { provider: 'slack', secret: SECRETS.slack }
     },
     logging: { level: 'info' },
     ...extra
