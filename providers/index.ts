@@ -1,10 +1,11 @@
 /** Every provider by the name a source's config gives it. Adding one is one line here. */
 import { chaindoc } from './chaindoc.js'
 import { clerk } from './clerk.js'
+import { discord } from './discord.js'
 import { slack } from './slack.js'
 import type { AnyProvider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, slack } as const satisfies Record<string, AnyProvider>)
+export const providers = Object.freeze({ clerk, chaindoc, slack, discord } as const satisfies Record<string, AnyProvider>)
 
 export type ProviderName = keyof typeof providers
 

@@ -30,6 +30,13 @@ export const samples = {
     body: (type, now) => JSON.stringify(chaindocEnvelope(type, now)),
     sign: (body, secret, now) => signChaindoc({ timestampIso: new Date(now).toISOString(), body, secret })
   },
+  // An APPLICATION_COMMAND interaction (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
+  // Its source's secret is a public key, so send cannot sign it: it says so rather than post a request bound to fail.
+  discord: {
+    defaultType: 'application_command',
+    body: (_type, now) => JSON.stringify(discordInteraction(now)),
+    sign: (_body, _secret, _now) => { throw new Error("a Discord source's secret is the application's public key; only Discord holds the private key that signs, so send cannot sign a Discord request (test with Discord's own PING from the Developer Portal)") }
+  },
   // An Events API event_callback (https://api.slack.com/apis/events-api#callback-field), the event of the type asked for.
   slack: {
     defaultType: 'app_mention',
@@ -99,5 +106,16 @@ function slackEventCallback (type: string, now: number): object {
     type: 'event_callback', event_id: id('Ev', 10), event_time: Math.floor(now / 1000),
     authorizations: [{ enterprise_id: null, team_id: 'T0001', user_id: 'U0LAN0Z89', is_bot: true, is_enterprise_install: false }],
     is_ext_shared_channel: false, event_context: id('4-', 24)
+  }
+}
+
+function discordInteraction (now: number): object {
+  // Discord ids are snowflakes: milliseconds since 2015 shifted left 22 bits.
+  const snowflake = () => String((BigInt(now - 1_420_070_400_000) << 22n) | BigInt(randomBytes(2).readUInt16BE()))
+  return {
+    app_permissions: '442368', application_id: snowflake(), channel_id: snowflake(), guild_id: snowflake(), id: snowflake(),
+    type: 2, version: 1, token: randomBytes(24).toString('base64url'), locale: 'en-US',
+    data: { id: snowflake(), name: 'blep', type: 1, options: [{ name: 'animal', type: 3, value: 'animal_dog' }] },
+    member: { user: { id: snowflake(), username: 'example', global_name: 'Example' }, roles: [], permissions: '2147483647' }
   }
 }

@@ -4,7 +4,7 @@
  * Standard Webhooks code that also verifies; the tests hold both to svix's own
  * Webhook (a devDependency), the library Clerk's senders use.
  */
-import { createHmac } from 'node:crypto'
+import { createHmac, sign as signBytes, type KeyObject } from 'node:crypto'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -44,4 +44,15 @@ export function signSlack ({ timestampSec, body, secret, contentType = 'applicat
 }): Record<'x-slack-signature' | 'x-slack-request-timestamp' | 'content-type', string> {
   const hex = createHmac('sha256', secret).update(`v0:${timestampSec}:`).update(body).digest('hex')
   return { 'x-slack-signature': `v0=${hex}`, 'x-slack-request-timestamp': String(timestampSec), 'content-type': contentType }
+}
+
+/**
+ * Discord: hex ed25519 signature of timestamp + body with the application's
+ * private key, which only Discord holds; tests sign with a key pair of their own.
+ */
+export function signDiscord ({ timestampSec, body, privateKey }: {
+  timestampSec: number, body: Buffer | string, privateKey: KeyObject
+}): Record<'x-signature-ed25519' | 'x-signature-timestamp' | 'content-type', string> {
+  const signature = signBytes(null, Buffer.concat([Buffer.from(String(timestampSec)), Buffer.from(body)]), privateKey).toString('hex')
+  return { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestampSec), 'content-type': 'application/json' }
 }

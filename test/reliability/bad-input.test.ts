@@ -4,15 +4,15 @@
  * class is documented to get, every genuine one gets 200 throughout, and the
  * process's memory stays bounded. Prints the status table per class.
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
 import { sampleEvent } from '../../providers/samples.js'
-import { signChaindoc, signChaindocLegacy, signSlack } from '../../providers/sign.js'
+import { signChaindoc, signChaindocLegacy, signDiscord, signSlack } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
-  BODY_LIMIT_BYTES, dbPathIn, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
+  BODY_LIMIT_BYTES, dbPathIn, DISCORD_KEYS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
   summary, svixSignature, Transcript, type RawAnswer
 } from './support.js'
 
@@ -55,6 +55,17 @@ function post (headers: Headers, body: Buffer | string, path = '/webhooks/clerk'
 
 function without (headers: Headers, name: string): Headers {
   return headers.filter(([k]) => k !== name)
+}
+
+const OTHER_DISCORD_KEY = generateKeyPairSync('ed25519').privateKey
+const DISCORD_PING = '{"application_id":"1","id":"2","token":"t","type":1,"version":1}'
+
+function discordSample (): string {
+  return sampleEvent('discord', 'application_command', Date.now())
+}
+
+function discordHeaders (body: Buffer | string, { key = DISCORD_KEYS.privateKey, ts = nowSec() } = {}): Headers {
+  return Object.entries(signDiscord({ timestampSec: ts, body, privateKey: key }))
 }
 
 function slackSample (): string {
@@ -313,6 +324,43 @@ const CLASSES: readonly BadClass[] = [
     status: 400,
     code: 'HG_ERR_PAYLOAD_INVALID',
     make: () => { const b = pick(['{"no":"type"}', '{not json', 'hello=world', '[1]', 'payload=%7Bx']); return post(slackHeaders(b), b, '/webhooks/slack') }
+  },
+  // Discord (ed25519 over timestamp + body; a PING answered only once verified).
+  {
+    name: 'Discord, signed with another key (a forged PING or interaction)',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = pick([DISCORD_PING, discordSample()]); return post(discordHeaders(b, { key: OTHER_DISCORD_KEY }), b, '/webhooks/discord') }
+  },
+  {
+    name: 'Discord, one flipped body byte, or the signature in base64',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = Buffer.from(discordSample())
+      const headers = discordHeaders(b)
+      if (randomInt(2) === 0) return post(headers, flipOneByte(b), '/webhooks/discord')
+      const sig = headers.find(([k]) => k === 'x-signature-ed25519')![1]
+      return post([...without(headers, 'x-signature-ed25519'), ['x-signature-ed25519', Buffer.from(sig, 'hex').toString('base64')]], b, '/webhooks/discord')
+    }
+  },
+  {
+    name: 'Discord, signature header missing',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_MISSING',
+    make: () => { const b = discordSample(); return post(without(discordHeaders(b), pick(['x-signature-ed25519', 'x-signature-timestamp'])), b, '/webhooks/discord') }
+  },
+  {
+    name: 'Discord, stale or future timestamp, signed',
+    status: 401,
+    code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE',
+    make: () => { const b = discordSample(); return post(discordHeaders(b, { ts: nowSec() + pick([-1, 1]) * (301 + randomInt(3600)) }), b, '/webhooks/discord') }
+  },
+  {
+    name: 'Discord, signed body that is not an interaction',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['not json', '{"type":2}', '{"id":"1","type":99}', '[1]']); return post(discordHeaders(b), b, '/webhooks/discord') }
   },
   {
     name: 'control character in a header value',
