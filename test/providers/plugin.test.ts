@@ -1,6 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { providerNames } from '../../providers/index.js'
 import { loadPlugin } from '../../providers/plugin.js'
 import { sendCommand } from '../../src/cli/send.js'
 import { loadConfig, parseConfig } from '../../src/config/load.js'
@@ -33,7 +34,7 @@ t.test('a source names a plugin module relative to the config file, and it joins
   const file = writeConfig(dir, { server: { host: '127.0.0.1' }, sources: { shop: acmeSource(), clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } })
   const config = await loadConfig(file, {})
   t.equal(config.sources.shop!.provider, 'acme', 'the source names the plugin by its own name')
-  t.same(Object.keys(config.providers).sort(), ['acme', 'chaindoc', 'clerk'])
+  t.same(Object.keys(config.providers).sort(), ['acme', ...providerNames].sort(), 'the built-ins and the plugin, in one registry')
   t.same(config.providers.acme!.storedHeaders, ['acme-signature', 'acme-delivery'])
   t.equal(config.samples.acme!.defaultType, 'order.paid')
   t.ok(Object.isFrozen(config.providers.acme), 'frozen with the rest of the config')
