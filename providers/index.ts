@@ -2,10 +2,11 @@
 import { chaindoc } from './chaindoc.js'
 import { clerk } from './clerk.js'
 import { discord } from './discord.js'
+import { meta } from './meta.js'
 import { slack } from './slack.js'
 import type { AnyProvider } from './types.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, slack, discord } as const satisfies Record<string, AnyProvider>)
+export const providers = Object.freeze({ clerk, chaindoc, slack, discord, meta } as const satisfies Record<string, AnyProvider>)
 
 export type ProviderName = keyof typeof providers
 

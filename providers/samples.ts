@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
-import { signChaindoc, signClerk, signSlack } from './sign.js'
+import { signChaindoc, signClerk, signMeta, signSlack } from './sign.js'
 
 export interface ProviderSample {
   /** What `send` posts when no --type is given: the provider's most common event. */
@@ -36,6 +36,12 @@ export const samples = {
     defaultType: 'application_command',
     body: (_type, now) => JSON.stringify(discordInteraction(now)),
     sign: (_body, _secret, _now) => { throw new Error("a Discord source's secret is the application's public key; only Discord holds the private key that signs, so send cannot sign a Discord request (test with Discord's own PING from the Developer Portal)") }
+  },
+  // A WhatsApp Cloud API notification (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples); --type object.field.
+  meta: {
+    defaultType: 'whatsapp_business_account.messages',
+    body: (type, now) => JSON.stringify(metaNotification(type, now)),
+    sign: (body, secret, _now) => signMeta({ body, secret })
   },
   // An Events API event_callback (https://api.slack.com/apis/events-api#callback-field), the event of the type asked for.
   slack: {
@@ -117,5 +123,27 @@ function discordInteraction (now: number): object {
     type: 2, version: 1, token: randomBytes(24).toString('base64url'), locale: 'en-US',
     data: { id: snowflake(), name: 'blep', type: 1, options: [{ name: 'animal', type: 3, value: 'animal_dog' }] },
     member: { user: { id: snowflake(), username: 'example', global_name: 'Example' }, roles: [], permissions: '2147483647' }
+  }
+}
+
+function metaNotification (type: string, now: number): object {
+  const dot = type.indexOf('.')
+  const object = dot < 0 ? type : type.slice(0, dot)
+  const field = dot < 0 ? 'messages' : type.slice(dot + 1)
+  const seconds = String(Math.floor(now / 1000))
+  return {
+    object,
+    entry: [{
+      id: '102290129340398',
+      changes: [{
+        field,
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+          contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
+          messages: [{ from: '16505551234', id: `wamid.${randomBytes(24).toString('base64')}`, timestamp: seconds, text: { body: 'Does it come in another color?' }, type: 'text' }]
+        }
+      }]
+    }]
   }
 }

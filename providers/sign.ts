@@ -56,3 +56,8 @@ export function signDiscord ({ timestampSec, body, privateKey }: {
   const signature = signBytes(null, Buffer.concat([Buffer.from(String(timestampSec)), Buffer.from(body)]), privateKey).toString('hex')
   return { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestampSec), 'content-type': 'application/json' }
 }
+
+/** Meta (X-Hub-Signature-256): `sha256=` hex HMAC-SHA256 of the body, keyed with the app secret. */
+export function signMeta ({ body, secret }: { body: Buffer | string, secret: string }): Record<'x-hub-signature-256' | 'content-type', string> {
+  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`, 'content-type': 'application/json' }
+}

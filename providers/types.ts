@@ -64,6 +64,8 @@ export interface VerifyOptions {
    * sample computes it; off when absent.
    */
   readonly legacyReserialized?: boolean
+  /** The source's subscription verify token (Meta's GET hub.verify_token), when it has one. */
+  readonly verifyToken?: string | undefined
 }
 
 /**

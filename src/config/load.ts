@@ -25,6 +25,8 @@ export interface SourceConfig {
   readonly legacyScheme: boolean
   /** Whether the legacy scheme also accepts a signature over the re-serialised body (off unless asked for). */
   readonly legacyReserialized: boolean
+  /** Meta's subscription verify token, when the source has one. */
+  readonly verifyToken?: string
 }
 
 export interface RetryPolicy {
@@ -159,8 +161,11 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
     sources[name] = {
       name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000,
       legacyScheme: hasLegacy && source.legacyScheme !== false,
-      legacyReserialized: hasLegacy && source.legacyScheme !== false && source.legacyReserialized === true
+      legacyReserialized: hasLegacy && source.legacyScheme !== false && source.legacyReserialized === true,
+      ...(source.verifyToken === undefined ? {} : { verifyToken: source.verifyToken })
     }
+    if (source.verifyToken !== undefined && provider.name !== 'meta') problems.push(`sources.${name}.verifyToken: only a meta source has a subscription verify token`)
+    if (source.verifyToken === undefined && provider.name === 'meta') problems.push(`sources.${name}.verifyToken: a meta source needs the verify token you give Meta's dashboard (its GET subscription check is refused without it)`)
   }
 
   /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */

@@ -52,7 +52,9 @@ export const SourceSchema = Type.Object({
   /** false refuses the provider's legacy scheme (Chaindoc's x-webhook-signature: no timestamp, no replay window). Accepted when absent. */
   legacyScheme: Type.Optional(Type.Boolean()),
   /** true also accepts a legacy signature over the re-serialised body (Chaindoc's seed sample); the signed string is then stored. Off when absent. */
-  legacyReserialized: Type.Optional(Type.Boolean())
+  legacyReserialized: Type.Optional(Type.Boolean()),
+  /** Meta: the token its GET subscription check must carry (hub.verify_token); chosen by you in the app dashboard. */
+  verifyToken: Type.Optional(Type.String({ minLength: 1 }))
 }, withDefaults)
 
 /**

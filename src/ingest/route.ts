@@ -84,7 +84,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         query: new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length))
       }
       const receivedAt = clock.now()
-      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, legacyReserialized: source.legacyReserialized })
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, legacyReserialized: source.legacyReserialized, verifyToken: source.verifyToken })
       if (isHandshake(verified)) {
         request.webhook.outcome = 'handshake'
         return sendHandshake(reply, verified)

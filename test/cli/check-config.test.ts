@@ -78,7 +78,7 @@ function refused (t: Test, yaml: string, env: NodeJS.ProcessEnv = {}): string[] 
 const clerk = `  clerk: { provider: clerk, secret: whsec_${Buffer.alloc(32, 9).toString('base64')} }\n`
 
 t.test('check-config: a mistyped provider lists the known providers', async (t) => {
-  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc', 'slack', 'discord', or { module: <path to a provider plugin, relative to the config file> }"])
+  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc', 'slack', 'discord', 'meta', or { module: <path to a provider plugin, relative to the config file> }"])
 })
 
 t.test('check-config: HOOKGATE_ADMIN_TOKEN=short needs 16 characters; empty turns the admin API off', async (t) => {

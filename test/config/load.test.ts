@@ -168,8 +168,8 @@ function problemLines (input: Record<string, unknown>, env: NodeJS.ProcessEnv = 
 }
 
 t.test('a mistyped provider lists the known providers, on one line', async (t) => {
-  t.same(problemLines({ sources: { clerk: { provider: 'clerck', secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc', 'slack', 'discord', or { module: <path to a provider plugin, relative to the config file> }"])
-  t.same(problemLines({ sources: { clerk: { provider: 5, secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc', 'slack', 'discord', or { module: <path to a provider plugin, relative to the config file> }"], 'not once more per literal as "or string"')
+  t.same(problemLines({ sources: { clerk: { provider: 'clerck', secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc', 'slack', 'discord', 'meta', or { module: <path to a provider plugin, relative to the config file> }"])
+  t.same(problemLines({ sources: { clerk: { provider: 5, secret: 'x' } } }), ["  - sources.clerk.provider: expected one of 'clerk', 'chaindoc', 'slack', 'discord', 'meta', or { module: <path to a provider plugin, relative to the config file> }"], 'not once more per literal as "or string"')
 })
 
 t.test('a short admin token says it needs 16 characters, and that empty turns the admin API off', async (t) => {

@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:cr
 import t from 'tap'
 import { Pool } from 'undici'
 import { sampleEvent } from '../../providers/samples.js'
-import { signChaindoc, signChaindocLegacy, signDiscord, signSlack } from '../../providers/sign.js'
+import { signChaindoc, signChaindocLegacy, signDiscord, signMeta, signSlack } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
@@ -66,6 +66,10 @@ function discordSample (): string {
 
 function discordHeaders (body: Buffer | string, { key = DISCORD_KEYS.privateKey, ts = nowSec() } = {}): Headers {
   return Object.entries(signDiscord({ timestampSec: ts, body, privateKey: key }))
+}
+
+function metaSample (): string {
+  return sampleEvent('meta', 'whatsapp_business_account.messages', Date.now())
 }
 
 function slackSample (): string {
@@ -361,6 +365,35 @@ const CLASSES: readonly BadClass[] = [
     status: 400,
     code: 'HG_ERR_PAYLOAD_INVALID',
     make: () => { const b = pick(['not json', '{"type":2}', '{"id":"1","type":99}', '[1]']); return post(discordHeaders(b), b, '/webhooks/discord') }
+  },
+  // Meta (X-Hub-Signature-256 over the body; no timestamp exists).
+  {
+    name: 'Meta, another app secret or a sha1= prefix',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = metaSample()
+      const forged = pick([signMeta({ body: b, secret: 'not-' + SECRETS.meta })['x-hub-signature-256'], signMeta({ body: b, secret: SECRETS.meta })['x-hub-signature-256'].replace('sha256=', 'sha1=')])
+      return post([['x-hub-signature-256', forged], ['content-type', 'application/json']], b, '/webhooks/meta')
+    }
+  },
+  {
+    name: 'Meta, one flipped body byte',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = Buffer.from(metaSample()); return post(Object.entries(signMeta({ body: b, secret: SECRETS.meta })), flipOneByte(b), '/webhooks/meta') }
+  },
+  {
+    name: 'Meta, signature header missing',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_MISSING',
+    make: () => post([['content-type', 'application/json']], metaSample(), '/webhooks/meta')
+  },
+  {
+    name: 'Meta, signed body that is not a notification',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['not json', '{"entry":[]}', '{"object":"page"}', '[1]']); return post(Object.entries(signMeta({ body: b, secret: SECRETS.meta })), b, '/webhooks/meta') }
   },
   {
     name: 'control character in a header value',

@@ -25,6 +25,8 @@ export const SECRETS = Object.freeze({
   clerk: 'whsec_' + randomBytes(32).toString('base64'),
   chaindoc: 'chaindoc-' + randomBytes(24).toString('hex'),
   slack: randomBytes(16).toString('hex'),
+  meta: 'meta-' + randomBytes(16).toString('hex'),
+  metaVerifyToken: 'verify-' + randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -52,7 +54,8 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
       clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
       chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc },
       slack: { provider: 'slack', secret: SECRETS.slack },
-      discord: { provider: 'discord', secret: DISCORD_PUBLIC_HEX }
+      discord: { provider: 'discord', secret: DISCORD_PUBLIC_HEX },
+      meta: { provider: 'meta', secret: SECRETS.meta, verifyToken: SECRETS.metaVerifyToken }
     },
     logging: { level: 'info' },
     ...extra
