@@ -42,7 +42,7 @@ export const chaindoc: Provider = Object.freeze<Provider>({
     const legacy = req.headers['x-webhook-signature']?.trim()
     // Switched off, a legacy signature is one this source never matches, however well made.
     if (options.legacyScheme === false) throw legacy ? new HG_ERR_SIGNATURE_INVALID() : new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature')
-    if (legacy) return verifyLegacy(req, legacy, secrets)
+    if (legacy) return verifyLegacy(req, legacy, secrets, options.legacyReserialized === true)
     throw new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature (or legacy x-webhook-signature)')
   }
 })
@@ -66,18 +66,21 @@ function verifyCurrent (req: RawRequest, signature: string, secrets: readonly st
   return { dedupKey: id, type, occurredAt: createdAt, subject: subjectOf(data), payload: body }
 }
 
-function verifyLegacy (req: RawRequest, signature: string, secrets: readonly string[]): VerifiedEvent {
+function verifyLegacy (req: RawRequest, signature: string, secrets: readonly string[], reserialized: boolean): VerifiedEvent {
   const given = LEGACY_SIGNATURE.test(signature) ? Buffer.from(signature, 'hex') : undefined
   // The seed's sample signs JSON.stringify(req.body) after express.json(), not
-  // the bytes; Chaindoc's JS sender presumably sends that same string, but a
-  // re-serialised match is weaker: the stored bytes are not the signed bytes
-  // (whitespace, or a duplicate key that another parser reads differently).
-  // So the raw bytes are tried first and this only as a fallback (§3.3).
+  // the bytes (§3.3). A re-serialised match is weaker: the received bytes are
+  // not the signed bytes, and a duplicated key ({"documentId":"B","documentId":"A"})
+  // re-serialises to the signed string while a first-key parser downstream reads
+  // what nobody signed. So it is a source's explicit choice, tried only after
+  // the raw bytes, and when it matches the signed string is what is stored and forwarded.
   if (given === undefined) throw new HG_ERR_SIGNATURE_INVALID()
-  const signed = signedBy(given, secrets, req.body) ? req.body : signedReserialized(given, secrets, req.body)
+  const signed = signedBy(given, secrets, req.body)
+    ? req.body
+    : reserialized ? signedReserialized(given, secrets, req.body) : undefined
   if (signed === undefined) throw new HG_ERR_SIGNATURE_INVALID()
 
-  const body = parseObject(req.body, 'Chaindoc')
+  const body = parseObject(signed, 'Chaindoc')
   // body.event is signed, the header is not: prefer the body, refuse a mismatch.
   const header = req.headers['x-webhook-event']?.trim() || undefined
   const type = typeof body.event === 'string' && body.event !== '' ? body.event : header
@@ -92,7 +95,8 @@ function verifyLegacy (req: RawRequest, signature: string, secrets: readonly str
     type,
     occurredAt: typeof body.timestamp === 'string' ? body.timestamp : undefined,
     subject: subjectOf(body.data) ?? subjectOf(body),
-    payload: body
+    payload: body,
+    ...(signed === req.body ? {} : { signedBody: signed })
   }
 }
 
@@ -109,10 +113,10 @@ function signedBy (given: Buffer, secrets: readonly string[], ...parts: Readonly
 }
 
 /** The re-serialised body when the signature is over it (the fallback above), else undefined. */
-function signedReserialized (given: Buffer, secrets: readonly string[], bytes: Buffer): string | undefined {
+function signedReserialized (given: Buffer, secrets: readonly string[], bytes: Buffer): Buffer | undefined {
   let text: string
   try { text = JSON.stringify(JSON.parse(utf8.decode(bytes))) } catch { return undefined }
-  return signedBy(given, secrets, text) ? text : undefined
+  return signedBy(given, secrets, text) ? Buffer.from(text) : undefined
 }
 
 

@@ -8,7 +8,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
 import type { HmacScheme } from './hmac-options.js'
 import type { PublicUrlOptions } from './public-url.js'
-import { signChaindoc, signClerk, signGithub, signHmac, signShopify, signStripe } from './sign.js'
+import { signChaindoc, signClerk, signGithub, signHmac, signMeta, signShopify, signSlack, signStripe } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
 export interface ProviderSample {
@@ -139,6 +139,25 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
       const signature = createHmac('sha1', secret).update((options as PublicUrlOptions).publicUrl + params).digest('base64')
       return { 'x-twilio-signature': signature, 'i-twilio-idempotency-token': randomUUID(), 'content-type': 'application/x-www-form-urlencoded' }
     }
+  },
+  // An APPLICATION_COMMAND interaction (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
+  // Its source's secret is a public key, so send cannot sign it: it says so rather than post a request bound to fail.
+  discord: {
+    defaultType: 'application_command',
+    body: (_type, now) => JSON.stringify(discordInteraction(now)),
+    sign: (_body, _secret, _now) => { throw new Error("a Discord source's secret is the application's public key; only Discord holds the private key that signs, so send cannot sign a Discord request (test with Discord's own PING from the Developer Portal)") }
+  },
+  // A WhatsApp Cloud API notification (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples); --type object.field.
+  meta: {
+    defaultType: 'whatsapp_business_account.messages',
+    body: (type, now) => JSON.stringify(metaNotification(type, now)),
+    sign: (body, secret, _now) => signMeta({ body, secret })
+  },
+  // An Events API event_callback (https://api.slack.com/apis/events-api#callback-field), the event of the type asked for.
+  slack: {
+    defaultType: 'app_mention',
+    body: (type, now) => JSON.stringify(slackEventCallback(type, now)),
+    sign: (body, secret, now) => signSlack({ timestampSec: Math.floor(now / 1000), body, secret })
   }
 }
 
@@ -213,4 +232,49 @@ function chaindocEnvelope (type: string, now: number): object {
     : resource === 'transaction' ? { transactionId: randomUUID(), status }
     : { id: randomUUID() }
   return { id: randomUUID(), type, createdAt: new Date(now).toISOString(), data }
+}
+
+function slackEventCallback (type: string, now: number): object {
+  const id = (prefix: string, n: number) => prefix + Array.from(randomBytes(n), (b) => BASE62[b % 36]!.toUpperCase()).join('')
+  const ts = (now / 1000).toFixed(6)
+  return {
+    token: 'XXYYZZ', team_id: 'T0001', api_app_id: id('A', 10),
+    event: { type, user: id('U', 10), text: '<@U0LAN0Z89> is it everything a river should be?', ts, channel: id('C', 10), event_ts: ts },
+    type: 'event_callback', event_id: id('Ev', 10), event_time: Math.floor(now / 1000),
+    authorizations: [{ enterprise_id: null, team_id: 'T0001', user_id: 'U0LAN0Z89', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false, event_context: id('4-', 24)
+  }
+}
+
+function discordInteraction (now: number): object {
+  // Discord ids are snowflakes: milliseconds since 2015 shifted left 22 bits.
+  const snowflake = () => String((BigInt(now - 1_420_070_400_000) << 22n) | BigInt(randomBytes(2).readUInt16BE()))
+  return {
+    app_permissions: '442368', application_id: snowflake(), channel_id: snowflake(), guild_id: snowflake(), id: snowflake(),
+    type: 2, version: 1, token: randomBytes(24).toString('base64url'), locale: 'en-US',
+    data: { id: snowflake(), name: 'blep', type: 1, options: [{ name: 'animal', type: 3, value: 'animal_dog' }] },
+    member: { user: { id: snowflake(), username: 'example', global_name: 'Example' }, roles: [], permissions: '2147483647' }
+  }
+}
+
+function metaNotification (type: string, now: number): object {
+  const dot = type.indexOf('.')
+  const object = dot < 0 ? type : type.slice(0, dot)
+  const field = dot < 0 ? 'messages' : type.slice(dot + 1)
+  const seconds = String(Math.floor(now / 1000))
+  return {
+    object,
+    entry: [{
+      id: '102290129340398',
+      changes: [{
+        field,
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+          contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
+          messages: [{ from: '16505551234', id: `wamid.${randomBytes(24).toString('base64')}`, timestamp: seconds, text: { body: 'Does it come in another color?' }, type: 'text' }]
+        }
+      }]
+    }]
+  }
 }

@@ -4,7 +4,7 @@
  * Standard Webhooks code that also verifies; the tests hold both to svix's own
  * Webhook (a devDependency), the library Clerk's senders use.
  */
-import { createHmac } from 'node:crypto'
+import { createHmac, sign as signBytes, type KeyObject } from 'node:crypto'
 import type { HmacScheme } from './hmac-options.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
@@ -84,4 +84,28 @@ export function signHmac ({ body, secret, scheme, timestampSec, id, type }: {
   if (typeof scheme.dedup === 'object' && 'header' in scheme.dedup) headers[scheme.dedup.header] = id
   if ('header' in scheme.type) headers[scheme.type.header] = type
   return headers
+}
+
+/** Slack (docs/provider-specs.md §4.4): `v0=` hex HMAC-SHA256 of `v0:${timestamp}:${body}`. */
+export function signSlack ({ timestampSec, body, secret, contentType = 'application/json' }: {
+  timestampSec: number, body: Buffer | string, secret: string, contentType?: string
+}): Record<'x-slack-signature' | 'x-slack-request-timestamp' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(`v0:${timestampSec}:`).update(body).digest('hex')
+  return { 'x-slack-signature': `v0=${hex}`, 'x-slack-request-timestamp': String(timestampSec), 'content-type': contentType }
+}
+
+/**
+ * Discord: hex ed25519 signature of timestamp + body with the application's
+ * private key, which only Discord holds; tests sign with a key pair of their own.
+ */
+export function signDiscord ({ timestampSec, body, privateKey }: {
+  timestampSec: number, body: Buffer | string, privateKey: KeyObject
+}): Record<'x-signature-ed25519' | 'x-signature-timestamp' | 'content-type', string> {
+  const signature = signBytes(null, Buffer.concat([Buffer.from(String(timestampSec)), Buffer.from(body)]), privateKey).toString('hex')
+  return { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestampSec), 'content-type': 'application/json' }
+}
+
+/** Meta (X-Hub-Signature-256): `sha256=` hex HMAC-SHA256 of the body, keyed with the app secret. */
+export function signMeta ({ body, secret }: { body: Buffer | string, secret: string }): Record<'x-hub-signature-256' | 'content-type', string> {
+  return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`, 'content-type': 'application/json' }
 }

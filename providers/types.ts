@@ -9,6 +9,10 @@
 export interface RawRequest {
   readonly headers: Readonly<Record<string, string | undefined>>
   readonly body: Buffer
+  /** 'POST', or 'GET' for a provider whose `methods` lists it; absent means POST. */
+  readonly method?: 'POST' | 'GET' | undefined
+  /** The URL's query string, parsed (a GET handshake carries its parameters there). */
+  readonly query?: URLSearchParams | undefined
 }
 
 /** What a provider returns once the signature holds. */
@@ -23,6 +27,30 @@ export interface VerifiedEvent {
   readonly subject?: string | undefined
   /** The parsed body. */
   readonly payload: unknown
+  /**
+   * The bytes to store and forward, when the signature is over other bytes
+   * than those received (Chaindoc's re-serialised legacy fallback): what was
+   * signed, never what merely parses to it. Absent: the received bytes.
+   */
+  readonly signedBody?: Buffer | undefined
+}
+
+/**
+ * A provider's own answer to a verified request that is a handshake, not an
+ * event (Slack's url_verification, Discord's PING, Meta's GET hub.challenge):
+ * the gateway sends it as it is, and stores and forwards nothing.
+ */
+export interface Handshake {
+  readonly reply: {
+    readonly status: number
+    /** content-type among them; application/json when absent. */
+    readonly headers?: Readonly<Record<string, string>> | undefined
+    readonly body: string
+  }
+}
+
+export function isHandshake (result: VerifiedEvent | Handshake): result is Handshake {
+  return 'reply' in result
 }
 
 export interface VerifyOptions {
@@ -35,15 +63,30 @@ export interface VerifyOptions {
    * (normalised, frozen); undefined for a provider that takes none.
    */
   readonly options?: unknown
+  /**
+   * true: the legacy scheme also accepts a signature over the body
+   * re-serialised (JSON.stringify(JSON.parse(body))), as Chaindoc's seed
+   * sample computes it; off when absent.
+   */
+  readonly legacyReserialized?: boolean
+  /** The source's subscription verify token (Meta's GET hub.verify_token), when it has one. */
+  readonly verifyToken?: string | undefined
 }
 
 /** What parseOptions gives back: the options to pass to verify, or every problem found. */
 export type ParsedOptions = { readonly options: unknown } | { readonly problems: readonly string[] }
 
-export interface Provider {
+/**
+ * `Result` is what verify can return: a provider without a handshake is a
+ * Provider (events only), one with is a Provider<VerifiedEvent | Handshake>.
+ * The gateway holds any of them as an AnyProvider.
+ */
+export interface Provider<Result extends VerifiedEvent | Handshake = VerifiedEvent> {
   readonly name: string
   /** Header names (lower case) kept with the event so it can be verified again later. */
   readonly storedHeaders: readonly string[]
+  /** The HTTP methods its sender uses; ['POST'] when absent. A GET is only ever a handshake. */
+  readonly methods?: readonly ('POST' | 'GET')[]
   /** True when the provider has an older scheme a source may switch off (VerifyOptions.legacyScheme). */
   readonly hasLegacyScheme?: boolean
   /**
@@ -65,6 +108,11 @@ export interface Provider {
    * Throws an HG_ERR_* error: 401 for a missing or wrong signature or a stale
    * timestamp, 400 when the signature holds but the body is not the expected
    * shape. Constant-time comparison; no side effects; `now` in ms.
+   * Returns a Handshake instead of an event when the request asks the
+   * endpoint to prove itself; only once the request is verified.
    */
-  verify (req: RawRequest, secrets: readonly string[], now: number, options: VerifyOptions): VerifiedEvent
+  verify (req: RawRequest, secrets: readonly string[], now: number, options: VerifyOptions): Result
 }
+
+/** Any provider, with or without a handshake: what the registry holds. */
+export type AnyProvider = Provider<VerifiedEvent | Handshake>

@@ -155,7 +155,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
     })
   }
 
-  const recordRejection = createRejectionRecorder({ writer, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, maxBytes: config.storage.rejectionMaxBytes, adminToken: config.admin.token, sources: config.sources })
+  const recordRejection = createRejectionRecorder({ writer, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, maxBytes: config.storage.rejectionMaxBytes, adminToken: config.admin.token, sources: config.sources, providers: config.providers })
   const observer = observeIngest({ config, metrics, recordRejection })
   app.addHook('onError', observer.onError)
   app.addHook('onResponse', observer.onResponse)

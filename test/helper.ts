@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { parseConfig, type Config } from '../src/config/load.js'
+import type { PluginLoad } from '../providers/plugin.js'
 import { migrate } from '../src/db/migrate.js'
 import { openDatabase, type Db } from '../src/db/open.js'
 
@@ -29,9 +30,11 @@ export interface BuildOptions {
   readonly random?: () => number
   /** Run the delivery loop; off by default, so tests drive it with dispatcher.runOnce(). */
   readonly startDispatcher?: boolean
+  /** Provider plugins already loaded (loadPlugin), by the module path the config gives. */
+  readonly plugins?: ReadonlyMap<string, PluginLoad>
 }
 
-export function testConfig (dir: string, overrides: Record<string, unknown> = {}): Config {
+export function testConfig (dir: string, overrides: Record<string, unknown> = {}, plugins?: ReadonlyMap<string, PluginLoad>): Config {
   return parseConfig({
     sources: {
       clerk: { provider: 'clerk', secret: CLERK_SECRET },
@@ -43,14 +46,14 @@ export function testConfig (dir: string, overrides: Record<string, unknown> = {}
     server: { host: '127.0.0.1', port: 0, ...(overrides.server as Record<string, unknown> | undefined) },
     // Merged, not replaced: overriding one storage setting must not send the test to the default ./data/hookgate.db.
     storage: { path: join(dir, 'hookgate.db'), ...(overrides.storage as Record<string, unknown> | undefined) }
-  }, {})
+  }, {}, plugins === undefined ? {} : { plugins })
 }
 
 export async function build (t: Test, options: BuildOptions = {}) {
   const dir = t.testdir()
   const clock = options.clock ?? new TestClock()
   const base = options.config ?? {}
-  const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { ...(base.storage as object | undefined), path: options.dbPath } })
+  const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { ...(base.storage as object | undefined), path: options.dbPath } }, options.plugins)
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false })

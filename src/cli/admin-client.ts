@@ -23,9 +23,9 @@ export class ApiError extends Error {
 }
 
 /** The config file when one is named (--config or HOOKGATE_CONFIG), else null: admin commands can run on env vars alone. */
-export function optionalConfig (values: { config?: string | boolean | undefined }, env: NodeJS.ProcessEnv): Config | null {
+export async function optionalConfig (values: { config?: string | boolean | undefined }, env: NodeJS.ProcessEnv): Promise<Config | null> {
   const file = typeof values.config === 'string' ? values.config : env.HOOKGATE_CONFIG
-  return file === undefined || file === '' ? null : loadConfig(file, env)
+  return file === undefined || file === '' ? null : await loadConfig(file, env)
 }
 
 /**
@@ -48,8 +48,8 @@ export interface AdminTarget { readonly url: string, readonly token: string }
  * URL and token for the admin API. The token comes from HOOKGATE_ADMIN_TOKEN
  * or the config, never from a flag: flags show in `ps` and shell history.
  */
-export function adminTarget (values: { url?: string | boolean | undefined, config?: string | boolean | undefined }, env: NodeJS.ProcessEnv): AdminTarget {
-  const config = optionalConfig(values, env)
+export async function adminTarget (values: { url?: string | boolean | undefined, config?: string | boolean | undefined }, env: NodeJS.ProcessEnv): Promise<AdminTarget> {
+  const config = await optionalConfig(values, env)
   const token = env.HOOKGATE_ADMIN_TOKEN || config?.admin.token
   if (token === undefined || token === '') throw new UsageError('no admin token: set HOOKGATE_ADMIN_TOKEN, or admin.token in the file given by --config / HOOKGATE_CONFIG')
   return { url: gatewayUrl(typeof values.url === 'string' ? values.url : undefined, env, config), token }

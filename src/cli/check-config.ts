@@ -5,7 +5,7 @@ import { configOption, configPath, parse } from './args.js'
 export async function checkConfigCommand (argv: string[]): Promise<number> {
   const { values } = parse(argv, configOption)
   try {
-    process.stdout.write(summarize(loadConfig(configPath(values))) + '\n')
+    process.stdout.write(summarize(await loadConfig(configPath(values))) + '\n')
     return 0
   } catch (err) {
     // The code first, as every other failing command prints it: the README's error table finds it.

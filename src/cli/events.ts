@@ -19,7 +19,7 @@ export async function eventsCommand (argv: string[], io: Io = processIo): Promis
       const value = values[filter]
       if (typeof value === 'string') query.set(filter, value)
     }
-    const page = await callAdmin(adminTarget(values, io.env), 'GET', `/admin/events${query.size > 0 ? '?' + query.toString() : ''}`) as EventPage
+    const page = await callAdmin(await adminTarget(values, io.env), 'GET', `/admin/events${query.size > 0 ? '?' + query.toString() : ''}`) as EventPage
     if (json) return io.out(JSON.stringify(page) + '\n')
     if (page.items.length === 0) return io.out('no events\n')
     io.out(table(page.items, [['ID', 'id'], ['RECEIVED', 'receivedAt'], ['SOURCE', 'source'], ['TYPE', 'type'], ['SUBJECT', 'subject'], ['STATUS', 'status']]))

@@ -13,7 +13,7 @@ export async function replayCommand (argv: string[], io: Io = processIo): Promis
     const [eventId, ...extra] = positionals
     if (eventId === undefined || extra.length > 0) throw new UsageError('usage: hookgate replay <event id> [--destination name]')
     const body = values.destination === undefined ? {} : { destination: values.destination }
-    const answer = await callAdmin(adminTarget(values, io.env), 'POST', `/admin/events/${encodeURIComponent(eventId)}/replay`, body) as {
+    const answer = await callAdmin(await adminTarget(values, io.env), 'POST', `/admin/events/${encodeURIComponent(eventId)}/replay`, body) as {
       eventId: string, deliveries: Array<{ id: number, destination: string }>
     }
     if (json) return io.out(JSON.stringify(answer) + '\n')

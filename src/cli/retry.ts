@@ -28,7 +28,7 @@ export async function retryCommand (argv: string[], io: Io = processIo): Promise
     })
     const kinds = (['dead', 'pending'] as const).filter((k) => values[k] === true)
     if (kinds.length + positionals.length !== 1) throw new UsageError(USAGE)
-    const target = adminTarget(values, io.env)
+    const target = await adminTarget(values, io.env)
     const filter = { destination: values.destination, since: values.since, until: values.until, dryRun: values['dry-run'] === true }
     const to = values.destination === undefined ? '' : ` to ${values.destination}`
     const deliveries = (n: number) => `${n} ${n === 1 ? 'delivery' : 'deliveries'}`

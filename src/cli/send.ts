@@ -1,14 +1,15 @@
 import { request } from 'undici'
+import { samples, type ProviderSample } from '../../providers/samples.js'
 import type { ProviderName } from '../../providers/index.js'
-import { samples } from '../../providers/samples.js'
 import { ApiError, gatewayUrl, processIo, runCommand, UsageError, type Io } from './admin-client.js'
 import { clientOptions, configPath, parse } from './args.js'
 import { loadConfig } from '../config/load.js'
 
 /** A sample body for `type`, signed the way `provider` signs, with the source's first secret. */
-export function signedSample (provider: ProviderName, type: string, secret: string, now: number, options?: unknown): { headers: Record<string, string>, body: string } {
-  const body = samples[provider].body(type, now)
-  return { body, headers: samples[provider].sign(body, secret, now, type, options) }
+export function signedSample (provider: ProviderName | ProviderSample, type: string, secret: string, now: number, options?: unknown): { headers: Record<string, string>, body: string } {
+  const sample = typeof provider === 'string' ? samples[provider] : provider
+  const body = sample.body(type, now)
+  return { body, headers: sample.sign(body, secret, now, type, options) }
 }
 
 /**
@@ -23,15 +24,18 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
       ...clientOptions,
       type: { type: 'string' }
     })
-    const config = loadConfig(configPath({ config: values.config ?? io.env.HOOKGATE_CONFIG }), io.env)
+    const config = await loadConfig(configPath({ config: values.config ?? io.env.HOOKGATE_CONFIG }), io.env)
     const [name, ...extra] = positionals
     const sources = Object.keys(config.sources)
     if (name === undefined || extra.length > 0) throw new UsageError(`usage: hookgate send <source> [--type T] [--url URL]; sources: ${sources.join(', ') || 'none'}`)
     const source = Object.hasOwn(config.sources, name) ? config.sources[name]! : undefined
     if (source === undefined) throw new UsageError(`no source '${name}' in the configuration; sources: ${sources.join(', ') || 'none'}`)
-    const type = values.type ?? samples[source.provider].defaultType
+    // A plugin's sample is optional (samples.ts forces one for every built-in).
+    const sample = config.samples[source.provider] ?? null
+    if (sample === null) throw new UsageError(`the ${source.provider} provider of source '${name}' is a plugin that exports no sample, so send cannot sign one; export \`sample = { defaultType, body, sign }\` from its module (README: Write a provider plugin)`)
+    const type = values.type ?? sample.defaultType
     // A client's wall clock, as a real sender's: the gateway checks it against its own.
-    const { headers, body } = signedSample(source.provider, type, source.secrets[0]!, Date.now(), source.options)
+    const { headers, body } = signedSample(sample, type, source.secrets[0]!, Date.now(), source.options)
     const url = `${gatewayUrl(values.url, io.env, config)}/webhooks/${encodeURIComponent(name)}`
     let res
     try {

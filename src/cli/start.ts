@@ -11,7 +11,7 @@ import { configOption, configPath, parse } from './args.js'
  */
 export async function startCommand (argv: string[]): Promise<number> {
   const { values } = parse(argv, configOption)
-  const config = loadConfig(configPath(values))
+  const config = await loadConfig(configPath(values))
   // Nothing touches deliveries before the server listens: see the end.
   // A writer that keeps dying leaves a gateway that can only refuse: exit, so the supervisor (compose, systemd) starts a fresh one.
   const app = await buildApp(config, { startDispatcher: true, deferStart: true, onWriterFatal: () => process.exit(70) })

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { Settings } from 'typebox/system'
 import { Value } from 'typebox/value'
 import { parse as parseYaml } from 'yaml'
-import { providers, type ProviderName } from '../../providers/index.js'
+import { isProviderName, providers as builtIns } from '../../providers/index.js'
+import { loadPlugin, type PluginLoad } from '../../providers/plugin.js'
+import { samples as builtInSamples, type ProviderSample } from '../../providers/samples.js'
+import type { AnyProvider } from '../../providers/types.js'
 import { validateStandardWebhooksSecret } from '../../providers/standard-webhooks.js'
 import { HG_ERR_CONFIG_INVALID } from '../errors.js'
 import { durationMs } from './duration.js'
@@ -14,13 +17,18 @@ import { ConfigSchema, type ConfigInput } from './schema.js'
 
 export interface SourceConfig {
   readonly name: string
-  readonly provider: ProviderName
+  /** The provider's name: a key of Config.providers (a built-in's, or a plugin's own). */
+  readonly provider: string
   readonly secrets: readonly string[]
   readonly toleranceMs: number
   /** Whether the provider's legacy scheme is accepted (false when it has none). */
   readonly legacyScheme: boolean
   /** What the provider's parseOptions made of the source's `options`; undefined when it takes none. */
   readonly options?: unknown
+  /** Whether the legacy scheme also accepts a signature over the re-serialised body (off unless asked for). */
+  readonly legacyReserialized: boolean
+  /** Meta's subscription verify token, when the source has one. */
+  readonly verifyToken?: string
 }
 
 export interface RetryPolicy {
@@ -42,6 +50,14 @@ export interface DestinationConfig {
 }
 
 export interface Config {
+  /**
+   * The one registry every part of the gateway looks providers up in: the
+   * built-ins and the plugins this config loads, by name. A plugin is thus
+   * first-class: ingest, the rejections log, metrics and CloudEvents see no difference.
+   */
+  readonly providers: Readonly<Record<string, AnyProvider>>
+  /** What `hookgate send` signs for each provider; null for a plugin that exports no sample. */
+  readonly samples: Readonly<Record<string, ProviderSample | null>>
   readonly server: ConfigInput['server']
   readonly storage: ConfigInput['storage']
   readonly sources: Readonly<Record<string, SourceConfig>>
@@ -55,11 +71,19 @@ export interface Config {
 /** Svix's schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE = ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '10h'] as const
 
-/** Reads a YAML file (env references resolved) into a frozen, validated Config. */
-export function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export interface ParseOptions {
+  /** AnyProvider plugins by the module path the config gives, already imported (loadConfig does it). */
+  readonly plugins?: ReadonlyMap<string, PluginLoad>
+}
+
+/**
+ * Reads a YAML file (env references resolved) into a frozen, validated
+ * Config. Async because provider plugins are imported (relative to the file).
+ */
+export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = await readFile(file, 'utf8')
   } catch (err) {
     throw new HG_ERR_CONFIG_INVALID(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
@@ -69,18 +93,33 @@ export function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     throw new HG_ERR_CONFIG_INVALID(`${file} is not valid YAML: ${(err as Error).message}`)
   }
-  return parseConfig(raw ?? {}, env)
+  const plugins = new Map<string, PluginLoad>()
+  for (const specifier of pluginModules(raw, env)) plugins.set(specifier, await loadPlugin(specifier, dirname(resolve(file))))
+  return parseConfig(raw ?? {}, env, { plugins })
+}
+
+/** The module paths sources give as providers (env references resolved; parseConfig reports any problem there). */
+function pluginModules (raw: unknown, env: NodeJS.ProcessEnv): Set<string> {
+  const found = new Set<string>()
+  const resolved = resolveEnv(raw, env, '', []) as { sources?: unknown } | null
+  const sources = resolved?.sources
+  if (typeof sources !== 'object' || sources === null) return found
+  for (const source of Object.values(sources)) {
+    const module = (source as { provider?: { module?: unknown } } | null)?.provider?.module
+    if (typeof module === 'string' && module !== '') found.add(module)
+  }
+  return found
 }
 
 /** Validates an already parsed document; every problem is listed, each with its key path. */
-export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = process.env, options: ParseOptions = {}): Config {
   const problems: string[] = []
   const unset = new Set<string>()
   const resolved = resolveEnv(raw, env, '', problems, unset)
   const input = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, structuredClone(resolved)))
   problems.push(...describeSchemaErrors(Value.Errors(ConfigSchema, input), unset))
   if (problems.length > 0) throw configInvalid(problems)
-  const config = normalize(input as ConfigInput, problems)
+  const config = normalize(input as ConfigInput, options.plugins ?? new Map(), problems)
   if (problems.length > 0) throw configInvalid(problems)
   return deepFreeze(config)
 }
@@ -95,10 +134,10 @@ function configInvalid (problems: readonly string[]): Error {
 }
 
 /** The provider's reading of a source's `options`; a provider without parseOptions takes none. */
-function sourceOptions (name: string, provider: ProviderName, options: Readonly<Record<string, unknown>> | undefined, problems: string[]): unknown {
-  const parse = providers[provider].parseOptions
+function sourceOptions (name: string, provider: AnyProvider, options: Readonly<Record<string, unknown>> | undefined, problems: string[]): unknown {
+  const parse = provider.parseOptions
   if (parse === undefined) {
-    if (options !== undefined) problems.push(`sources.${name}.options: provider '${provider}' takes no options`)
+    if (options !== undefined) problems.push(`sources.${name}.options: provider '${provider.name}' takes no options`)
     return undefined
   }
   const parsed = parse(options ?? {})
@@ -109,26 +148,69 @@ function sourceOptions (name: string, provider: ProviderName, options: Readonly<
   return parsed.options
 }
 
-function normalize (input: ConfigInput, problems: string[]): Config {
+function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>, problems: string[]): Config {
   // Published example secrets are for trying the gateway on this machine, never for one others can reach.
   const loopback = isLoopbackHost(input.server.host)
+  const providers: Record<string, AnyProvider> = { ...builtIns }
+  const samples: Record<string, ProviderSample | null> = { ...builtInSamples }
+  const modules = new Map<string, string>()
   const sources: Record<string, SourceConfig> = {}
   for (const [name, source] of Object.entries(input.sources)) {
+    const provider = typeof source.provider === 'string'
+      ? builtIns[source.provider]
+      : registerPlugin(`sources.${name}.provider.module`, source.provider.module)
+    if (provider === null) continue
     const secrets = source.secrets ?? (source.secret === undefined ? [] : [source.secret])
     if ((source.secret === undefined) === (source.secrets === undefined)) {
       problems.push(`sources.${name}: give exactly one of 'secret' or 'secrets'`)
     }
     secrets.forEach((secret, i) => {
       const at = `sources.${name}.${source.secrets === undefined ? 'secret' : `secrets[${i}]`}`
-      const problem = providers[source.provider].validateSecret?.(secret)
+      const problem = secretProblem(provider, secret)
       if (problem != null) problems.push(`${at}: ${problem}`)
       const published = publishedAs(secret)
       if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
     })
-    const hasLegacy = providers[source.provider].hasLegacyScheme === true
-    if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${source.provider} provider has no legacy scheme to switch`)
-    sources[name] = { name, provider: source.provider, secrets, toleranceMs: source.toleranceSeconds * 1000, legacyScheme: hasLegacy && source.legacyScheme !== false,
-      options: sourceOptions(name, source.provider, source.options, problems) }
+    const hasLegacy = provider.hasLegacyScheme === true
+    if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${provider.name} provider has no legacy scheme to switch`)
+    if (source.legacyReserialized !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyReserialized: the ${provider.name} provider has no legacy scheme`)
+    if (source.legacyReserialized === true && source.legacyScheme === false) problems.push(`sources.${name}.legacyReserialized: the legacy scheme is switched off (legacyScheme: false), so there is nothing to fall back from`)
+    sources[name] = {
+      name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000,
+      legacyScheme: hasLegacy && source.legacyScheme !== false,
+      legacyReserialized: hasLegacy && source.legacyScheme !== false && source.legacyReserialized === true,
+      ...(source.verifyToken === undefined ? {} : { verifyToken: source.verifyToken }),
+      options: sourceOptions(name, provider, source.options, problems)
+    }
+    if (source.verifyToken !== undefined && provider.name !== 'meta') problems.push(`sources.${name}.verifyToken: only a meta source has a subscription verify token`)
+    if (source.verifyToken === undefined && provider.name === 'meta') problems.push(`sources.${name}.verifyToken: a meta source needs the verify token you give Meta's dashboard (its GET subscription check is refused without it)`)
+  }
+
+  /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */
+  function registerPlugin (at: string, module: string): AnyProvider | null {
+    const load = plugins.get(module)
+    if (load === undefined) {
+      problems.push(`${at}: provider plugins are loaded with the config file (loadConfig), not from a parsed document`)
+      return null
+    }
+    if ('problems' in load) {
+      for (const problem of load.problems) problems.push(`${at}: ${module}: ${problem}`)
+      return null
+    }
+    const { name } = load.provider
+    if (isProviderName(name)) {
+      problems.push(`${at}: ${module}: the plugin's name '${name}' is a built-in provider's; give it its own`)
+      return null
+    }
+    const other = modules.get(name)
+    if (other !== undefined && other !== module) {
+      problems.push(`${at}: ${module}: the plugin's name '${name}' is also the name of ${other}`)
+      return null
+    }
+    modules.set(name, module)
+    providers[name] = load.provider
+    samples[name] = load.sample
+    return load.provider
   }
   const destinations: Record<string, DestinationConfig> = {}
   for (const [name, d] of Object.entries(input.destinations)) {
@@ -161,10 +243,21 @@ function normalize (input: ConfigInput, problems: string[]): Config {
   }
   return {
     ...input,
+    providers,
+    samples,
     storage: { ...input.storage, path: input.storage.path === ':memory:' ? ':memory:' : resolve(input.storage.path) },
     sources,
     destinations,
     admin: input.admin.token === undefined || input.admin.token === '' ? {} : { token: input.admin.token }
+  }
+}
+
+/** A plugin's validateSecret is the plugin author's code: one that throws is a problem, not a crash. */
+function secretProblem (provider: AnyProvider, secret: string): string | null {
+  try {
+    return provider.validateSecret?.(secret) ?? null
+  } catch {
+    return `the ${provider.name} provider's validateSecret threw`
   }
 }
 

@@ -5,6 +5,7 @@
  * mistake; a person editing YAML wants "expected one of 'clerk', 'chaindoc'".
  */
 import type { TLocalizedValidationError } from 'typebox/error'
+import { providerNames } from '../../providers/index.js'
 
 /** Patterns of the config schema and what they mean to a person. */
 const PATTERN_WORDS: Readonly<Record<string, string>> = {
@@ -19,6 +20,12 @@ const PATTERN_WORDS: Readonly<Record<string, string>> = {
 /** Keys whose schema alone says it badly: what a person should be told instead, whatever the mistake. */
 const KEY_WORDS: Readonly<Record<string, string>> = {
   'admin.token': 'expected at least 16 characters (`openssl rand -hex 24` makes one), or empty to turn the admin API off'
+}
+
+/** A source's provider is a built-in's name or a plugin module: the union's two branches said as one line. */
+function providerWords (path: string): string | undefined {
+  if (!/^sources\.[^.]+\.provider$/.test(path)) return undefined
+  return `expected one of ${providerNames.map((n) => `'${n}'`).join(', ')}, or { module: <path to a provider plugin, relative to the config file> }`
 }
 
 /** Turns a JSON pointer ('/sources/clerk/secrets/0') into a key path ('sources.clerk.secrets[0]'). */
@@ -69,7 +76,7 @@ export function describeSchemaErrors (errors: readonly TLocalizedValidationError
     byPath.set(path, [...(byPath.get(path) ?? []), error])
   }
   for (const [path, group] of byPath) {
-    const words = KEY_WORDS[path]
+    const words = KEY_WORDS[path] ?? providerWords(path)
     if (words !== undefined) {
       problems.push(`${path}: ${words}`)
       continue

@@ -51,7 +51,11 @@ export const StorageSchema = Type.Object({
 }, closed)
 
 export const SourceSchema = Type.Object({
-  provider: Type.Unsafe<ProviderName>(Type.Union(providerNames.map((name) => Type.Literal(name)))),
+  /** A built-in provider's name, or a plugin module (a path relative to the config file). */
+  provider: Type.Union([
+    Type.Unsafe<ProviderName>(Type.Union(providerNames.map((name) => Type.Literal(name)))),
+    Type.Object({ module: Type.String({ minLength: 1 }) }, closed)
+  ]),
   secret: Type.Optional(Type.String({ minLength: 1 })),
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
@@ -59,7 +63,11 @@ export const SourceSchema = Type.Object({
   /** false refuses the provider's legacy scheme (Chaindoc's x-webhook-signature: no timestamp, no replay window). Accepted when absent. */
   legacyScheme: Type.Optional(Type.Boolean()),
   /** Per-provider settings (twilio's publicUrl, hmac's header…); the provider's parseOptions checks them. */
-  options: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** true also accepts a legacy signature over the re-serialised body (Chaindoc's seed sample); the signed string is then stored. Off when absent. */
+  legacyReserialized: Type.Optional(Type.Boolean()),
+  /** Meta: the token its GET subscription check must carry (hub.verify_token); chosen by you in the app dashboard. */
+  verifyToken: Type.Optional(Type.String({ minLength: 1 }))
 }, withDefaults)
 
 /**

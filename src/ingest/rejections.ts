@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-import { providers, type ProviderName } from '../../providers/index.js'
+import type { AnyProvider } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { NewRejection } from '../db/queries/rejections.js'
 import type { Writer } from '../db/writer.js'
@@ -43,7 +43,9 @@ export interface RejectionRecorderDeps {
   readonly maxBytes: number
   readonly adminToken: string | undefined
   /** The configured sources: which headers each keeps, and which get a bucket of their own. */
-  readonly sources: Readonly<Record<string, { readonly provider: ProviderName }>>
+  readonly sources: Readonly<Record<string, { readonly provider: string }>>
+  /** The config's provider registry (built-ins and plugins), where each source's stored headers are listed. */
+  readonly providers: Readonly<Record<string, AnyProvider>>
 }
 
 /**
@@ -73,7 +75,7 @@ export function createRejectionRecorder (deps: RejectionRecorderDeps) {
 
   function keptFor (source: string): readonly string[] {
     const configured = Object.hasOwn(deps.sources, source) ? deps.sources[source] : undefined
-    return configured === undefined ? GENERIC_KEPT_HEADERS : [...providers[configured.provider].storedHeaders, ...GENERIC_KEPT_HEADERS]
+    return configured === undefined ? GENERIC_KEPT_HEADERS : [...(deps.providers[configured.provider]?.storedHeaders ?? []), ...GENERIC_KEPT_HEADERS]
   }
 
   return function record (refusal: Refusal): void {

@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { providers } from '../../providers/index.js'
-import type { RawRequest } from '../../providers/types.js'
+import { isHandshake, type Handshake, type RawRequest } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
-import { RETRY_AFTER_S } from '../http-errors.js'
+import { notFound, RETRY_AFTER_S } from '../http-errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
@@ -59,6 +58,8 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
     // Marked before the body is read, so a refusal that comes first (413) is still counted and kept as a rejection.
     // Callback form, not async: no promise per request.
     const markWebhook = (request: FastifyRequest<{ Params: { source: string } }>, _reply: FastifyReply, done: () => void): void => {
+      // A GET is a webhook only for a provider that takes one; to any other it is a path that does not exist, as before.
+      if (request.method !== 'POST' && !(request.method === 'GET' && takesGet(request.params.source))) return done()
       request.webhook = { source: request.params.source }
       // The content type plays no part in verification, so a malformed one must
       // not turn away a genuinely signed webhook before its signature is checked.
@@ -66,15 +67,34 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       if (type !== undefined && !MEDIA_TYPE.test(type)) request.headers['content-type'] = 'application/octet-stream'
       done()
     }
-    app.post<{ Params: { source: string } }>('/webhooks/:source', { onRequest: markWebhook, schema: { response: { 200: ACCEPTED } } }, async (request, reply) => {
+    const takesGet = (name: string): boolean => {
+      const source = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined
+      return source !== undefined && (config.providers[source.provider]?.methods ?? []).includes('GET')
+    }
+    app.route<{ Params: { source: string } }>({ method: ['POST', 'GET'], url: '/webhooks/:source', onRequest: markWebhook, schema: { response: { 200: ACCEPTED } }, handler: async (request, reply) => {
       const name = request.params.source
+      // HEAD comes with GET (Fastify adds it): it is no webhook, nor is a GET to a provider that takes none.
+      if (request.method !== 'POST' && !(request.method === 'GET' && takesGet(name))) return notFound(request, reply)
+      const method = request.method === 'GET' ? 'GET' : 'POST'
       request.webhook = { source: name }
       const source = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined
       if (source === undefined) throw new HG_ERR_SOURCE_UNKNOWN(name.slice(0, 64))
-      const provider = providers[source.provider]
-      const raw: RawRequest = { headers: request.headers as RawRequest['headers'], body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) }
+      const provider = config.providers[source.provider]
+      if (provider === undefined) throw new HG_ERR_SOURCE_UNKNOWN(name.slice(0, 64)) // parseConfig registers every source's provider
+      const raw: RawRequest = {
+        headers: request.headers as RawRequest['headers'],
+        body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+        method,
+        query: new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length))
+      }
       const receivedAt = clock.now()
-      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, options: source.options })
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, legacyReserialized: source.legacyReserialized, verifyToken: source.verifyToken, options: source.options })
+      if (isHandshake(verified)) {
+        request.webhook.outcome = 'handshake'
+        return sendHandshake(reply, verified)
+      }
+      // Only a handshake may come by GET: an event is stored from a POST's body, never from a query string.
+      if (method === 'GET') return notFound(request, reply)
       request.webhook = { source: name, type: verified.type, dedupKey: verified.dedupKey }
       // After verification: only signed webhooks hold bytes here, so a flood of forgeries cannot crowd out genuine ones.
       const bodyBytes = raw.body.byteLength
@@ -95,7 +115,8 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         occurredAt: verified.occurredAt ?? null,
         receivedAt,
         headers: JSON.stringify(kept),
-        body: exactCopy(raw.body)
+        // What was signed: the received bytes, unless the provider matched a signature over other bytes.
+        body: exactCopy(verified.signedBody ?? raw.body)
       }
       const destinations = deps.route(name, verified.type)
       const lease = deps.outbox.reserve(destinations)
@@ -118,7 +139,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       reply.code(200).send({ id: result.id, duplicate: result.duplicate })
       deps.outbox.recorded(lease, result.duplicate ? null : { event, destinations, leased: result.leased })
       return reply
-    })
+    } })
   }
 }
 
@@ -143,4 +164,9 @@ function exactCopy (bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(bytes.byteLength)
   copy.set(bytes)
   return copy
+}
+
+/** The provider's own answer, as bytes: Fastify's serializer (the 200 schema) is for our answers, not the provider's. */
+function sendHandshake (reply: FastifyReply, { reply: answer }: Handshake): FastifyReply {
+  return reply.code(answer.status).headers({ 'content-type': 'application/json', ...answer.headers }).send(Buffer.from(answer.body))
 }

@@ -33,7 +33,7 @@ export function createMetrics ({ db, clock, destinations, budget }: { db: Db, cl
     registry,
     received: new Counter({
       name: 'hookgate_webhooks_received_total',
-      help: 'Webhooks received, by source and outcome: accepted, duplicate, or the HG_ERR_* code of the refusal',
+      help: 'Webhooks received, by source and outcome: accepted, duplicate, handshake (answered by its provider, not stored), or the HG_ERR_* code of the refusal',
       labelNames: ['source', 'outcome'] as const,
       registers
     }),

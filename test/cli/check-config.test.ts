@@ -16,6 +16,20 @@ t.test('check-config prints a one-line summary and exits 0 for the example', asy
   t.notMatch(run.stdout, /whsec_/, 'no secret in the summary')
 })
 
+t.test('check-config loads a provider plugin relative to the config file, and refuses one that does not fit', async (t) => {
+  const dir = t.testdir({
+    'ok.yaml': `server: { host: 127.0.0.1 }\nsources:\n  shop: { provider: { module: ${join(root, 'examples/providers/acme.mjs')} }, secret: acme-secret-0123456789abcdef }\n`,
+    'bad.yaml': 'sources:\n  shop: { provider: { module: ./plugins/half.mjs }, secret: x }\n',
+    plugins: { 'half.mjs': "export default { name: 'half', storedHeaders: [] }\n" }
+  })
+  const ok = hookgate(['check-config', '--config', join(dir, 'ok.yaml')])
+  t.equal(ok.status, 0, ok.stderr)
+  t.match(ok.stdout, /^ok: 1 source\(s\): shop \(acme\);/)
+  const bad = hookgate(['check-config', '--config', join(dir, 'bad.yaml')])
+  t.equal(bad.status, 1)
+  t.match(bad.stderr, "hookgate check-config: HG_ERR_CONFIG_INVALID: Invalid configuration:\n  - sources.shop.provider.module: ./plugins/half.mjs: 'verify' must be a function")
+})
+
 t.test('check-config reads HOOKGATE_CONFIG when no --config is given', async (t) => {
   const run = hookgate(['check-config'], { HOOKGATE_CONFIG: 'config.example.yaml' })
   t.equal(run.status, 0, run.stderr)
@@ -66,7 +80,7 @@ const clerk = `  clerk: { provider: clerk, secret: whsec_${Buffer.alloc(32, 9).t
 
 t.test('check-config: a mistyped provider lists the known providers', async (t) => {
   const known = providerNames.map((name) => `'${name}'`).join(', ')
-  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), [`  - sources.clerk.provider: expected one of ${known}`])
+  t.same(refused(t, 'sources:\n  clerk: { provider: clerck, secret: x }\n'), [`  - sources.clerk.provider: expected one of ${known}, or { module: <path to a provider plugin, relative to the config file> }`])
 })
 
 t.test('check-config: HOOKGATE_ADMIN_TOKEN=short needs 16 characters; empty turns the admin API off', async (t) => {

@@ -22,11 +22,16 @@ t.test('check-config accepts one source of every built-in provider, and send sig
   t.equal(checked, 0, 'check-config exits 0')
   t.match(writes.join(''), `${providerNames.length} source(s)`)
 
-  for (const name of providerNames) {
+  // Discord signs with a private key only Discord holds: send says so instead of posting a request bound to fail.
+  const signable = providerNames.filter((name) => name !== 'discord')
+  for (const name of signable) {
     const io = capture()
     t.equal(await sendCommand([name, '--config', configFile], io), 0, `${name}: ${io.stderr()}`)
     t.match(io.stdout(), `sent ${samples[name].defaultType} to `, `${name}: the gateway accepted its sample`)
   }
+  const discord = capture()
+  t.equal(await sendCommand(['discord', '--config', configFile], discord), 1)
+  t.match(discord.stderr(), /send cannot sign a Discord request/)
   const stored = built.app.hookgate.db.prepare('SELECT source, type FROM events ORDER BY rowid').all()
-  t.same(stored, providerNames.map((name) => ({ source: name, type: samples[name].defaultType })), 'one event of each, with its type')
+  t.same(stored, signable.map((name) => ({ source: name, type: samples[name].defaultType })), 'one event of each, with its type')
 })

@@ -9,7 +9,7 @@ import { providerNames } from '../../providers/index.js'
 const minimal = { server: { host: '127.0.0.1' }, sources: { clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } }
 
 t.test('finds config.example.yaml valid with no environment set', async (t) => {
-  const config = loadConfig(join(packageRoot(), 'config.example.yaml'), {})
+  const config = await loadConfig(join(packageRoot(), 'config.example.yaml'), {})
   t.same(Object.keys(config.sources), ['clerk', 'chaindoc'])
   t.equal(config.server.port, 8080)
   t.equal(config.server.host, '127.0.0.1', 'on loopback: its example secrets are public')
@@ -89,10 +89,10 @@ t.test('freezes the result', async (t) => {
 
 t.test('reports a missing file and bad YAML as configuration errors', async (t) => {
   const dir = t.testdir({ 'bad.yaml': 'server: [unclosed' })
-  t.throws(() => loadConfig(join(dir, 'nope.yaml'), {}), { code: 'HG_ERR_CONFIG_INVALID', message: /cannot read .*nope\.yaml: ENOENT/ })
-  t.throws(() => loadConfig(join(dir, 'bad.yaml'), {}), { code: 'HG_ERR_CONFIG_INVALID', message: /not valid YAML/ })
+  await t.rejects(loadConfig(join(dir, 'nope.yaml'), {}), { code: 'HG_ERR_CONFIG_INVALID', message: /cannot read .*nope\.yaml: ENOENT/ })
+  await t.rejects(loadConfig(join(dir, 'bad.yaml'), {}), { code: 'HG_ERR_CONFIG_INVALID', message: /not valid YAML/ })
   writeFileSync(join(dir, 'empty.yaml'), '')
-  t.same(Object.keys(loadConfig(join(dir, 'empty.yaml'), {}).sources), [], 'an empty file is all defaults')
+  t.same(Object.keys((await loadConfig(join(dir, 'empty.yaml'), {})).sources), [], 'an empty file is all defaults')
 })
 
 t.test('an empty admin token turns the admin API off; a short one is refused', async (t) => {
@@ -149,8 +149,8 @@ t.test('accepts published example secrets while the gateway listens on loopback 
 })
 
 t.test('config.example.yaml refuses its own example secrets when HOOKGATE_HOST opens it to the network', async (t) => {
-  t.throws(() => loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0' }), { code: 'HG_ERR_CONFIG_INVALID', message: /sources\.clerk\.secret: .*\n.*sources\.chaindoc\.secret: /s })
-  const config = loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0', CLERK_WEBHOOK_SIGNING_SECRET: ownClerk, CHAINDOC_WEBHOOK_SECRET: 'c'.repeat(40) })
+  await t.rejects(loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0' }), { code: 'HG_ERR_CONFIG_INVALID', message: /sources\.clerk\.secret: .*\n.*sources\.chaindoc\.secret: /s })
+  const config = await loadConfig(join(packageRoot(), 'config.example.yaml'), { HOOKGATE_HOST: '0.0.0.0', CLERK_WEBHOOK_SIGNING_SECRET: ownClerk, CHAINDOC_WEBHOOK_SECRET: 'c'.repeat(40) })
   t.equal(config.server.host, '0.0.0.0')
 })
 
@@ -169,7 +169,7 @@ function problemLines (input: Record<string, unknown>, env: NodeJS.ProcessEnv = 
 }
 
 t.test('a mistyped provider lists the known providers, on one line', async (t) => {
-  const expected = `  - sources.clerk.provider: expected one of ${providerNames.map((name) => `'${name}'`).join(', ')}`
+  const expected = `  - sources.clerk.provider: expected one of ${providerNames.map((name) => `'${name}'`).join(', ')}, or { module: <path to a provider plugin, relative to the config file> }`
   t.same(problemLines({ sources: { clerk: { provider: 'clerck', secret: 'x' } } }), [expected])
   t.same(problemLines({ sources: { clerk: { provider: 5, secret: 'x' } } }), [expected], 'not once more per literal as "or string"')
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
 import { openDatabase } from '../../src/db/open.js'
 import { build, CHAINDOC_SECRET, CLERK_SECRET } from '../helper.js'
+import { startReceiver } from '../fixtures/receiver.js'
 
 const clerkBody = (id = 'user_29w83sxmDNGwOuEthce5gg56FcC', type = 'user.created') =>
   JSON.stringify({ data: { id, object: 'user', first_name: 'Zoë' }, object: 'event', timestamp: 1654012591835, type })
@@ -212,4 +213,32 @@ t.test('gives router and parser refusals a code too, without quoting the path ba
   const badUrl = await app.inject({ method: 'POST', url: '/webhooks/%E0%A4%A', payload: '{}' })
   t.equal(badUrl.statusCode, 400)
   t.equal(badUrl.json().code, 'HG_ERR_BAD_REQUEST')
+})
+
+t.test("a Chaindoc source's re-serialised legacy fallback is off by default; asked for, it stores and forwards the signed string", async (t) => {
+  const signed = '{"event":"document.signed","documentId":"A"}'
+  const received = '{"event":"document.signed","documentId":"B","documentId":"A"}' // re-serialises to `signed`; a first-key parser reads B
+  const headers = signChaindocLegacy({ body: signed, secret: CHAINDOC_SECRET, event: 'document.signed' })
+  const plain = await build(t)
+  const refused = await plain.app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: received, headers })
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.json().code, 'HG_ERR_SIGNATURE_INVALID')
+
+  const receiver = await startReceiver(t)
+  const { app, config } = await build(t, { config: {
+    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyReserialized: true } },
+    destinations: { svc: { url: receiver.url, format: 'raw' } }
+  } })
+  const res = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: received, headers })
+  t.equal(res.statusCode, 200, res.body)
+  const [row] = rows(config.storage.path, 'SELECT body, subject FROM events') as Array<{ body: Buffer, subject: string }>
+  t.equal(Buffer.from(row!.body).toString(), signed, 'stored: the signed string')
+  t.equal(row!.subject, 'A')
+  await app.hookgate.dispatcher.runOnce()
+  t.equal(receiver.requests[0]?.body.toString(), signed, 'forwarded: the signed string, not the received bytes')
+})
+
+t.test('legacyReserialized is refused where it cannot apply', async (t) => {
+  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: CLERK_SECRET, legacyReserialized: true } } } }), { message: /sources\.clerk\.legacyReserialized: the clerk provider has no legacy scheme/ })
+  await t.rejects(build(t, { config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyScheme: false, legacyReserialized: true } } } }), { message: /sources\.chaindoc\.legacyReserialized: the legacy scheme is switched off/ })
 })

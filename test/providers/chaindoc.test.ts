@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { chaindoc } from '../../providers/chaindoc.js'
 import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
+import type { VerifyOptions } from '../../providers/types.js'
 
 // docs/provider-specs.md §3.4 [derived from the SDK test's inputs].
 const SECRET = 'webhook-secret'
@@ -16,8 +17,11 @@ const OPTIONS = { toleranceMs: 300_000 }
 type Headers = Record<string, string | undefined>
 const current = (signature = SIGNATURE, timestamp = TIMESTAMP): Headers =>
   ({ 'x-chaindoc-signature': signature, 'x-chaindoc-timestamp': timestamp })
-const verify = (headers: Headers, body: Buffer = BODY, secrets = [SECRET], now = NOW) =>
-  chaindoc.verify({ headers, body }, secrets, now, OPTIONS)
+const verify = (headers: Headers, body: Buffer = BODY, secrets = [SECRET], now = NOW, options: VerifyOptions = OPTIONS) =>
+  chaindoc.verify({ headers, body }, secrets, now, options)
+/** A source that asked for the re-serialised legacy fallback (`legacyReserialized: true`). */
+const FALLBACK = { ...OPTIONS, legacyReserialized: true }
+const verifyWithFallback = (headers: Headers, body: Buffer) => verify(headers, body, [SECRET], NOW, FALLBACK)
 /** Current-scheme headers for `body`, signed at the test clock. */
 const signed = (body: string): Headers => signChaindoc({ timestampIso: TIMESTAMP, body, secret: SECRET })
 const legacySigned = (body: string | Buffer, event = 'document.created'): Headers => signChaindocLegacy({ body, secret: SECRET, event })
@@ -157,24 +161,46 @@ t.test('legacy scheme: the §3.4 vector fails after a one-byte change to the bod
   rejects(t, () => verify({ 'x-webhook-signature': `sha256=${LEGACY_SIGNATURE}` }, LEGACY_BODY), 'HG_ERR_SIGNATURE_INVALID', 401)
 })
 
-t.test('legacy scheme: accepts, as a fallback, the HMAC of the re-serialised JSON the seed sample computes', async (t) => {
-  // The seed's curl example sends pretty-printed JSON; its verifier HMACs JSON.stringify(req.body).
-  const sent = '{\n  "event": "document.created",\n  "documentId": "test-123",\n  "name": "Test Document",\n  "timestamp": "2024-12-04T10:30:00.000Z"\n}'
-  const h = legacySigned(JSON.stringify(JSON.parse(sent)))
-  const result = verify(h, Buffer.from(sent))
-  t.equal(result.type, 'document.created')
-  t.equal(result.subject, 'test-123', 'a top-level id when there is no data object')
-  const signed = JSON.stringify(JSON.parse(sent))
-  t.equal(result.dedupKey, 'sha256:' + createHash('sha256').update(signed).digest('hex'), 'keyed by what was signed')
-  rejects(t, () => verify(h, Buffer.from(sent.replace('test-123', 'test-124'))), 'HG_ERR_SIGNATURE_INVALID', 401)
+// The seed's curl example sends pretty-printed JSON; its verifier HMACs JSON.stringify(req.body).
+const PRETTY = '{\n  "event": "document.created",\n  "documentId": "test-123",\n  "name": "Test Document",\n  "timestamp": "2024-12-04T10:30:00.000Z"\n}'
+
+t.test('legacy scheme: a signature over the re-serialised JSON is refused unless the source asks for the fallback', async (t) => {
+  const h = legacySigned(JSON.stringify(JSON.parse(PRETTY)))
+  rejects(t, () => verify(h, Buffer.from(PRETTY)), 'HG_ERR_SIGNATURE_INVALID', 401)
 })
 
-t.test('legacy scheme: a replay with its whitespace or escapes changed keeps the dedup key, so it is not stored twice', async (t) => {
+t.test('legacy fallback: accepts the HMAC of the re-serialised JSON, and gives the signed string to store', async (t) => {
+  const signed = JSON.stringify(JSON.parse(PRETTY))
+  const h = legacySigned(signed)
+  const result = verifyWithFallback(h, Buffer.from(PRETTY))
+  t.equal(result.type, 'document.created')
+  t.equal(result.subject, 'test-123', 'a top-level id when there is no data object')
+  t.equal(result.dedupKey, 'sha256:' + createHash('sha256').update(signed).digest('hex'), 'keyed by what was signed')
+  t.equal(result.signedBody?.toString(), signed, 'the signed string, not the received bytes, is what is stored')
+  t.equal(verifyWithFallback(h, Buffer.from(signed)).signedBody, undefined, 'a raw-bytes match stores the bytes received')
+  rejects(t, () => verifyWithFallback(h, Buffer.from(PRETTY.replace('test-123', 'test-124'))), 'HG_ERR_SIGNATURE_INVALID', 401)
+})
+
+t.test('legacy fallback: a duplicated key is stored as the signed string, so no parser reads the unsigned first value', async (t) => {
+  // JSON.parse keeps the last duplicate: the received bytes re-serialise to the signed string, but a first-key parser reads "B".
+  const signed = '{"event":"document.signed","documentId":"A"}'
+  const received = Buffer.from('{"event":"document.signed","documentId":"B","documentId":"A"}')
+  const h = legacySigned(signed, 'document.signed')
+  const result = verifyWithFallback(h, received)
+  t.equal(result.signedBody?.toString(), signed)
+  t.notMatch(result.signedBody?.toString(), '"B"', 'what nobody signed is not kept')
+  t.same(result.payload, { event: 'document.signed', documentId: 'A' })
+  t.equal(result.subject, 'A')
+  rejects(t, () => verify(h, received), 'HG_ERR_SIGNATURE_INVALID', 401)
+})
+
+t.test('legacy fallback: a replay with its whitespace or escapes changed keeps the dedup key, so it is not stored twice', async (t) => {
   const compact = '{"event":"document.created","documentId":"test-123","name":"Tést","timestamp":"2024-12-04T10:30:00.000Z"}'
   const h = legacySigned(compact)
   const first = verify(h, Buffer.from(compact))
   for (const replay of [JSON.stringify(JSON.parse(compact), null, 2), compact.replace('Tést', 'T\\u00e9st'), ' ' + compact + '\n']) {
-    t.equal(verify(h, Buffer.from(replay)).dedupKey, first.dedupKey, JSON.stringify(replay.slice(0, 30)))
+    t.equal(verifyWithFallback(h, Buffer.from(replay)).dedupKey, first.dedupKey, JSON.stringify(replay.slice(0, 30)))
+    rejects(t, () => verify(h, Buffer.from(replay)), 'HG_ERR_SIGNATURE_INVALID', 401)
   }
 })
 

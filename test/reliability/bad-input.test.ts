@@ -4,16 +4,16 @@
  * class is documented to get, every genuine one gets 200 throughout, and the
  * process's memory stays bounded. Prints the status table per class.
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Pool } from 'undici'
 import { providers } from '../../providers/index.js'
 import { sampleEvent, samples } from '../../providers/samples.js'
-import { signChaindoc, signChaindocLegacy } from '../../providers/sign.js'
+import { signChaindoc, signChaindocLegacy, signDiscord, signMeta, signSlack } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
-  BODY_LIMIT_BYTES, dbPathIn, SIGNED_PROVIDERS, SOURCE_OPTIONS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
+  BODY_LIMIT_BYTES, dbPathIn, DISCORD_KEYS, SIGNED_PROVIDERS, SOURCE_OPTIONS, gatewayConfigFile, genuineClerk, rawHttp, rawRequest, rssKb, SECRETS, sleep, storedEvents,
   summary, svixSignature, Transcript, type RawAnswer
 } from './support.js'
 
@@ -56,6 +56,29 @@ function post (headers: Headers, body: Buffer | string, path = '/webhooks/clerk'
 
 function without (headers: Headers, name: string): Headers {
   return headers.filter(([k]) => k !== name)
+}
+
+const OTHER_DISCORD_KEY = generateKeyPairSync('ed25519').privateKey
+const DISCORD_PING = '{"application_id":"1","id":"2","token":"t","type":1,"version":1}'
+
+function discordSample (): string {
+  return sampleEvent('discord', 'application_command', Date.now())
+}
+
+function discordHeaders (body: Buffer | string, { key = DISCORD_KEYS.privateKey, ts = nowSec() } = {}): Headers {
+  return Object.entries(signDiscord({ timestampSec: ts, body, privateKey: key }))
+}
+
+function metaSample (): string {
+  return sampleEvent('meta', 'whatsapp_business_account.messages', Date.now())
+}
+
+function slackSample (): string {
+  return sampleEvent('slack', 'app_mention', Date.now())
+}
+
+function slackHeaders (body: Buffer | string, { secret = SECRETS.slack, ts = nowSec() } = {}): Headers {
+  return Object.entries(signSlack({ timestampSec: ts, body, secret }))
 }
 
 function flipOneByte (bytes: Buffer): Buffer {
@@ -335,6 +358,132 @@ const CLASSES: readonly BadClass[] = [
     status: 401,
     code: 'HG_ERR_SIGNATURE_INVALID',
     make: () => { const b = JSON.stringify({ event: 'document.created', data: { documentId: randomUUID() } }); return post(Object.entries(signChaindocLegacy({ body: b, event: 'document.created', secret: 'not-' + SECRETS.chaindoc })), b, '/webhooks/chaindoc') }
+  },
+  // Slack (v0 signature over v0:ts:body; url_verification answered only once verified).
+  {
+    name: 'Slack, wrong secret',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = slackSample(); return post(slackHeaders(b, { secret: 'not-' + SECRETS.slack }), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, one flipped body byte',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = Buffer.from(slackSample()); return post(slackHeaders(b), flipOneByte(b), '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, forged url_verification',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = JSON.stringify({ token: 'x', challenge: randomUUID(), type: 'url_verification' }); return post(slackHeaders(b, { secret: 'not-' + SECRETS.slack }), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, a version other than v0, or the MAC in base64',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = slackSample()
+      const headers = slackHeaders(b)
+      const sig = headers.find(([k]) => k === 'x-slack-signature')![1].slice(3)
+      const forged = pick([`v1=${sig}`, sig, `v0=${Buffer.from(sig, 'hex').toString('base64')}`, `v0=${sig.toUpperCase()}`])
+      return post([...without(headers, 'x-slack-signature'), ['x-slack-signature', forged]], b, '/webhooks/slack')
+    }
+  },
+  {
+    name: 'Slack, signature header missing',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_MISSING',
+    make: () => { const b = slackSample(); return post(without(slackHeaders(b), pick(['x-slack-signature', 'x-slack-request-timestamp'])), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, duplicated or non-integer timestamp',
+    status: 401,
+    code: 'HG_ERR_TIMESTAMP_INVALID',
+    make: () => {
+      const b = slackSample()
+      const headers = slackHeaders(b)
+      const ts = headers.find(([k]) => k === 'x-slack-request-timestamp')![1]
+      return post(pick([[...headers, ['x-slack-request-timestamp', ts]], [...without(headers, 'x-slack-request-timestamp'), ['x-slack-request-timestamp', `${ts}.5`]]]), b, '/webhooks/slack')
+    }
+  },
+  {
+    name: 'Slack, stale or future timestamp, signed',
+    status: 401,
+    code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE',
+    make: () => { const b = slackSample(); return post(slackHeaders(b, { ts: nowSec() + pick([-1, 1]) * (301 + randomInt(3600)) }), b, '/webhooks/slack') }
+  },
+  {
+    name: 'Slack, signed body that is neither JSON nor a Slack form',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['{"no":"type"}', '{not json', 'hello=world', '[1]', 'payload=%7Bx']); return post(slackHeaders(b), b, '/webhooks/slack') }
+  },
+  // Discord (ed25519 over timestamp + body; a PING answered only once verified).
+  {
+    name: 'Discord, signed with another key (a forged PING or interaction)',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = pick([DISCORD_PING, discordSample()]); return post(discordHeaders(b, { key: OTHER_DISCORD_KEY }), b, '/webhooks/discord') }
+  },
+  {
+    name: 'Discord, one flipped body byte, or the signature in base64',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = Buffer.from(discordSample())
+      const headers = discordHeaders(b)
+      if (randomInt(2) === 0) return post(headers, flipOneByte(b), '/webhooks/discord')
+      const sig = headers.find(([k]) => k === 'x-signature-ed25519')![1]
+      return post([...without(headers, 'x-signature-ed25519'), ['x-signature-ed25519', Buffer.from(sig, 'hex').toString('base64')]], b, '/webhooks/discord')
+    }
+  },
+  {
+    name: 'Discord, signature header missing',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_MISSING',
+    make: () => { const b = discordSample(); return post(without(discordHeaders(b), pick(['x-signature-ed25519', 'x-signature-timestamp'])), b, '/webhooks/discord') }
+  },
+  {
+    name: 'Discord, stale or future timestamp, signed',
+    status: 401,
+    code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE',
+    make: () => { const b = discordSample(); return post(discordHeaders(b, { ts: nowSec() + pick([-1, 1]) * (301 + randomInt(3600)) }), b, '/webhooks/discord') }
+  },
+  {
+    name: 'Discord, signed body that is not an interaction',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['not json', '{"type":2}', '{"id":"1","type":99}', '[1]']); return post(discordHeaders(b), b, '/webhooks/discord') }
+  },
+  // Meta (X-Hub-Signature-256 over the body; no timestamp exists).
+  {
+    name: 'Meta, another app secret or a sha1= prefix',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = metaSample()
+      const forged = pick([signMeta({ body: b, secret: 'not-' + SECRETS.meta })['x-hub-signature-256'], signMeta({ body: b, secret: SECRETS.meta })['x-hub-signature-256'].replace('sha256=', 'sha1=')])
+      return post([['x-hub-signature-256', forged], ['content-type', 'application/json']], b, '/webhooks/meta')
+    }
+  },
+  {
+    name: 'Meta, one flipped body byte',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => { const b = Buffer.from(metaSample()); return post(Object.entries(signMeta({ body: b, secret: SECRETS.meta })), flipOneByte(b), '/webhooks/meta') }
+  },
+  {
+    name: 'Meta, signature header missing',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_MISSING',
+    make: () => post([['content-type', 'application/json']], metaSample(), '/webhooks/meta')
+  },
+  {
+    name: 'Meta, signed body that is not a notification',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['not json', '{"entry":[]}', '{"object":"page"}', '[1]']); return post(Object.entries(signMeta({ body: b, secret: SECRETS.meta })), b, '/webhooks/meta') }
   },
   {
     name: 'control character in a header value',

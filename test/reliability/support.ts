@@ -4,7 +4,7 @@
  * of everything the gateway said (logs and answers) for the secrets check,
  * and the one-line summary each area prints.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
@@ -18,6 +18,10 @@ import { signClerk } from '../../providers/sign.js'
 import { writeConfig } from '../child-gateway.js'
 
 /** Fresh per process, so finding one in a log can only mean the gateway wrote it. */
+/** Discord signs with its private key; the source holds the public one (not a secret, so not in SECRETS). */
+export const DISCORD_KEYS = generateKeyPairSync('ed25519')
+export const DISCORD_PUBLIC_HEX = (DISCORD_KEYS.publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex')
+
 export const SECRETS = Object.freeze({
   clerk: 'whsec_' + randomBytes(32).toString('base64'),
   chaindoc: 'chaindoc-' + randomBytes(24).toString('hex'),
@@ -31,6 +35,9 @@ export const SECRETS = Object.freeze({
   paddle: 'pdl_ntfset_' + randomBytes(20).toString('hex'),
   square: 'sq-' + randomBytes(20).toString('base64url'),
   twilio: randomBytes(16).toString('hex'),
+  slack: randomBytes(16).toString('hex'),
+  meta: 'meta-' + randomBytes(16).toString('hex'),
+  metaVerifyToken: 'verify-' + randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
   destinationBearer: 'Bearer dst-' + randomBytes(16).toString('hex')
@@ -67,7 +74,10 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
     sources: {
       clerk: { provider: 'clerk', secret: SECRETS.clerk, toleranceSeconds: 300 },
       chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc },
-      ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider], ...(SOURCE_OPTIONS[provider] === undefined ? {} : { options: SOURCE_OPTIONS[provider] }) }]))
+      ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider], ...(SOURCE_OPTIONS[provider] === undefined ? {} : { options: SOURCE_OPTIONS[provider] }) }])),
+      slack: { provider: 'slack', secret: SECRETS.slack },
+      discord: { provider: 'discord', secret: DISCORD_PUBLIC_HEX },
+      meta: { provider: 'meta', secret: SECRETS.meta, verifyToken: SECRETS.metaVerifyToken }
     },
     logging: { level: 'info' },
     ...extra
