@@ -3,9 +3,8 @@
  * Standard Webhooks; this file only reads Clerk's envelope (§2.2):
  * `{ type, data, object: 'event', timestamp (epoch ms), … }`.
  */
-import { HG_ERR_PAYLOAD_INVALID } from '../src/errors.js'
-import { standardWebhooksHeaders, validateStandardWebhooksSecret, verifyStandardWebhook } from './standard-webhooks.js'
-import { isObject, parseObject } from './json.js'
+import { verifyTypedStandardWebhook } from './standard-webhooks-provider.js'
+import { standardWebhooksHeaders, validateStandardWebhooksSecret } from './standard-webhooks.js'
 import type { Provider, VerifiedEvent } from './types.js'
 
 // fatal: a body that is not UTF-8 is refused, not silently given U+FFFD
@@ -16,11 +15,7 @@ export const clerk: Provider = Object.freeze<Provider>({
   validateSecret: validateStandardWebhooksSecret,
 
   verify (req, secrets, now, options): VerifiedEvent {
-    const { id } = verifyStandardWebhook(req, secrets, now, options)
-    const body = parseObject(req.body, 'Clerk')
-    if (typeof body.type !== 'string' || body.type === '') throw new HG_ERR_PAYLOAD_INVALID('Clerk', 'no string "type"')
-    const data = body.data
-    const subject = isObject(data) && typeof data.id === 'string' ? data.id : undefined
+    const { id, body, subject } = verifyTypedStandardWebhook(req, secrets, now, options, 'Clerk')
     return { dedupKey: id, type: body.type, subject, occurredAt: isoFromMs(body.timestamp), payload: body }
   }
 })
