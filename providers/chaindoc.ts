@@ -8,9 +8,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID,
-  HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject, utf8 } from './json.js'
 import type { Provider, RawRequest, VerifiedEvent } from './types.js'
 
@@ -52,8 +52,7 @@ function verifyCurrent (req: RawRequest, signature: string, secrets: readonly st
   if (!timestamp) throw new HG_ERR_SIGNATURE_MISSING('x-chaindoc-timestamp')
   const sentAt = ISO_TIME.test(timestamp) ? Date.parse(timestamp) : NaN
   if (Number.isNaN(sentAt)) throw new HG_ERR_TIMESTAMP_INVALID()
-  if (now - sentAt > toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old') // §3.2 step 2: inclusive
-  if (sentAt - now > toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+  requireWithinTolerance(sentAt, now, toleranceMs) // §3.2 step 2: inclusive
   const hex = SIGNATURE.exec(signature)?.[1]
   if (hex === undefined || !signedBy(Buffer.from(hex, 'hex'), secrets, timestamp, '.', req.body)) throw new HG_ERR_SIGNATURE_INVALID()
 

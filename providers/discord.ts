@@ -11,9 +11,9 @@
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID,
-  HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject } from './json.js'
 import type { Handshake, Provider, VerifiedEvent } from './types.js'
 
@@ -47,9 +47,7 @@ export const discord: Provider<VerifiedEvent | Handshake> = Object.freeze<Provid
     const timestamp = req.headers['x-signature-timestamp']
     if (!signature || !timestamp) throw new HG_ERR_SIGNATURE_MISSING('x-signature-ed25519, x-signature-timestamp')
     if (!TIMESTAMP.test(timestamp)) throw new HG_ERR_TIMESTAMP_INVALID()
-    const skewMs = now - Number(timestamp) * 1000
-    if (skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
-    if (-skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    requireWithinTolerance(Number(timestamp) * 1000, now, options.toleranceMs)
     if (!SIGNATURE.test(signature)) throw new HG_ERR_SIGNATURE_INVALID()
     const message = Buffer.concat([Buffer.from(timestamp), req.body])
     const given = Buffer.from(signature, 'hex')

@@ -7,8 +7,9 @@
  * Keyed with the secret's UTF-8 bytes, over the exact body.
  */
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { parseHmacOptions, type HmacScheme } from './hmac-options.js'
 import { isObject, parseObject } from './json.js'
 import { bodyDigest, macMatches, validateSharedSecret } from './mac.js'
@@ -36,9 +37,7 @@ export const hmac: Provider = Object.freeze<Provider>({
       timestamp = req.headers[scheme.timestampHeader!]?.trim() ?? ''
       if (timestamp === '') throw new HG_ERR_SIGNATURE_MISSING(scheme.timestampHeader!)
       if (!SECONDS.test(timestamp)) throw new HG_ERR_TIMESTAMP_INVALID()
-      const skewMs = now - Number(timestamp) * 1000
-      if (skewMs > toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
-      if (-skewMs > toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+      requireWithinTolerance(Number(timestamp) * 1000, now, toleranceMs)
     }
     const prefix = scheme.signed.between === null ? scheme.signed.before : scheme.signed.before + timestamp + scheme.signed.between
     if (!macMatches(given, secrets, scheme.algorithm, prefix, req.body)) throw new HG_ERR_SIGNATURE_INVALID()

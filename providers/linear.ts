@@ -7,8 +7,9 @@
  * (`Issue.create`), subject `data.id`.
  */
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject } from './json.js'
 import { bodyDigest, macMatches, validateSharedSecret } from './mac.js'
 import type { Provider, VerifiedEvent } from './types.js'
@@ -29,8 +30,7 @@ export const linear: Provider = Object.freeze<Provider>({
     const body = parseObject(req.body, 'Linear')
     const sentAt = body.webhookTimestamp
     if (typeof sentAt !== 'number' || !Number.isSafeInteger(sentAt)) throw new HG_ERR_TIMESTAMP_INVALID()
-    if (now - sentAt > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
-    if (sentAt - now > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    requireWithinTolerance(sentAt, now, options.toleranceMs)
 
     const { type, action, data } = body
     if (typeof type !== 'string' || type === '') throw new HG_ERR_PAYLOAD_INVALID('Linear', 'no string "type"')

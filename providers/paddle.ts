@@ -6,8 +6,9 @@
  * Dedup on `event_id`, type `event_type`, subject `data.id`, time `occurred_at`.
  */
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject } from './json.js'
 import { macMatches, validateSharedSecret } from './mac.js'
 import type { Provider, VerifiedEvent } from './types.js'
@@ -35,9 +36,7 @@ export const paddle: Provider = Object.freeze<Provider>({
     }
     const ts = timestamps.length === 1 ? timestamps[0]! : ''
     if (!SECONDS.test(ts)) throw new HG_ERR_TIMESTAMP_INVALID()
-    const skewMs = now - Number(ts) * 1000
-    if (skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
-    if (-skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    requireWithinTolerance(Number(ts) * 1000, now, options.toleranceMs)
     if (!signatures.some((given) => macMatches(given, secrets, 'sha256', ts, ':', req.body))) throw new HG_ERR_SIGNATURE_INVALID()
 
     const body = parseObject(req.body, 'Paddle')

@@ -9,9 +9,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID,
-  HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject, utf8 } from './json.js'
 import type { Handshake, Provider, RawRequest, VerifiedEvent } from './types.js'
 
@@ -31,9 +31,7 @@ export const slack: Provider<VerifiedEvent | Handshake> = Object.freeze<Provider
     const timestamp = req.headers['x-slack-request-timestamp']
     if (!signature || !timestamp) throw new HG_ERR_SIGNATURE_MISSING('x-slack-signature, x-slack-request-timestamp')
     if (!TIMESTAMP.test(timestamp)) throw new HG_ERR_TIMESTAMP_INVALID()
-    const skewMs = now - Number(timestamp) * 1000
-    if (skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
-    if (-skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    requireWithinTolerance(Number(timestamp) * 1000, now, options.toleranceMs)
     const hex = SIGNATURE.exec(signature)?.[1]
     if (hex === undefined || !signedBy(Buffer.from(hex, 'hex'), secrets, timestamp, req.body)) throw new HG_ERR_SIGNATURE_INVALID()
     return looksLikeJson(req.body) ? fromJson(req) : fromForm(req)

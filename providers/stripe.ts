@@ -5,8 +5,9 @@
  * Dedup on the event `id` (evt_…), type `type`, subject `data.object.id`.
  */
 import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
+  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
 } from '../src/errors.js'
+import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject } from './json.js'
 import { macMatches } from './mac.js'
 import type { Provider, VerifiedEvent } from './types.js'
@@ -39,9 +40,7 @@ export const stripe: Provider = Object.freeze<Provider>({
     const t = timestamps.length === 1 ? timestamps[0]! : ''
     if (!DIGITS.test(t)) throw new HG_ERR_TIMESTAMP_INVALID()
     // Stripe's library refuses only the past; the gateway's tolerance is both ways, so a clock far ahead is refused too.
-    const skewMs = now - Number(t) * 1000
-    if (skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('old')
-    if (-skewMs > options.toleranceMs) throw new HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE('new')
+    requireWithinTolerance(Number(t) * 1000, now, options.toleranceMs)
     if (!signatures.some((given) => macMatches(given, secrets, 'sha256', t, '.', req.body))) throw new HG_ERR_SIGNATURE_INVALID()
 
     const body = parseObject(req.body, 'Stripe')
