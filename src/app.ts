@@ -167,7 +167,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
   const authThrottle = createAuthThrottle(clock)
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name) => dispatcher.breakerOpen(name) }), { prefix: '/admin' })
   }
 
   // A destination taken out of the config leaves its deliveries pending: nothing claims them.

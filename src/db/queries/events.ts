@@ -8,6 +8,10 @@ export interface EventFilter {
   readonly type?: string | undefined
   readonly status?: string | undefined
   readonly subject?: string | undefined
+  /** A GLOB pattern on the type ('user.*'). */
+  readonly typeGlob?: string | undefined
+  /** An event id or a dedup key, matched exactly: the key through UNIQUE (source, dedup_key), once per source named. */
+  readonly search?: { readonly text: string, readonly sources: readonly string[] } | undefined
   readonly since?: number | undefined
   readonly until?: number | undefined
   /** The last id of the previous page: ids sort by time, so this pages newest first. */
@@ -72,14 +76,19 @@ export function listEvents (db: Db, filter: EventFilter): Page<EventRow> {
     [unsettled, `status = '${filter.status}'`],
     [filter.status !== undefined && !unsettled, 'status = @status'],
     [filter.subject !== undefined, 'subject = @subject'],
+    [filter.typeGlob !== undefined, 'type GLOB @typeGlob'],
+    // Two seeks the planner joins (MULTI-INDEX OR): the primary key, and the unique key per source.
+    [filter.search !== undefined, '(id = @searchText OR (source IN (SELECT value FROM json_each(@searchSources)) AND dedup_key = @searchText))'],
     // Ids begin with the receipt time: the id bounds make time filters seeks on the primary key.
     [filter.since !== undefined, 'id >= @sinceId AND received_at >= @since'],
     [filter.until !== undefined, 'id < @untilId AND received_at < @until'],
     [filter.cursor !== undefined, 'id < @cursor']
   ])
+  const { search, ...rest } = filter
   const rows = prepared<[Record<string, unknown>], EventRow>(db, `SELECT ${LIST_COLUMNS} FROM events ${where} ORDER BY id DESC LIMIT @take`)
     .all({
-      ...filter,
+      ...rest,
+      ...(search === undefined ? {} : { searchText: search.text, searchSources: JSON.stringify(search.sources) }),
       ...(filter.since === undefined ? {} : { sinceId: eventIdFloor(filter.since) }),
       ...(filter.until === undefined ? {} : { untilId: eventIdFloor(filter.until) }),
       take: filter.limit + 1
