@@ -9,6 +9,8 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { adminOperations } from './admin/operations.js'
+import { consoleRoutes } from './console/index.js'
 import { createAuthThrottle } from './admin/auth-throttle.js'
 import { queueDepths } from './db/queries/destinations.js'
 import { enableIncrementalVacuum } from './db/queries/retention.js'
@@ -167,7 +169,10 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
   const authThrottle = createAuthThrottle(clock)
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name) => dispatcher.breakerOpen(name) }), { prefix: '/admin' })
+    const adminDeps = { config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name: string) => dispatcher.breakerOpen(name) }
+    await app.register(adminRoutes(adminDeps), { prefix: '/admin' })
+    // The web console: the same operations as the admin API, behind the same token and throttle.
+    await app.register(consoleRoutes({ ...adminDeps, ops: adminOperations(adminDeps) }), { prefix: '/ui' })
   }
 
   // A destination taken out of the config leaves its deliveries pending: nothing claims them.
