@@ -19,8 +19,9 @@ function cookie (request: FastifyRequest, name: string): string | undefined {
 }
 
 function setCookie (request: FastifyRequest, reply: FastifyReply, value: string, maxAgeS: number): void {
-  // Secure whenever the browser reached us over HTTPS (directly, or through a proxy trustProxy believes).
-  const secure = request.protocol === 'https' ? '; Secure' : ''
+  // Secure whenever the browser reached us over HTTPS, directly or through a TLS-terminating proxy. The
+  // proxy's header is believed without a trust setting because it can only make the cookie stricter.
+  const secure = request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''
   reply.header('set-cookie', `${COOKIE}=${value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`)
 }
 
@@ -32,7 +33,14 @@ function setCookie (request: FastifyRequest, reply: FastifyReply, value: string,
  */
 function sameOrigin (request: FastifyRequest): boolean {
   const origin = request.headers.origin
-  return origin !== undefined && origin === `${request.protocol}://${request.host}`
+  if (origin === undefined) return false
+  try {
+    // The host, not the scheme: behind a TLS-terminating proxy the page is https and this request http.
+    const { protocol, host } = new URL(origin)
+    return (protocol === 'https:' || protocol === 'http:') && host === request.host
+  } catch {
+    return false
+  }
 }
 
 export function html (reply: FastifyReply, status: number, body: { text: string }) {
