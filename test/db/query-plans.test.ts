@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/open.js'
 import { listEvents } from '../../src/db/queries/events.js'
 import { acceptedBySource, rejectedBySource } from '../../src/db/queries/traffic.js'
 import { purgeDedupKeys, purgeEvents } from '../../src/db/queries/retention.js'
-import { recordEvent } from '../../src/ingest/record.js'
+import { recordEvent } from '../../src/db/queries/record.js'
 import { migratedDb } from '../helper.js'
 
 function capturingDb (t: Test): { db: Db, prepared: string[] } {
