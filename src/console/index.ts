@@ -20,11 +20,12 @@ import { registerActions } from './actions.js'
 /** A console session lasts a working shift, then the token is asked for again. */
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000
 
-/** Pages answer with these: scripts and styles only from the gateway, no framing, no referrer leaving. */
+/** Pages answer with these: scripts and styles only from the gateway, no framing, no referrer leaving for another site. */
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with our own forms.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY'
 }
 

@@ -23,6 +23,7 @@ function shell (title: string, body: Html): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · hookgate</title>
+<link rel="icon" href="${ASSET_PATHS.icon}" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSET_PATHS.css}">
 <script src="${ASSET_PATHS.js}" defer></script>
 </head>
@@ -58,9 +59,13 @@ ${content}
 
 export const csrfField = (view: View): Html => html`<input type="hidden" name="_csrf" value="${view.session.csrf}">`
 
-/** A POST form of one button: every action goes through one, with the session's CSRF token. */
-export function actionButton (view: View, action: string, label: string, fields: Record<string, string> = {}, extra = ''): Html {
-  return html`<form method="post" action="${action}" class="inline">${csrfField(view)}${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<button type="submit"${extra === '' ? '' : html` aria-label="${extra}"`}>${label}</button></form>`
+/**
+ * A POST form of one button: every action goes through one, with the
+ * session's CSRF token. `target` names what it acts on for a screen reader
+ * ("Retry delivery 7"), keeping the visible label first in the name.
+ */
+export function actionButton (view: View, action: string, label: string, target: string, fields: Record<string, string> = {}): Html {
+  return html`<form method="post" action="${action}" class="inline">${csrfField(view)}${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<button type="submit" aria-label="${label} ${target}">${label}</button></form>`
 }
 
 export function signInPage (message?: { text: string, status: number }): Html {

@@ -24,7 +24,7 @@ export async function deadPage (ops: AdminOperations, view: View, values: Values
   const rows = result.items.map((d) => html`<tr>
 <td>${time(d.updatedAt)}</td><td>${d.destination}</td><td><a class="mono" href="/ui/events/${d.eventId}">${d.eventId}</a></td><td class="mono">${d.type}</td>
 <td>${d.attemptCount}</td><td>${d.lastStatus ?? '—'}</td><td>${d.lastError ?? ''}</td>
-<td>${actionButton(view, `/ui/deliveries/${d.id}/retry`, 'Retry', { back: `/ui/dead${query(kept)}` }, `Retry delivery ${d.id}`)}</td></tr>`)
+<td>${actionButton(view, `/ui/deliveries/${d.id}/retry`, 'Retry', `delivery ${d.id}`, { back: `/ui/dead${query(kept)}` })}</td></tr>`)
   const scope = filter.destination === undefined ? 'every destination' : filter.destination
   return page(view, 'Dead letters', html`
 <form class="filters" method="get" action="/ui/dead" aria-label="Filter dead deliveries">

@@ -12,8 +12,8 @@ export async function destinationsPage (ops: AdminOperations, view: View): Promi
 <td class="num">${ago(d.oldestPendingAgeSeconds)}</td>
 <td>${d.lastError === null ? '' : html`${d.lastError.message} <span class="muted">${time(d.lastError.at)}</span>`}</td>
 <td>${!d.configured ? '' : d.paused
-  ? actionButton(view, `/ui/destinations/${d.name}/resume`, 'Resume', {}, `Resume ${d.name}`)
-  : actionButton(view, `/ui/destinations/${d.name}/pause`, 'Pause', {}, `Pause ${d.name}`)}</td></tr>`)
+  ? actionButton(view, `/ui/destinations/${d.name}/resume`, 'Resume', d.name)
+  : actionButton(view, `/ui/destinations/${d.name}/pause`, 'Pause', d.name)}</td></tr>`)
   return page(view, 'Destinations', html`
 <p>A paused destination's deliveries wait (they do not fail or spend attempts) until it is resumed, across restarts.</p>
 <div id="destinations" data-live>

@@ -18,8 +18,8 @@ export async function eventDetailPage (ops: AdminOperations, view: View, id: str
   const event = await ops.getEvent(id)
   const deliveries = event.deliveries.map((d) => html`<section class="delivery" aria-labelledby="delivery-${d.id}">
 <h3 id="delivery-${d.id}">Delivery ${d.id} to ${d.destination} ${statusBadge(d.status)}</h3>
-<p>${d.attemptCount} attempt${d.attemptCount === 1 ? '' : 's'} in this schedule · next run ${time(d.status === 'pending' ? d.runAt : null)}${d.inFlight ? ' · in flight' : ''}
-${d.status === 'delivered' ? '' : html` · ${actionButton(view, `/ui/deliveries/${d.id}/retry`, 'Retry now', { back: `/ui/events/${event.id}` }, `Retry delivery ${d.id} now`)}`}</p>
+<p>${d.attemptCount} attempt${d.attemptCount === 1 ? '' : 's'} in this schedule · ${d.status === 'delivered' ? html`delivered ${time(d.deliveredAt)}` : d.status === 'dead' ? 'gave up' : d.inFlight ? 'being attempted' : html`next attempt ${time(d.runAt)}`}
+${d.status === 'delivered' ? '' : html` ${actionButton(view, `/ui/deliveries/${d.id}/retry`, 'Retry now', `delivery ${d.id}`, { back: `/ui/events/${event.id}` })}`}</p>
 ${d.attempts.length === 0
   ? html`<p class="muted">No attempt yet.</p>`
   : html`<table>
@@ -42,7 +42,7 @@ ${d.attempts.length === 0
 <h2>Replay</h2>
 <form method="post" action="/ui/events/${event.id}/replay" class="filters">
 ${csrfField(view)}
-<label>To<select name="destination"><option value="">every destination that takes it</option>${destinations.map((d) => html`<option value="${d}">${d} only</option>`)}</select></label>
+<label>Replay to<select name="destination"><option value="">every destination that takes it</option>${destinations.map((d) => html`<option value="${d}">${d} only</option>`)}</select></label>
 <button type="submit" class="primary">Replay</button>
 </form>
 <h2>Deliveries</h2>
