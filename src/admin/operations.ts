@@ -32,50 +32,50 @@ export type AdminOperations = ReturnType<typeof adminOperations>
  * implementation. Answers are the API's shapes (present.ts); failures are
  * HG_ERR_* errors both sides answer with.
  */
-export function adminOperations ({ config, clock, writer, db, route, onQueued, breakerOpen }: AdminDeps) {
+export function adminOperations ({ config, clock, store, route, onQueued, breakerOpen }: AdminDeps) {
   const configured = (name: string): boolean => Object.hasOwn(config.destinations, name)
   const sources = Object.keys(config.sources)
 
-  function destinations (only?: string) {
+  async function destinations (only?: string) {
     const now = clock.now()
-    return destinationFigures(db, { names: Object.keys(config.destinations), deliveredSince: now - HOUR })
+    return (await store.destinationFigures({ names: Object.keys(config.destinations), deliveredSince: now - HOUR }))
       .filter((f) => only === undefined || f.name === only)
       .map((f) => ({ ...presentDestination(f, { configured: configured(f.name), now }), breakerOpen: breakerOpen?.(f.name) ?? false }))
   }
 
   return {
     async listEvents ({ search, ...filter }: EventQuery) {
-      const page = listEvents(db, { ...filter, ...(search === undefined ? {} : { search: { text: search, sources } }) })
+      const page = await store.listEvents({ ...filter, ...(search === undefined ? {} : { search: { text: search, sources } }) })
       return { items: page.items.map(presentEvent), nextCursor: page.nextCursor }
     },
 
     async getEvent (id: string) {
-      const detail = getEvent(db, id)
+      const detail = await store.getEvent(id)
       if (detail === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
       return presentEventDetail(detail)
     },
 
     /** New deliveries to every destination that takes the event, or to the one named whether or not its filters do. */
     async replayEvent (id: string, named?: string) {
-      const origin = eventOrigin(db, id)
+      const origin = await store.eventOrigin(id)
       if (origin === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
       if (named !== undefined && !configured(named)) throw new HG_ERR_DESTINATION_UNKNOWN(named.slice(0, 64))
       const targets = named === undefined ? route(origin.source, origin.type) : [named]
       if (targets.length === 0) throw new HG_ERR_NO_MATCHING_DESTINATION(id)
-      const deliveries = await write(writer, 'replayEvent', { eventId: id, destinations: targets, now: clock.now() })
+      const deliveries = await write(store.replayEvent({ eventId: id, destinations: targets, now: clock.now() }))
       if (deliveries === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
       onQueued()
       return { eventId: id, deliveries }
     },
 
     async listDeliveries (filter: DeliveryFilter & { cursor?: number | undefined, limit: number }) {
-      const page = listDeliveries(db, filter)
+      const page = await store.listDeliveries(filter)
       return { items: page.items.map(presentDelivery), nextCursor: page.nextCursor }
     },
 
     /** `unconfigured` is told when the delivery's destination is no longer in the config (it will wait). */
     async retryDelivery (id: number, unconfigured?: (destination: string) => void) {
-      const result = await write(writer, 'retryDelivery', { id, now: clock.now() })
+      const result = await write(store.retryDelivery({ id, now: clock.now() }))
       if (result.outcome === 'missing') throw new HG_ERR_DELIVERY_NOT_FOUND(id)
       if (result.outcome === 'delivered') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'was delivered; replay the event to send it again')
       if (result.outcome === 'in_flight') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'is being attempted right now')
@@ -90,17 +90,17 @@ export function adminOperations ({ config, clock, writer, db, route, onQueued, b
       if (destination !== undefined && !configured(destination)) throw new HG_ERR_DESTINATION_UNKNOWN(destination.slice(0, 64))
       const targets = destination === undefined ? Object.keys(config.destinations) : [destination]
       const range = { since, until, ...(eventId === undefined ? {} : { eventId }) }
-      const op = status === 'dead' ? 'retryDeadDeliveries' : 'retryPendingDeliveries'
       let count = 0
       for (const name of targets) {
         if (dryRun) {
           const filter = status === 'dead' ? { status: 'dead' } : { waitingAt: clock.now() }
-          count += countDeliveries(db, { ...filter, destination: name, ...range })
+          count += await store.countDeliveries({ ...filter, destination: name, ...range })
           continue
         }
         let n: number
         do {
-          n = await write(writer, op, { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK })
+          const args = { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK }
+          n = await write(status === 'dead' ? store.retryDeadDeliveries(args) : store.retryPendingDeliveries(args))
           count += n
         } while (n === BULK_CHUNK)
       }
@@ -108,17 +108,17 @@ export function adminOperations ({ config, clock, writer, db, route, onQueued, b
       return { count, dryRun }
     },
 
-    async destinations () { return destinations() },
+    async destinations () { return await destinations() },
 
     async setPaused (name: string, paused: boolean) {
       if (!configured(name)) throw new HG_ERR_DESTINATION_UNKNOWN(name.slice(0, 64))
-      await write(writer, 'setPaused', { name, paused, now: clock.now() })
+      await write(store.setPaused({ name, paused, now: clock.now() }))
       if (!paused) onQueued()
-      return destinations(name)[0]!
+      return (await destinations(name))[0]!
     },
 
     async listRejections (filter: RejectionFilter) {
-      const page = listRejections(db, filter)
+      const page = await store.listRejections(filter)
       return { items: page.items.map(presentRejection), nextCursor: page.nextCursor }
     },
 
@@ -130,12 +130,13 @@ export function adminOperations ({ config, clock, writer, db, route, onQueued, b
         const counts = series.get(row.source)?.[kind]
         if (counts !== undefined && row.bucket >= 0 && row.bucket < buckets) counts[row.bucket]! += row.n
       }
-      acceptedBySource(db, { since, bucketMs }).forEach(add('accepted'))
-      rejectedBySource(db, { since, bucketMs }).forEach(add('rejected'))
+      const { accepted, rejected } = await store.trafficBySource({ since, bucketMs })
+      accepted.forEach(add('accepted'))
+      rejected.forEach(add('rejected'))
       return [...series].map(([source, counts]) => ({ source, ...counts }))
     },
 
     /** Moves whenever anything was stored: the console's live feed re-reads its page then. */
-    async changeMark () { return dataVersion(db) }
+    async changeMark () { return await store.changeMark() }
   }
 }

@@ -161,3 +161,7 @@ export interface RejectionRow {
   body: Uint8Array | null
   body_bytes: number | null
 }
+
+export interface TrafficArgs { readonly since: number, readonly bucketMs: number }
+/** How many arrived from one source in one time bucket (bucket 0 starts at TrafficArgs.since). */
+export interface TrafficRow { readonly source: string, readonly bucket: number, readonly n: number }

@@ -1,9 +1,7 @@
 import type { Db } from '../open.js'
 import { eventIdFloor } from '../../ids.js'
+import type { TrafficArgs, TrafficRow } from '../../store/contract.js'
 import { prepared } from '../statements.js'
-
-/** How many arrived per source in one time bucket: bucket 0 starts at `since`. */
-export interface TrafficRow { source: string, bucket: number, n: number }
 
 /**
  * Events stored per source and bucket since `since`: a seek on the primary
@@ -11,14 +9,14 @@ export interface TrafficRow { source: string, bucket: number, n: number }
  * `+source` keeps the planner off the (source, dedup_key) index, which would
  * group for free but read the whole table.
  */
-export function acceptedBySource (db: Db, { since, bucketMs }: { since: number, bucketMs: number }): TrafficRow[] {
+export function acceptedBySource (db: Db, { since, bucketMs }: TrafficArgs): TrafficRow[] {
   return prepared<[Record<string, unknown>], TrafficRow>(db, `
     SELECT source, CAST((received_at - @since) / @bucketMs AS INTEGER) AS bucket, count(*) AS n FROM events
     WHERE id >= @sinceId AND received_at >= @since GROUP BY +source, bucket`).all({ since, bucketMs, sinceId: eventIdFloor(since) })
 }
 
 /** Rejections kept per source and bucket since `since` (rejections_received_at). */
-export function rejectedBySource (db: Db, { since, bucketMs }: { since: number, bucketMs: number }): TrafficRow[] {
+export function rejectedBySource (db: Db, { since, bucketMs }: TrafficArgs): TrafficRow[] {
   return prepared<[Record<string, unknown>], TrafficRow>(db, `
     SELECT source, CAST((received_at - @since) / @bucketMs AS INTEGER) AS bucket, count(*) AS n FROM rejections
     WHERE received_at >= @since GROUP BY source, bucket`).all({ since, bucketMs })
