@@ -1,10 +1,5 @@
 import { HOUR } from '../clock.js'
-import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
-import { destinationFigures } from '../db/queries/destinations.js'
-import { eventOrigin, getEvent, listEvents } from '../db/queries/events.js'
-import { listRejections } from '../db/queries/rejections.js'
 import type { DeliveryFilter, EventFilter, RejectionFilter } from '../store/contract.js'
-import { acceptedBySource, dataVersion, rejectedBySource } from '../db/queries/traffic.js'
 import {
   HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN, HG_ERR_EVENT_NOT_FOUND, HG_ERR_NO_MATCHING_DESTINATION
 } from '../errors.js'
@@ -122,18 +117,15 @@ export function adminOperations ({ config, clock, store, route, onQueued, breake
       return { items: page.items.map(presentRejection), nextCursor: page.nextCursor }
     },
 
-    /** Per configured source, accepted and rejected counts in `buckets` buckets of `bucketMs`, oldest first, ending now. */
-    async traffic ({ buckets, bucketMs }: { buckets: number, bucketMs: number }) {
-      const since = clock.now() - buckets * bucketMs
-      const series = new Map(sources.map((s) => [s, { accepted: new Array<number>(buckets).fill(0), rejected: new Array<number>(buckets).fill(0) }]))
-      const add = (kind: 'accepted' | 'rejected') => (row: { source: string, bucket: number, n: number }) => {
-        const counts = series.get(row.source)?.[kind]
-        if (counts !== undefined && row.bucket >= 0 && row.bucket < buckets) counts[row.bucket]! += row.n
-      }
-      const { accepted, rejected } = await store.trafficBySource({ since, bucketMs })
-      accepted.forEach(add('accepted'))
-      rejected.forEach(add('rejected'))
-      return [...series].map(([source, counts]) => ({ source, ...counts }))
+    /** Per configured source: accepted and rejected per clock hour (oldest first, the last one up to now), and in the last 60 minutes. */
+    async traffic (hours: number) {
+      const { buckets, lastHour } = await store.trafficBySource({ now: clock.now(), hours })
+      return sources.map((source) => ({
+        source,
+        accepted: buckets.map((b) => b.accepted[source] ?? 0),
+        rejected: buckets.map((b) => b.rejected[source] ?? 0),
+        lastHour: { accepted: lastHour.accepted[source] ?? 0, rejected: lastHour.rejected[source] ?? 0 }
+      }))
     },
 
     /** Moves whenever anything was stored: the console's live feed re-reads its page then. */

@@ -11,7 +11,7 @@ import type {
   BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
   RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, Store, StoreEvents,
-  TrafficArgs, TrafficRow, UnclaimArgs, VacuumArgs, WriteOptions
+  Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
 } from '../store/contract.js'
 import { lockInstance, type InstanceLock } from './instance-lock.js'
 import { migrate } from './migrate.js'
@@ -21,7 +21,8 @@ import { destinationFigures, pauseStates, queueDepths } from './queries/destinat
 import { eventOrigin, getEvent, listEvents } from './queries/events.js'
 import { listRejections } from './queries/rejections.js'
 import { enableIncrementalVacuum } from './queries/retention.js'
-import { acceptedBySource, dataVersion, rejectedBySource } from './queries/traffic.js'
+import { dataVersion } from './queries/traffic.js'
+import { createTrafficCache } from './traffic-cache.js'
 import { Writer } from './writer.js'
 
 export class SqliteStore implements Store {
@@ -30,12 +31,14 @@ export class SqliteStore implements Store {
   /** The only write connection's handle; tests of writer faults reach it here. */
   readonly writer: Writer
   readonly #lock: InstanceLock
+  readonly #traffic: ReturnType<typeof createTrafficCache>
   #closing: Promise<void> | null = null
 
   constructor (db: Db, writer: Writer, lock: InstanceLock) {
     this.db = db
     this.writer = writer
     this.#lock = lock
+    this.#traffic = createTrafficCache(db)
   }
 
   recordEvent (args: RecordArgs, options?: WriteOptions): Promise<RecordResult> { return this.writer.run('recordEvent', args, options) }
@@ -54,7 +57,12 @@ export class SqliteStore implements Store {
   retryPendingDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): Promise<number> { return this.writer.run('retryPendingDeliveries', args) }
   setPaused (args: SetPausedArgs): Promise<PauseState> { return this.writer.run('setPaused', args) }
   recordRejection (args: RecordRejectionArgs): Promise<number | null> { return this.writer.run('recordRejection', args) }
-  purgeEvents (args: PurgeEventsArgs): Promise<number> { return this.writer.run('purgeEvents', args) }
+  async purgeEvents (args: PurgeEventsArgs): Promise<number> {
+    const purged = await this.writer.run('purgeEvents', args)
+    // Retention shorter than a day deletes inside the overview's window: count those hours again.
+    if (purged > 0) this.#traffic.clear()
+    return purged
+  }
   purgeDedupKeys (args: PurgeArgs): Promise<number> { return this.writer.run('purgeDedupKeys', args) }
   purgeRejections (args: PurgeArgs): Promise<number> { return this.writer.run('purgeRejections', args) }
   incrementalVacuum (args: VacuumArgs): Promise<number> { return this.writer.run('incrementalVacuum', args) }
@@ -68,10 +76,8 @@ export class SqliteStore implements Store {
   async pauseStates (): Promise<PauseState[]> { return pauseStates(this.db) }
   async destinationFigures (args: { names: readonly string[], deliveredSince: number }): Promise<DestinationFigures[]> { return destinationFigures(this.db, args) }
   async listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>> { return listRejections(this.db, filter) }
-  /** Both on one snapshot: the page's accepted and rejected counts agree with each other. */
-  async trafficBySource (args: TrafficArgs): Promise<{ accepted: TrafficRow[], rejected: TrafficRow[] }> {
-    return this.db.transaction(() => ({ accepted: acceptedBySource(this.db, args), rejected: rejectedBySource(this.db, args) }))()
-  }
+  /** On one snapshot, so the figures of one page agree with each other. */
+  async trafficBySource (args: TrafficArgs): Promise<Traffic> { return this.db.transaction(() => this.#traffic.read(args))() }
 
   /** SQLite's data_version: it moves on every commit of another connection (the writer thread's). */
   async changeMark (): Promise<number> { return dataVersion(this.db) }

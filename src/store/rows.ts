@@ -162,6 +162,13 @@ export interface RejectionRow {
   body_bytes: number | null
 }
 
-export interface TrafficArgs { readonly since: number, readonly bucketMs: number }
-/** How many arrived from one source in one time bucket (bucket 0 starts at TrafficArgs.since). */
-export interface TrafficRow { readonly source: string, readonly bucket: number, readonly n: number }
+/** The clock hours to count: `hours` of them, the last one the hour `now` is in (up to now). */
+export interface TrafficArgs { readonly now: number, readonly hours: number }
+/** Counts by source name; a source with none is absent. */
+export type TrafficCounts = Readonly<Record<string, number>>
+export interface Traffic {
+  /** Oldest first; each starts on a clock hour. */
+  readonly buckets: ReadonlyArray<{ readonly start: number, readonly accepted: TrafficCounts, readonly rejected: TrafficCounts }>
+  /** The 60 minutes up to now. */
+  readonly lastHour: { readonly accepted: TrafficCounts, readonly rejected: TrafficCounts }
+}

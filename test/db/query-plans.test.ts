@@ -4,7 +4,7 @@
 import { test, type Test } from 'tap'
 import type { Db } from '../../src/db/open.js'
 import { listEvents } from '../../src/db/queries/events.js'
-import { acceptedBySource, rejectedBySource } from '../../src/db/queries/traffic.js'
+import { acceptedBetween, rejectedBetween } from '../../src/db/queries/traffic.js'
 import { purgeDedupKeys, purgeEvents } from '../../src/db/queries/retention.js'
 import { recordEvent } from '../../src/db/queries/record.js'
 import { migratedDb } from '../helper.js'
@@ -75,8 +75,16 @@ test('the console\'s search by event id or dedup key is two seeks, not a scan', 
 
 test('the console\'s traffic counts read only the window: a primary-key seek for events, the time index for rejections', async (t) => {
   const { db, prepared } = capturingDb(t)
-  acceptedBySource(db, { since: 1_700_000_000_000, bucketMs: 3_600_000 })
-  t.match(planOf(db, prepared.at(-1)!, { since: 0, bucketMs: 1, sinceId: 'evt_' }), /SEARCH events USING INDEX sqlite_autoindex_events_1 \(id>\?\)/)
-  rejectedBySource(db, { since: 1_700_000_000_000, bucketMs: 3_600_000 })
-  t.match(planOf(db, prepared.at(-1)!, { since: 0, bucketMs: 1 }), /SEARCH rejections USING (COVERING )?INDEX rejections_received_at \(received_at>\?\)/)
+  acceptedBetween(db, 1_700_000_000_000, 1_700_003_600_000)
+  t.match(planOf(db, prepared.at(-1)!, { from: 0, to: 1, split: 1, fromId: 'evt_', toId: 'evt_' }), /SEARCH events USING INDEX sqlite_autoindex_events_1 \(id>\? AND id<\?\)/)
+  rejectedBetween(db, 1_700_000_000_000, 1_700_003_600_000)
+  t.match(planOf(db, prepared.at(-1)!, { from: 0, to: 1, split: 1 }), /SEARCH rejections USING (COVERING )?INDEX rejections_received_at \(received_at>\? AND received_at<\?\)/)
+})
+
+test('a source filter walks the ids newest first instead of sorting every event of that source', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  listEvents(db, { source: 'clerk', limit: 10 })
+  const plan = planOf(db, prepared.at(-1)!, { source: 'clerk', take: 11 })
+  t.match(plan, /SCAN events USING INDEX sqlite_autoindex_events_1/)
+  t.notMatch(plan, /TEMP B-TREE/)
 })

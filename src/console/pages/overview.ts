@@ -1,4 +1,3 @@
-import { HOUR } from '../../clock.js'
 import type { AdminOperations } from '../../admin/operations.js'
 import { queueBar, trafficBars } from '../charts.js'
 import { html, type Html } from '../html.js'
@@ -8,15 +7,14 @@ const sum = (counts: readonly number[]): number => counts.reduce((a, b) => a + b
 
 /** Is anything stuck? Traffic per source over a day (hourly), and each destination's queue. */
 export async function overviewPage (ops: AdminOperations, view: View): Promise<Html> {
-  const [traffic, destinations] = await Promise.all([ops.traffic({ buckets: 24, bucketMs: HOUR }), ops.destinations()])
-  const sources = traffic.map(({ source, accepted, rejected }) => {
-    const hour = { accepted: accepted.at(-1) ?? 0, rejected: rejected.at(-1) ?? 0 }
+  const [traffic, destinations] = await Promise.all([ops.traffic(24), ops.destinations()])
+  const sources = traffic.map(({ source, accepted, rejected, lastHour: hour }) => {
     const day = { accepted: sum(accepted), rejected: sum(rejected) }
     return html`<section class="card" aria-labelledby="src-${source}">
 <h3 id="src-${source}">${source}</h3>
-${trafficBars(accepted, rejected, `${source}: ${day.accepted} accepted and ${day.rejected} rejected in the last 24 hours, hour by hour`)}
+${trafficBars(accepted, rejected, `${source}: ${day.accepted} accepted and ${day.rejected} rejected in the last 24 clock hours, hour by hour`)}
 <dl>
-<dt></dt><dd class="muted">last hour</dd><dd class="muted">last day</dd>
+<dt></dt><dd class="muted">last hour</dd><dd class="muted">24 clock hours</dd>
 <dt>received</dt><dd data-figure="${source}-received-hour">${hour.accepted + hour.rejected}</dd><dd data-figure="${source}-received-day">${day.accepted + day.rejected}</dd>
 <dt>accepted</dt><dd data-figure="${source}-accepted-hour">${hour.accepted}</dd><dd data-figure="${source}-accepted-day">${day.accepted}</dd>
 <dt>rejected</dt><dd data-figure="${source}-rejected-hour">${hour.rejected}</dd><dd data-figure="${source}-rejected-day"><a href="/ui/rejections?source=${source}">${day.rejected}</a></dd>
@@ -37,7 +35,7 @@ ${d.lastError === null ? '' : html`<p class="muted">Last error: ${d.lastError.me
   return page(view, 'Overview', html`
 <div id="overview" data-live>
 <h2>Sources</h2>
-<p class="legend"><span class="l-acc">accepted</span> <span class="l-rej">rejected</span> · hourly, last 24 hours</p>
+<p class="legend"><span class="l-acc">accepted</span> <span class="l-rej">rejected</span> · per clock hour, the last 24 (UTC)</p>
 <div class="cards">${sources}</div>
 <h2>Destinations</h2>
 <p class="legend"><span class="l-acc">delivered (last hour)</span> <span class="l-pen">pending</span> <span class="l-dead">dead</span></p>

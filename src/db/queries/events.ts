@@ -12,7 +12,9 @@ const UNSETTLED = new Set(['pending', 'dead'])
 export function listEvents (db: Db, filter: EventFilter): Page<EventRow> {
   const unsettled = filter.status !== undefined && UNSETTLED.has(filter.status)
   const where = whereClause([
-    [filter.source !== undefined, 'source = @source'],
+    // +source: walk the ids newest first and stop at the page's end; through the (source, dedup_key) index
+    // every event of the source would be read and sorted first (all of them, for the busiest source).
+    [filter.source !== undefined, '+source = @source'],
     [filter.type !== undefined, 'type = @type'],
     [unsettled, `status = '${filter.status}'`],
     [filter.status !== undefined && !unsettled, 'status = @status'],
