@@ -12,6 +12,7 @@ import { ADMIN_TOKEN, buildAdmin, rejectionsWritten } from '../fixtures/admin.js
 import { WallClock } from '../fixtures/events.js'
 import { startReceiver, type Answer } from '../fixtures/receiver.js'
 import { CHAINDOC_SECRET, CLERK_SECRET } from '../helper.js'
+import { newEventId } from '../../src/ids.js'
 import { axeViolations, collectErrors, launch } from './browser.js'
 
 t.test('the web console in headless Chromium, against a listening gateway and a real receiver', async (t) => {
@@ -45,6 +46,18 @@ t.test('the web console in headless Chromium, against a listening gateway and a 
     return await fetch(`${base}/webhooks/chaindoc`, { method: 'POST', headers: signChaindoc({ timestampIso: new Date().toISOString(), body, secret: CHAINDOC_SECRET }), body })
   }
 
+  // Earlier today: 40 Clerk and 20 Chaindoc events from 1 to 21 hours ago, stored as ingest stores them
+  // (the senders' timestamps would be stale now), taken by no destination.
+  const OLDER = { clerk: 40, chaindoc: 20 }
+  for (let i = 0; i < OLDER.clerk + OLDER.chaindoc; i++) {
+    const receivedAt = Date.now() - 61 * 60_000 - i * 20 * 60_000
+    const source = i % 3 === 2 ? 'chaindoc' : 'clerk'
+    const type = source === 'clerk' ? 'user.updated' : 'document.signed'
+    await app.hookgate.store.recordEvent({
+      event: { id: newEventId(receivedAt), source, provider: source, dedupKey: `msg_2o${i}`, type, subject: null, occurredAt: new Date(receivedAt).toISOString(), receivedAt, headers: JSON.stringify({ 'svix-id': `msg_2o${i}` }), body: new TextEncoder().encode(sampleEvent(source, type, receivedAt)) },
+      destinations: []
+    })
+  }
   // What was sent: 8 user events and 4 session events from Clerk, 3 from Chaindoc, 2 forged.
   const clerkTypes = ['user.created', 'user.updated', 'session.created', 'user.created', 'session.ended', 'user.updated', 'user.deleted', 'session.created', 'user.created', 'session.removed', 'user.updated', 'user.created']
   for (const [i, type] of clerkTypes.entries()) t.equal((await sendClerk(`msg_2p${String(i).padStart(3, '0')}`, type)).status, 200)
@@ -95,8 +108,9 @@ t.test('the web console in headless Chromium, against a listening gateway and a 
     const figure = async (name: string) => (await page.locator(`[data-figure="${name}"]`).textContent())?.trim()
     t.equal(await figure('clerk-accepted-hour'), '12')
     t.equal(await figure('clerk-rejected-day'), '2')
-    t.equal(await figure('clerk-received-day'), '14')
-    t.equal(await figure('chaindoc-accepted-day'), '3')
+    t.equal(await figure('clerk-received-day'), String(14 + OLDER.clerk))
+    t.equal(await figure('chaindoc-accepted-hour'), '3')
+    t.equal(await figure('chaindoc-accepted-day'), String(3 + OLDER.chaindoc))
     t.equal(await figure('billing-delivered'), '15')
     t.equal(await figure('crm-dead'), String(USER_EVENTS))
     t.equal(await figure('crm-pending'), '0')
@@ -106,8 +120,11 @@ t.test('the web console in headless Chromium, against a listening gateway and a 
   await t.test('filters the events by type glob and by dedup key', async (t) => {
     await page.getByRole('link', { name: 'Events' }).click()
     await page.getByRole('heading', { name: 'Events' }).waitFor()
-    t.equal(await page.locator('#events tbody tr').count(), 15)
+    t.equal(await page.locator('#events tbody tr').count(), 50, 'a page of 50, newest first')
     await checkPage(t, 'events')
+    await page.getByRole('link', { name: 'Older events' }).click()
+    await page.waitForURL(/cursor=evt_/)
+    t.equal(await page.locator('#events tbody tr').count(), 15 + OLDER.clerk + OLDER.chaindoc - 50, 'the rest on the next page')
     await page.getByLabel('Type (glob)').fill('session.*')
     await page.getByRole('button', { name: 'Filter' }).click()
     await page.waitForURL(/type=session/)
