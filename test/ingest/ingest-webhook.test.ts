@@ -114,7 +114,7 @@ t.test('a store that cannot write refuses with HG_ERR_STORAGE_UNAVAILABLE; its o
   const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
   await app.hookgate.writer.close()
   const outcome = await ingestWebhook(depsOf(app, budget), clerkWebhook(clock))
-  t.match(outcome, { kind: 'refused', error: { code: 'HG_ERR_STORAGE_UNAVAILABLE', statusCode: 503 }, cause: { code: 'HG_WRITER_CLOSED' } })
+  t.match(outcome, { kind: 'refused', error: { code: 'HG_ERR_STORAGE_UNAVAILABLE', statusCode: 503 }, cause: { code: 'HG_ERR_WRITER_CLOSED' } })
   t.notMatch(outcome.kind === 'refused' ? outcome.error.message : '', /writer|SQLITE/i, 'the error says what to do, not how the store is built')
   t.equal(budget.inFlightBytes, 0, 'the budget is given back once the write has failed')
 })
