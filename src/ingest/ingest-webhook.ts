@@ -2,19 +2,18 @@ import type { FastifyError } from '@fastify/error'
 import { isHandshake, type Handshake, type RawRequest, type VerifiedEvent } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { Config, SourceConfig } from '../config/load.js'
-import type { Writer } from '../db/writer.js'
 import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
 import { RETRY_AFTER_S } from '../http-errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
-import type { NewEvent, RecordArgs, RecordResult } from '../store/contract.js'
+import type { NewEvent, RecordArgs, RecordResult, Store } from '../store/contract.js'
 import type { IngestBudget } from './budget.js'
 
 export interface IngestDeps {
   readonly config: Config
   readonly clock: Clock
-  readonly writer: Writer
+  readonly store: Pick<Store, 'recordEvent'>
   readonly route: Router
   /**
    * The dispatcher's side of ingest: places in its window reserved before the
@@ -173,7 +172,7 @@ async function store (deps: IngestDeps, { event, destinations, label, bodyBytes 
 
 /** The one write of ingest: the event and its deliveries, in one transaction. */
 function recordEvent (deps: IngestDeps, args: RecordArgs, deadlineMs: number): Promise<RecordResult> {
-  return deps.writer.run('recordEvent', args, { deadlineMs })
+  return deps.store.recordEvent(args, { deadlineMs })
 }
 
 function refused (error: FastifyError, event?: EventLabel, cause?: unknown): IngestOutcome {

@@ -11,13 +11,13 @@ import t from 'tap'
 import type { OpName } from '../../src/db/write-ops.js'
 import { setPaused } from '../../src/db/queries/destinations.js'
 import { recordEvent } from '../../src/db/queries/record.js'
-import { build, migratedDb } from '../helper.js'
+import { build, migratedDb, sqlite } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 /** Counts what the dispatcher's claims took, by watching the real writer's answers. */
 function countClaims (app: FastifyInstance): { claimed: number } {
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   const run = writer.run.bind(writer)
   const seen = { claimed: 0 }
   writer.run = (async (op: OpName, args: never) => {
@@ -81,11 +81,11 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
   const dispatcher = app.hookgate.dispatcher
   await dispatcher.runOnce()
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  await app.hookgate.store.setPaused({ name: 'hooks', paused: true, now: app.hookgate.clock.now() })
   const id = await ingest(app, 1)
   t.match(deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
   t.equal(receiver.requests.length, 0)
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  await app.hookgate.store.setPaused({ name: 'hooks', paused: false, now: app.hookgate.clock.now() })
   // The loop runs: whichever claim comes first after the resume takes it, which needs the one slot back.
   await dispatcher.runOnce()
   await receiver.waitFor(1)

@@ -24,7 +24,7 @@ function sentPerEvent (receiver: Receiver): Map<string, number> {
 
 /** n events written while the destination was paused, then released at once: a backlog only claims can take. */
 async function backlog (app: FastifyInstance, n: number): Promise<void> {
-  const pause = (paused: boolean) => app.hookgate.writer.run('setPaused', { name: 'hooks', paused, now: app.hookgate.clock.now() })
+  const pause = (paused: boolean) => app.hookgate.store.setPaused({ name: 'hooks', paused, now: app.hookgate.clock.now() })
   await pause(true)
   for (let i = 0; i < n; i++) await ingest(app, i)
   await pause(false)
@@ -59,7 +59,7 @@ t.test('a tripped breaker gives back what was claimed ahead, attempts untouched'
   await backlog(app, 12)
   // Five failures in a row trip the breaker; it logs, then gives back at once: a write queued before the probe below.
   t.ok(await waitFor(() => logs.some((line) => line.includes('destination keeps failing')), 5000), 'the breaker tripped')
-  await app.hookgate.writer.run('probeWrite', { now: app.hookgate.clock.now() })
+  await app.hookgate.store.probeWrite({ now: app.hookgate.clock.now() })
   t.ok(receiver.requests.length < 12, `the breaker stopped the sending (${receiver.requests.length} sent)`)
   const leased = deliveries(app).filter((d) => d.locked_at !== null).length
   t.ok(leased <= app.hookgate.dispatcher.inFlight, `during the pause, only attempts still settling are leased (${leased})`)
