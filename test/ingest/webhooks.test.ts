@@ -179,7 +179,7 @@ t.test('answers 503 and acknowledges nothing when storage cannot take writes', a
   const ready = await app.inject('/health/ready')
   t.equal(ready.statusCode, 503)
   for (const answer of [res, ready]) t.notMatch(answer.body, /SQLITE|writer|HG_WRITE/i, 'no internals in the answer')
-  t.match(logs.join(''), 'HG_WRITER_CLOSED', 'they are in the log')
+  t.match(logs.join(''), 'HG_ERR_WRITER_CLOSED', 'they are in the log')
 })
 
 t.test('reports live and ready while the database is writable', async (t) => {
