@@ -1,10 +1,5 @@
 import { HOUR } from '../clock.js'
-import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
-import { destinationFigures } from '../db/queries/destinations.js'
-import { eventOrigin, getEvent, listEvents } from '../db/queries/events.js'
-import { listRejections } from '../db/queries/rejections.js'
 import type { DeliveryFilter, EventFilter, RejectionFilter } from '../store/contract.js'
-import { acceptedBySource, dataVersion, rejectedBySource } from '../db/queries/traffic.js'
 import {
   HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN, HG_ERR_EVENT_NOT_FOUND, HG_ERR_NO_MATCHING_DESTINATION
 } from '../errors.js'
