@@ -6,6 +6,8 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { adminOperations } from './admin/operations.js'
+import { consoleRoutes } from './console/index.js'
 import { createAuthThrottle } from './admin/auth-throttle.js'
 import { createIngestBudget } from './ingest/budget.js'
 import { observeIngest } from './ingest/observe.js'
@@ -162,7 +164,10 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
   const authThrottle = createAuthThrottle(clock)
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+    const adminDeps = { config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name: string) => dispatcher.breakerOpen(name) }
+    await app.register(adminRoutes(adminDeps), { prefix: '/admin' })
+    // The web console: the same operations as the admin API, behind the same token and throttle.
+    await app.register(consoleRoutes({ ...adminDeps, ops: adminOperations(adminDeps) }), { prefix: '/ui' })
   }
 
   // A destination taken out of the config leaves its deliveries pending: nothing claims them.

@@ -1,14 +1,10 @@
 import { Worker } from 'node:worker_threads'
 import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED, HG_ERR_WRITER_EXITED, HG_ERR_WRITER_FAILED } from '../errors.js'
+import type { WriteOptions } from '../store/contract.js'
 import type { OpArgs, OpName, OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 
 interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, expiresAt?: number }
-
-export interface RunOptions {
-  /** Not sent to the thread once this long has passed in the queue: its caller has given up on it (answered 503). */
-  readonly deadlineMs?: number
-}
 
 /** A failure the thread reported for one op: SQLite's message and its SQLITE_* code. */
 export class WriteError extends Error {
@@ -90,7 +86,7 @@ export class Writer {
   }
 
   /** Runs one op in the next group commit; resolves once it is durable. */
-  run<K extends OpName> (op: K, args: OpArgs<K>, options: RunOptions = {}): Promise<OpResult<K>> {
+  run<K extends OpName> (op: K, args: OpArgs<K>, options: WriteOptions = {}): Promise<OpResult<K>> {
     if (this.#closed) return Promise.reject(new HG_ERR_WRITER_CLOSED())
     return new Promise((resolve, reject) => {
       const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject }
