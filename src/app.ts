@@ -99,7 +99,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
     http: {
       headersTimeout: Math.min(60_000, config.server.requestTimeoutMs),
       // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so a
-      // slow sender held its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
+      // slow sender could hold its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.requestTimeoutMs / 10))
     },
     // We answer requests that arrive while closing ourselves, with a code (below).

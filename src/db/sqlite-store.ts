@@ -98,7 +98,7 @@ export class SqliteStore implements Store {
  * (before anything reads or writes the file, so a second gateway leaves the
  * running one's rows alone), migrates, then starts the writer thread.
  */
-export async function openSqliteStore (storage: Config['storage'], clock: Clock, events: StoreEvents = {}): Promise<SqliteStore> {
+export async function openSqliteStore (storage: Pick<Config['storage'], 'path'>, clock: Clock, events: StoreEvents = {}): Promise<SqliteStore> {
   const lock = lockInstance(storage.path, clock.now())
   let db: Db | undefined
   try {

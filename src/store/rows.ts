@@ -66,7 +66,9 @@ export interface DeliveryRow {
   status: string
   attempts: number
   run_at: number
+  /** Set while leased: when, and to which process. */
   locked_at: number | null
+  locked_by: string | null
   last_error: string | null
   last_status: number | null
   created_at: number
