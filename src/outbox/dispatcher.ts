@@ -8,6 +8,7 @@ import type { OutgoingEvent } from '../destinations/types.js'
 import type { DeliveryLease, LeasedDelivery } from '../ingest/record.js'
 import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
 import { Breakers } from './breaker.js'
+import { Capacity } from './capacity.js'
 import type { ClaimedDelivery } from './deliveries.js'
 
 export type { SettledAttempt } from './attempt.js'
@@ -49,13 +50,9 @@ export class Dispatcher {
   readonly #senders: Readonly<Record<string, Sender>>
   /** Every attempt until its settle is written: stop() waits for these. */
   readonly #attempts = new Set<Attempt>()
-  /** Attempts still talking to their receiver, per destination: what the concurrency limits count. */
-  readonly #busy = new Map<string, number>()
-  /** Deliveries leased to us (claimed, or inserted leased by ingest) and waiting for a slot, per destination, in order. */
-  readonly #ready = new Map<string, ClaimedDelivery[]>()
-  /** Deliveries ingest is writing leased (reserved, not yet committed), per destination. */
-  readonly #reserved = new Map<string, number>()
   readonly #breakers = new Breakers()
+  /** Sending, waiting for a slot (leased), reserved for ingest: what the limits count. */
+  readonly #capacity: Capacity<ClaimedDelivery>
   /**
    * Destinations that answered again after failing, whose deliveries that
    * failed meanwhile (waiting minutes for their next retry) are being made
@@ -94,6 +91,9 @@ export class Dispatcher {
     // A leased delivery may wait in #ready for one round of attempts (each at most a timeout) before its own.
     this.#leaseMs = 2 * Math.max(0, ...Object.values(options.config.destinations).map((d) => d.timeoutMs)) + LEASE_MARGIN_MS
     this.#due = new Set(Object.keys(options.config.destinations))
+    const concurrency = Object.fromEntries(Object.values(options.config.destinations).map((d) => [d.name, d.concurrency]))
+    this.#capacity = new Capacity({ concurrency, globalConcurrency: options.config.delivery.concurrency },
+      (name, sending) => this.#breakers.admission(name, options.clock.now(), sending))
     this.#senders = options.senders ?? Object.fromEntries(Object.values(options.config.destinations)
       .map((d) => [d.name, createHttpSender(d, options.clock)]))
   }
@@ -128,20 +128,8 @@ export class Dispatcher {
    */
   reserve (destinations: readonly string[]): DeliveryLease | null {
     if (!this.#running || this.#stopping || destinations.length === 0) return null
-    const now = this.#o.clock.now()
-    const taken: string[] = []
-    let holding = this.#holding()
-    for (const name of destinations) {
-      const destination = this.#o.config.destinations[name]
-      if (destination === undefined || this.#room(name, destination, now, true) <= 0) continue
-      // The global bound: the window while the breaker is closed, a free global slot for a probe.
-      const closed = this.#breakers.allowance(name, now, this.#busy.get(name) ?? 0) === Infinity
-      if (closed ? holding >= 2 * this.#o.config.delivery.concurrency : this.#o.config.delivery.concurrency - this.#sending() <= 0) continue
-      this.#reserved.set(name, (this.#reserved.get(name) ?? 0) + 1)
-      holding++
-      taken.push(name)
-    }
-    return taken.length === 0 ? null : { owner: this.owner, at: now, destinations: taken }
+    const taken = destinations.filter((name) => this.#capacity.reserve(name))
+    return taken.length === 0 ? null : { owner: this.owner, at: this.#o.clock.now(), destinations: taken }
   }
 
   /**
@@ -158,9 +146,9 @@ export class Dispatcher {
       claim = true
     }
     for (const name of lease?.destinations ?? []) {
-      this.#reserved.set(name, (this.#reserved.get(name) ?? 1) - 1)
+      this.#capacity.unreserve(name)
       const leased = stored?.leased.find((d) => d.destination === name)
-      if (stored !== null && leased !== undefined) this.#queue(name).push({ id: leased.id, destination: name, attempt: 1, event: stored.event })
+      if (stored !== null && leased !== undefined) this.#capacity.wait({ id: leased.id, destination: name, attempt: 1, event: stored.event })
       else claim = true // its place is free again
     }
     this.#drain()
@@ -188,7 +176,7 @@ export class Dispatcher {
     this.#stopping = true
     clearTimeout(this.#timer)
     await this.#claiming?.catch(() => [])
-    await this.#unclaim([...this.#ready.keys()])
+    await this.#unclaim()
     const all = () => Promise.all([...this.#attempts].map((a) => a.done))
     let timer: NodeJS.Timeout | undefined
     const waitMs = Math.max(0, graceMs - Math.min(1000, graceMs / 4))
@@ -200,7 +188,7 @@ export class Dispatcher {
       await all()
     }
     // Again: ingest may have written leased deliveries while the attempts finished.
-    await this.#unclaim([...this.#ready.keys()])
+    await this.#unclaim()
     try {
       await this.#o.writer.run('releaseLeases', { now: this.#o.clock.now(), owner: this.owner })
     } catch (err) {
@@ -217,7 +205,7 @@ export class Dispatcher {
     // its breaker (a dead receiver), a claim would take nothing: skip it, and let
     // the armed timer (the pause's end) or a freed slot pump again.
     const now = this.#o.clock.now()
-    if (!this.#sweepDue(now) && this.#rooms(now, true, false) === null) {
+    if (!this.#sweepDue(now) && this.#rooms(true, false) === null) {
       this.#arm()
       return
     }
@@ -264,8 +252,8 @@ export class Dispatcher {
   async #claim (lookahead: boolean, every: boolean): Promise<Attempt[]> {
     const now = this.#o.clock.now()
     await this.#sweep(now)
-    const rooms = this.#rooms(now, lookahead, every)
-    const limit = (lookahead ? 2 : 1) * this.#o.config.delivery.concurrency - this.#holding()
+    const rooms = this.#rooms(lookahead, every)
+    const limit = this.#capacity.claimLimit(lookahead)
     if (rooms === null || limit <= 0) return this.#drain()
     // Rotate who is served first, so under a global limit no destination always comes last.
     const names = Object.keys(this.#o.config.destinations)
@@ -280,7 +268,7 @@ export class Dispatcher {
       const got = claimed.filter((d) => d.destination === name).length
       if (got < rotated[name]! && claimed.length < limit && this.#dueSeq.get(name) === seq.get(name)) this.#due.delete(name)
     }
-    for (const delivery of claimed) this.#queue(delivery.destination).push(delivery)
+    for (const delivery of claimed) this.#capacity.wait(delivery)
     const started = this.#drain()
     // A breaker that tripped while the claim waited: what it took beyond the probe goes back.
     this.#giveBackHeld()
@@ -288,55 +276,15 @@ export class Dispatcher {
   }
 
   /** How many more deliveries each destination may be claimed for (in #due, unless `every`), or null when none. */
-  #rooms (now: number, lookahead: boolean, every: boolean): Record<string, number> | null {
-    let rooms: Record<string, number> | null = null
-    for (const [name, destination] of Object.entries(this.#o.config.destinations)) {
-      if (!every && !this.#due.has(name)) continue
-      const room = this.#room(name, destination, now, lookahead)
-      if (room > 0) (rooms ??= {})[name] = room
-    }
-    return rooms
+  #rooms (lookahead: boolean, every: boolean): Record<string, number> | null {
+    const names = Object.keys(this.#o.config.destinations)
+    return this.#capacity.rooms(every ? names : names.filter((name) => this.#due.has(name)), lookahead)
   }
 
-  /**
-   * How many more deliveries the destination may hold (in flight, waiting in
-   * #ready, reserved by ingest): twice its concurrency with `lookahead`, else
-   * its free slots; only its probe while its breaker holds it back.
-   */
-  #room (name: string, destination: DestinationConfig, now: number, lookahead: boolean): number {
-    const busy = this.#busy.get(name) ?? 0
-    const allowance = this.#breakers.allowance(name, now, busy)
-    // No lookahead while the breaker holds the destination back: rows leased for a long pause would outlive their lease.
-    const cap = lookahead && allowance === Infinity ? 2 * destination.concurrency : Math.min(destination.concurrency, busy + allowance)
-    return cap - busy - this.#queue(name).length - (this.#reserved.get(name) ?? 0)
-  }
-
-  /** Attempts the destination may start now: its concurrency, the global one and its breaker allowing. */
-  #startable (name: string, now: number): number {
-    const busy = this.#busy.get(name) ?? 0
-    const destination = this.#o.config.destinations[name]
-    if (destination === undefined) return 0
-    return Math.min(destination.concurrency - busy, this.#o.config.delivery.concurrency - this.#sending(), this.#breakers.allowance(name, now, busy))
-  }
-
-  /** Starts the leased deliveries waiting in #ready, in order, as far as slots allow. */
+  /** Starts the leased deliveries waiting for a slot, in order, as far as slots allow. */
   #drain (): Attempt[] {
-    const started: Attempt[] = []
-    if (this.#stopping) return started
-    const now = this.#o.clock.now()
-    for (const [name, queue] of this.#ready) {
-      while (queue.length > 0 && this.#startable(name, now) > 0) {
-        this.#busy.set(name, (this.#busy.get(name) ?? 0) + 1)
-        started.push(this.#begin(queue.shift()!))
-      }
-    }
-    return started
-  }
-
-  #queue (name: string): ClaimedDelivery[] {
-    let queue = this.#ready.get(name)
-    if (queue === undefined) this.#ready.set(name, queue = [])
-    return queue
+    if (this.#stopping) return []
+    return this.#capacity.takeStartable().map((delivery) => this.#begin(delivery))
   }
 
   /**
@@ -344,9 +292,8 @@ export class Dispatcher {
    * before and with the attempt their claim counted taken back: when a
    * breaker trips (its pause could outlast their lease) and at stop.
    */
-  async #unclaim (names: Iterable<string>): Promise<void> {
-    const ids: number[] = []
-    for (const name of names) ids.push(...this.#queue(name).splice(0).map((d) => d.id))
+  async #unclaim (names?: Iterable<string>): Promise<void> {
+    const ids = this.#capacity.takeWaiting(names).map((d) => d.id)
     if (ids.length === 0) return
     try {
       await this.#o.writer.run('unclaimDeliveries', { now: this.#o.clock.now(), owner: this.owner, ids })
@@ -357,9 +304,8 @@ export class Dispatcher {
 
   /** Gives back what waits in #ready for a destination its breaker holds back. */
   #giveBackHeld (): void {
-    const now = this.#o.clock.now()
-    const held = [...this.#ready].filter(([name, queue]) => queue.length > 0 && this.#breakers.allowance(name, now, this.#busy.get(name) ?? 0) !== Infinity)
-    if (held.length > 0) void this.#unclaim(held.map(([name]) => name))
+    const held = this.#capacity.heldBack()
+    if (held.length > 0) void this.#unclaim(held)
   }
 
   /** The destination may have gained a due delivery: claim for it again. */
@@ -415,7 +361,7 @@ export class Dispatcher {
       if (health === 'failure') this.#recovering.delete(destination)
       else if (wasFailing || this.#recovering.has(destination)) this.#comeBack(destination, wasFailing)
     }
-    this.#free(destination)
+    this.#capacity.free(destination)
     this.#drain()
     this.#pump()
   }
@@ -446,11 +392,6 @@ export class Dispatcher {
     this.#hastening.add(hastening)
   }
 
-  /** Frees one of the destination's slots (the caller pumps: a claim may now take what waits for it). */
-  #free (destination: string): void {
-    this.#busy.set(destination, (this.#busy.get(destination) ?? 1) - 1)
-  }
-
   /**
    * Every SWEEP_INTERVAL_MS, before a claim: frees leases older than twice
    * the largest timeout plus a margin (a lease may wait in #ready for one
@@ -471,21 +412,6 @@ export class Dispatcher {
     } catch (err) {
       this.#log('error', { err }, 'sweeping expired leases failed')
     }
-  }
-
-  /** Everything the dispatcher holds: in flight, waiting in #ready, reserved by ingest. */
-  #holding (): number {
-    let n = this.#sending()
-    for (const queue of this.#ready.values()) n += queue.length
-    for (const reserved of this.#reserved.values()) n += reserved
-    return n
-  }
-
-  /** Attempts talking to a receiver, all destinations together. */
-  #sending (): number {
-    let n = 0
-    for (const busy of this.#busy.values()) n += busy
-    return n
   }
 
   #sweepDue (now: number): boolean {

@@ -9,25 +9,25 @@ const NOW = 1_000_000
 t.test('lets everything through until failures in a row reach the threshold', async (t) => {
   const b = new Breakers()
   for (let i = 1; i < TRIP_AFTER_FAILURES; i++) t.equal(b.record('d', 'failure', NOW), null)
-  t.equal(b.allowance('d', NOW, 0), Infinity)
+  t.equal(b.admission('d', NOW, 0), 'flowing')
   t.equal(b.record('d', 'failure', NOW), 1000, 'the fifth trips it for 1 s')
-  t.equal(b.allowance('d', NOW, 0), 0)
-  t.equal(b.allowance('other', NOW, 0), Infinity, 'per destination')
+  t.equal(b.admission('d', NOW, 0), 'held')
+  t.equal(b.admission('other', NOW, 0), 'flowing', 'per destination')
   t.equal(b.nextProbeAt(NOW), NOW + 1000)
 })
 
 t.test('an answer in between starts the count again', async (t) => {
   const b = new Breakers()
   for (let i = 0; i < 3 * TRIP_AFTER_FAILURES; i++) b.record('d', i % TRIP_AFTER_FAILURES === 0 ? 'answer' : 'failure', NOW)
-  t.equal(b.allowance('d', NOW, 0), Infinity)
+  t.equal(b.admission('d', NOW, 0), 'flowing')
 })
 
 t.test('after the pause allows one probe; a failed probe doubles the pause up to the cap', async (t) => {
   const b = new Breakers()
   for (let i = 0; i < TRIP_AFTER_FAILURES; i++) b.record('d', 'failure', NOW)
   t.equal(b.record('d', 'failure', NOW + 500), null, 'late failures of attempts already in flight do not extend it')
-  t.equal(b.allowance('d', NOW + 1000, 0), 1)
-  t.equal(b.allowance('d', NOW + 1000, 1), 0, 'one probe at a time')
+  t.equal(b.admission('d', NOW + 1000, 0), 'probe')
+  t.equal(b.admission('d', NOW + 1000, 1), 'held', 'one probe at a time')
   const pauses = []
   let now = NOW + 1000
   for (let i = 0; i < 10; i++) {
@@ -37,7 +37,7 @@ t.test('after the pause allows one probe; a failed probe doubles the pause up to
   }
   t.same(pauses, [2000, 4000, 8000, 16_000, 32_000, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS])
   t.equal(b.record('d', 'answer', now), null)
-  t.equal(b.allowance('d', now, 0), Infinity, 'a successful probe closes it')
+  t.equal(b.admission('d', now, 0), 'flowing', 'a successful probe closes it')
   t.equal(b.nextProbeAt(now), null)
 })
 
