@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks'
 import type { Clock } from '../clock.js'
 import type { DestinationConfig } from '../config/load.js'
-import type { Writer } from '../db/writer.js'
 import type { Sender } from '../destinations/sender.js'
 import type { Outcome } from '../destinations/types.js'
 import type { ClaimedDelivery } from './deliveries.js'
 import { settlementFor } from './settlement.js'
+import type { DeliveryStorage } from './storage.js'
 
 export interface AttemptLog {
   info (obj: object, msg: string): void
@@ -26,7 +26,7 @@ export interface SettledAttempt {
 export interface AttemptContext {
   readonly destination: DestinationConfig
   readonly sender: Sender
-  readonly writer: Writer
+  readonly storage: Pick<DeliveryStorage, 'settleDeliveries'>
   readonly clock: Clock
   readonly random: () => number
   readonly log: AttemptLog
@@ -78,7 +78,7 @@ export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptCo
   const health = ctx.signal.aborted ? 'interrupted' : outcome.ok || !outcome.retry ? 'answer' : 'failure'
   try { ctx.onAnswered?.(health) } catch {}
   try {
-    await ctx.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
+    await ctx.storage.settleDeliveries({ now: clock.now(), settlements: [settlement] })
   } catch (err) {
     log('error', { err, deliveryId: delivery.id }, 'settling a delivery failed; its lease is reclaimed later')
     return { settled: false, health }

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap'
 import { attemptDelivery, type AttemptContext, type SettledAttempt } from '../../src/outbox/attempt.js'
 import type { Sender } from '../../src/destinations/sender.js'
+import { writerStorage } from '../../src/outbox/storage.js'
 import { build } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 
@@ -14,7 +15,7 @@ async function claimed (t: Test, sender: Sender) {
   const ctx: AttemptContext = {
     destination: app.hookgate.config.destinations.hooks!,
     sender,
-    writer: app.hookgate.writer,
+    storage: writerStorage(app.hookgate.writer),
     clock,
     random: () => 0.5,
     log: quiet,
