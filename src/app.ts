@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { metricsRoute } from './metrics/route.js'
 import { createRetention, type Retention } from './retention.js'
 import { Dispatcher } from './outbox/dispatcher.js'
+import { createSenderRegistry } from './destinations/registry.js'
 import { createRouter } from './outbox/routing.js'
 
 export interface AppDeps {
@@ -117,7 +118,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
   if (vacuumed) app.log.info('database rewritten once for incremental vacuum: retention now shrinks the file')
   const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
   const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations), budget })
-  const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
+  const dispatcher = new Dispatcher({ config, writer, clock, senders: createSenderRegistry(clock), log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
   const retention = createRetention({ config, writer, clock, metrics, log: app.log.child({ component: 'retention' }) })
   app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention, begin })
 

@@ -3,7 +3,8 @@ import { hostname } from 'node:os'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
-import { createHttpSender, type Sender } from '../destinations/sender.js'
+import type { SenderRegistry } from '../destinations/registry.js'
+import type { Sender } from '../destinations/sender.js'
 import type { DeliveryLease } from '../ingest/record.js'
 import type { AttemptEnd, AttemptLog, SettledAttempt } from './attempt.js'
 import { Breakers } from './breaker.js'
@@ -27,7 +28,8 @@ export interface DispatcherOptions {
   readonly log: AttemptLog
   /** Jitter's randomness; tests pin it. */
   readonly random?: () => number
-  readonly senders?: Readonly<Record<string, Sender>>
+  /** How each destination is reached, by its kind (src/destinations/registry.ts). */
+  readonly senders: SenderRegistry
   /** Told of every settled attempt (metrics); must not throw, and is ignored if it does. */
   readonly observe?: (attempt: SettledAttempt) => void
 }
@@ -66,7 +68,7 @@ export class Dispatcher {
     this.#clock = clock
     this.#storage = writerStorage(options.writer)
     this.#destinations = Object.keys(config.destinations)
-    this.#senders = options.senders ?? Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, createHttpSender(d, clock)]))
+    this.#senders = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, options.senders.senderFor(d)]))
     const concurrency = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, d.concurrency]))
     this.#capacity = new Capacity({ concurrency, globalConcurrency: config.delivery.concurrency },
       (name, sending) => this.#breakers.admission(name, clock.now(), sending))
