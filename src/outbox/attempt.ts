@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js'
 import type { DestinationConfig } from '../config/load.js'
 import type { Sender } from '../destinations/sender.js'
 import type { Outcome } from '../destinations/types.js'
-import type { ClaimedDelivery } from './deliveries.js'
+import type { ClaimedDelivery } from '../store/contract.js'
 import { settlementFor } from './settlement.js'
 import type { DeliveryStorage } from './storage.js'
 

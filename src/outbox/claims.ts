@@ -1,10 +1,10 @@
 import type { Clock } from '../clock.js'
 import type { AttemptLog } from './attempt.js'
 import type { Capacity } from './capacity.js'
-import type { ClaimedDelivery } from './deliveries.js'
 import type { DueDestinations } from './due-destinations.js'
 import type { LeaseSweep } from './lease-sweep.js'
 import type { DeliveryStorage } from './storage.js'
+import type { ClaimedDelivery } from '../store/contract.js'
 
 export interface ClaimsDeps {
   readonly owner: string

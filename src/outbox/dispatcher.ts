@@ -5,19 +5,18 @@ import type { Config } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import type { SenderRegistry } from '../destinations/registry.js'
 import type { Sender } from '../destinations/sender.js'
-import type { DeliveryLease } from '../ingest/record.js'
 import type { AttemptEnd, AttemptLog, SettledAttempt } from './attempt.js'
 import { Breakers } from './breaker.js'
 import { Capacity } from './capacity.js'
 import { ClaimLoop } from './claim-loop.js'
 import { Claims } from './claims.js'
-import type { ClaimedDelivery } from './deliveries.js'
 import { DueDestinations } from './due-destinations.js'
-import { IngestHandoff, type StoredEvent } from './handoff.js'
+import { IngestHandoff, type RecordedEvent } from './handoff.js'
 import { InFlight, type Health } from './in-flight.js'
 import { leaseLifetimeMs, LeaseSweep } from './lease-sweep.js'
 import { Recovery } from './recovery.js'
 import { writerStorage, type DeliveryStorage } from './storage.js'
+import type { ClaimedDelivery, DeliveryLease } from '../store/contract.js'
 
 export type { SettledAttempt } from './attempt.js'
 
@@ -128,7 +127,7 @@ export class Dispatcher {
   }
 
   /** After ingest's write: `stored` is null when nothing new was stored. */
-  recorded (lease: DeliveryLease | null, stored: StoredEvent | null): void {
+  recorded (lease: DeliveryLease | null, stored: RecordedEvent | null): void {
     this.#handoff.recorded(lease, stored)
   }
 

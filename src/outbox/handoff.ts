@@ -1,13 +1,11 @@
 import type { Clock } from '../clock.js'
-import type { OutgoingEvent } from '../destinations/types.js'
-import type { DeliveryLease, LeasedDelivery } from '../ingest/record.js'
 import type { Capacity } from './capacity.js'
-import type { ClaimedDelivery } from './deliveries.js'
 import type { DueDestinations } from './due-destinations.js'
+import type { ClaimedDelivery, DeliveryLease, LeasedDelivery, StoredEvent } from '../store/contract.js'
 
 /** What ingest stored: the event, where it goes, and which of those deliveries its insert leased. */
-export interface StoredEvent {
-  readonly event: OutgoingEvent
+export interface RecordedEvent {
+  readonly event: StoredEvent
   readonly destinations: readonly string[]
   readonly leased: readonly LeasedDelivery[]
 }
@@ -55,7 +53,7 @@ export class IngestHandoff {
    * first, a failed write) come back; deliveries stored unleased are claimed.
    * `stored` is null when nothing new was stored.
    */
-  recorded (lease: DeliveryLease | null, stored: StoredEvent | null): void {
+  recorded (lease: DeliveryLease | null, stored: RecordedEvent | null): void {
     const { capacity, due } = this.#deps
     let claim = false
     for (const name of stored?.destinations ?? []) {

@@ -2,8 +2,8 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Sender } from '../destinations/sender.js'
 import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
-import type { ClaimedDelivery } from './deliveries.js'
 import type { DeliveryStorage } from './storage.js'
+import type { ClaimedDelivery } from '../store/contract.js'
 
 export type Health = AttemptEnd['health']
 
