@@ -29,6 +29,8 @@ export class Claims {
   #firstServed = 0
   /** The earliest run_at among destinations the last claim left room in: when to look again. */
   nextDueAt: number | null = null
+  /** Deliveries leased by claims since start. */
+  claimedSoFar = 0
 
   constructor (deps: ClaimsDeps) {
     this.#deps = deps
@@ -55,6 +57,7 @@ export class Claims {
     const marks = due.versions()
     const { claimed, nextDueAt } = await storage.claimDeliveries({ now, owner, slots, limit })
     this.nextDueAt = nextDueAt
+    this.claimedSoFar += claimed.length
     // Room to spare, and not for want of global room: nothing more of it is due.
     for (const name in slots) {
       if (claimed.length < limit && claimed.filter((d) => d.destination === name).length < slots[name]!) due.clearUnlessMarked(name, marks)

@@ -104,6 +104,11 @@ export class Dispatcher {
 
   get inFlight (): number { return this.#inFlight.size }
 
+  /** How the deliveries sent so far were leased: by a claim, or by ingest's insert (the hand-off). */
+  leasedSoFar (): { byClaim: number, byHandoff: number } {
+    return { byClaim: this.#claims.claimedSoFar, byHandoff: this.#handoff.handedOffSoFar }
+  }
+
   /** At boot: every lease is a dead process's (one gateway per database), so all run again now. */
   recover (): Promise<number> {
     return this.#sweep.reclaimAll(this.#clock.now())

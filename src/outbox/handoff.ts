@@ -32,6 +32,8 @@ export interface HandoffDeps {
  */
 export class IngestHandoff {
   readonly #deps: HandoffDeps
+  /** Deliveries ingest's inserts leased to this dispatcher since start. */
+  handedOffSoFar = 0
 
   constructor (deps: HandoffDeps) {
     this.#deps = deps
@@ -64,8 +66,12 @@ export class IngestHandoff {
     for (const name of lease?.destinations ?? []) {
       capacity.unreserve(name)
       const leased = stored?.leased.find((d) => d.destination === name)
-      if (stored !== null && leased !== undefined) capacity.wait({ id: leased.id, destination: name, attempt: 1, event: stored.event })
-      else claim = true // its place is free again
+      if (stored !== null && leased !== undefined) {
+        capacity.wait({ id: leased.id, destination: name, attempt: 1, event: stored.event })
+        this.handedOffSoFar++
+      } else {
+        claim = true // its place is free again
+      }
     }
     this.#deps.startWaiting()
     if (claim) this.#deps.claimSoon()

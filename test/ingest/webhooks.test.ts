@@ -1,7 +1,7 @@
 import t from 'tap'
 import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
 import { openDatabase } from '../../src/db/open.js'
-import { build, CHAINDOC_SECRET, CLERK_SECRET } from '../helper.js'
+import { build, CHAINDOC_SECRET, CLERK_SECRET, TestClock } from '../helper.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 const clerkBody = (id = 'user_29w83sxmDNGwOuEthce5gg56FcC', type = 'user.created') =>
@@ -124,7 +124,7 @@ t.test('answers a body over the limit with 413 before verifying it', async (t) =
 })
 
 t.test('stores Chaindoc webhooks of both signing schemes', async (t) => {
-  const clock = { ms: Date.parse('2026-04-03T10:00:00.000Z'), now () { return this.ms }, advance (ms: number) { this.ms += ms } }
+  const clock = new TestClock(Date.parse('2026-04-03T10:00:00.000Z'))
   const { app, config } = await build(t, { clock })
   const envelope = '{"id":"2bcb5d52-7d64-43c6-b715-0a72f20d9c2f","type":"contract.created","createdAt":"2026-04-03T10:00:00.000Z","data":{"contractId":"7c2807a3-3ad4-4423-9ebc-0281bff2660b","status":"draft"}}'
   const current = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: envelope, headers: signChaindoc({ timestampIso: '2026-04-03T10:00:00.000Z', body: envelope, secret: CHAINDOC_SECRET }) })
