@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
 import { HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'
 import { numericPage, toMs, write, type AdminDeps } from './deps.js'
 import { presentDelivery } from './present.js'
@@ -30,7 +29,7 @@ const BulkRetryReply = Type.Object({ count: Type.Integer(), dryRun: Type.Boolean
 /** Rows per bulk-retry write: one short transaction each, so ingest is never held up behind a big retry. */
 const BULK_CHUNK = 500
 
-export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDeps) {
+export function deliveryRoutes ({ config, clock, store, onQueued }: AdminDeps) {
   const configured = (name: string): boolean => Object.hasOwn(config.destinations, name)
 
   return async function deliveries (app: FastifyInstance) {
@@ -42,7 +41,7 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
         response: { 200: Page(Delivery), ...errors(400, 401) }
       }
     }, async (request) => {
-      const page = listDeliveries(db, numericPage(request.query))
+      const page = await store.listDeliveries(numericPage(request.query))
       return { items: page.items.map(presentDelivery), nextCursor: page.nextCursor }
     })
 
@@ -55,7 +54,7 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
       }
     }, async (request) => {
       const { id } = request.params
-      const result = await write(writer, 'retryDelivery', { id, now: clock.now() })
+      const result = await write(store.retryDelivery({ id, now: clock.now() }))
       if (result.outcome === 'missing') throw new HG_ERR_DELIVERY_NOT_FOUND(id)
       if (result.outcome === 'delivered') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'was delivered; replay the event to send it again')
       if (result.outcome === 'in_flight') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'is being attempted right now')
@@ -78,17 +77,17 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
       if (destination !== undefined && !configured(destination)) throw new HG_ERR_DESTINATION_UNKNOWN(destination.slice(0, 64))
       const targets = destination === undefined ? Object.keys(config.destinations) : [destination]
       const range = { since: toMs(since), until: toMs(until), ...(eventId === undefined ? {} : { eventId }) }
-      const op = status === 'dead' ? 'retryDeadDeliveries' : 'retryPendingDeliveries'
       let count = 0
       for (const name of targets) {
         if (dryRun) {
           const filter = status === 'dead' ? { status: 'dead' } : { waitingAt: clock.now() }
-          count += countDeliveries(db, { ...filter, destination: name, ...range })
+          count += await store.countDeliveries({ ...filter, destination: name, ...range })
           continue
         }
         let n: number
         do {
-          n = await write(writer, op, { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK })
+          const args = { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK }
+          n = await write(status === 'dead' ? store.retryDeadDeliveries(args) : store.retryPendingDeliveries(args))
           count += n
         } while (n === BULK_CHUNK)
       }

@@ -1,7 +1,6 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import { HOUR } from '../clock.js'
-import { destinationFigures } from '../db/queries/destinations.js'
 import { HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'
 import { write, type AdminDeps } from './deps.js'
 import { presentDestination } from './present.js'
@@ -9,12 +8,12 @@ import { closed, Destination, errors, Name } from './schemas.js'
 
 const NameParams = Type.Object({ name: Name }, closed)
 
-export function destinationRoutes ({ config, clock, writer, db, onQueued }: AdminDeps) {
+export function destinationRoutes ({ config, clock, store, onQueued }: AdminDeps) {
   const names = Object.keys(config.destinations)
 
-  function figures (only?: string) {
+  async function figures (only?: string) {
     const now = clock.now()
-    return destinationFigures(db, { names, deliveredSince: now - HOUR })
+    return (await store.destinationFigures({ names, deliveredSince: now - HOUR }))
       .filter((f) => only === undefined || f.name === only)
       .map((f) => presentDestination(f, { configured: Object.hasOwn(config.destinations, f.name), now }))
   }
@@ -26,7 +25,7 @@ export function destinationRoutes ({ config, clock, writer, db, onQueued }: Admi
         tags: ['destinations'],
         response: { 200: Type.Object({ items: Type.Array(Destination) }), ...errors(401) }
       }
-    }, async () => ({ items: figures() }))
+    }, async () => ({ items: await figures() }))
 
     for (const action of ['pause', 'resume'] as const) {
       app.post<{ Params: Static<typeof NameParams> }>(`/destinations/:name/${action}`, {
@@ -41,9 +40,9 @@ export function destinationRoutes ({ config, clock, writer, db, onQueued }: Admi
       }, async (request) => {
         const { name } = request.params
         if (!Object.hasOwn(config.destinations, name)) throw new HG_ERR_DESTINATION_UNKNOWN(name.slice(0, 64))
-        await write(writer, 'setPaused', { name, paused: action === 'pause', now: clock.now() })
+        await write(store.setPaused({ name, paused: action === 'pause', now: clock.now() }))
         if (action === 'resume') onQueued()
-        return figures(name)[0]
+        return (await figures(name))[0]
       })
     }
   }

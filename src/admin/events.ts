@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { eventOrigin, getEvent, listEvents } from '../db/queries/events.js'
 import { HG_ERR_DESTINATION_UNKNOWN, HG_ERR_EVENT_NOT_FOUND, HG_ERR_NO_MATCHING_DESTINATION } from '../errors.js'
 import { toMs, write, type AdminDeps } from './deps.js'
 import { presentEvent, presentEventDetail } from './present.js'
@@ -24,7 +23,7 @@ const ReplayReply = Type.Object({
   deliveries: Type.Array(Type.Object({ id: Type.Integer(), destination: Type.String() }))
 })
 
-export function eventRoutes ({ config, clock, writer, db, route, onQueued }: AdminDeps) {
+export function eventRoutes ({ config, clock, store, route, onQueued }: AdminDeps) {
   return async function events (app: FastifyInstance) {
     app.get<{ Querystring: Static<typeof EventQuery> }>('/events', {
       schema: {
@@ -35,7 +34,7 @@ export function eventRoutes ({ config, clock, writer, db, route, onQueued }: Adm
       }
     }, async (request) => {
       const { since, until, ...filter } = request.query
-      const page = listEvents(db, { ...filter, since: toMs(since), until: toMs(until) })
+      const page = await store.listEvents({ ...filter, since: toMs(since), until: toMs(until) })
       return { items: page.items.map(presentEvent), nextCursor: page.nextCursor }
     })
 
@@ -47,7 +46,7 @@ export function eventRoutes ({ config, clock, writer, db, route, onQueued }: Adm
         response: { 200: EventDetail, ...errors(400, 401, 404) }
       }
     }, async (request) => {
-      const detail = getEvent(db, request.params.id)
+      const detail = await store.getEvent(request.params.id)
       if (detail === null) throw new HG_ERR_EVENT_NOT_FOUND(request.params.id)
       return presentEventDetail(detail)
     })
@@ -64,13 +63,13 @@ export function eventRoutes ({ config, clock, writer, db, route, onQueued }: Adm
       }
     }, async (request, reply) => {
       const { id } = request.params
-      const origin = eventOrigin(db, id)
+      const origin = await store.eventOrigin(id)
       if (origin === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
       const named = request.body?.destination
       if (named !== undefined && !Object.hasOwn(config.destinations, named)) throw new HG_ERR_DESTINATION_UNKNOWN(named.slice(0, 64))
       const destinations = named === undefined ? route(origin.source, origin.type) : [named]
       if (destinations.length === 0) throw new HG_ERR_NO_MATCHING_DESTINATION(id)
-      const deliveries = await write(writer, 'replayEvent', { eventId: id, destinations, now: clock.now() })
+      const deliveries = await write(store.replayEvent({ eventId: id, destinations, now: clock.now() }))
       if (deliveries === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
       onQueued()
       return reply.code(202).send({ eventId: id, deliveries })

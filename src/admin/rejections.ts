@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { listRejections } from '../db/queries/rejections.js'
 import { numericPage, type AdminDeps } from './deps.js'
 import { presentRejection } from './present.js'
 import { closed, errors, Name, Page, Range, Rejection } from './schemas.js'
@@ -14,7 +13,7 @@ const RejectionQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 })
 }, closed)
 
-export function rejectionRoutes ({ db }: AdminDeps) {
+export function rejectionRoutes ({ store }: AdminDeps) {
   return async function rejections (app: FastifyInstance) {
     app.get<{ Querystring: Static<typeof RejectionQuery> }>('/rejections', {
       schema: {
@@ -24,7 +23,7 @@ export function rejectionRoutes ({ db }: AdminDeps) {
         response: { 200: Page(Rejection), ...errors(400, 401) }
       }
     }, async (request) => {
-      const page = listRejections(db, numericPage(request.query))
+      const page = await store.listRejections(numericPage(request.query))
       return { items: page.items.map(presentRejection), nextCursor: page.nextCursor }
     })
   }

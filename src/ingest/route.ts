@@ -2,20 +2,19 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { isHandshake, type Handshake, type RawRequest } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
-import type { Writer } from '../db/writer.js'
 import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
 import { notFound, RETRY_AFTER_S } from '../http-errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
-import type { NewEvent } from '../store/contract.js'
+import type { NewEvent, Store } from '../store/contract.js'
 import type { IngestBudget } from './budget.js'
 
 
 export interface IngestDeps {
   readonly config: Config
   readonly clock: Clock
-  readonly writer: Writer
+  readonly store: Pick<Store, 'recordEvent'>
   readonly route: Router
   /**
    * The dispatcher's side of ingest: places in its window reserved before the
@@ -50,7 +49,7 @@ const ACCEPTED = {
  * way to break it. The answer waits for the commit (acknowledged = stored).
  */
 export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
-  const { config, clock, writer } = deps
+  const { config, clock, store } = deps
   return async function ingest (app: FastifyInstance) {
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.server.bodyLimitBytes }, (_req, body, done) => done(null, body))
@@ -120,7 +119,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       }
       const destinations = deps.route(name, verified.type)
       const lease = deps.outbox.reserve(destinations)
-      const write = writer.run('recordEvent', { event, destinations, lease }, { deadlineMs: config.server.ingestTimeoutMs })
+      const write = store.recordEvent({ event, destinations, lease }, { deadlineMs: config.server.ingestTimeoutMs })
       // Until the write settles, answered or not: a refused body still sits in the writer's queue or batch.
       write.then(() => deps.budget.give(bodyBytes), () => deps.budget.give(bodyBytes))
       const settled = await within(write, config.server.ingestTimeoutMs)

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
-import type { Writer } from '../db/writer.js'
 import type { SenderRegistry } from '../destinations/registry.js'
 import type { Sender } from '../destinations/sender.js'
 import type { AttemptEnd, AttemptLog, SettledAttempt } from './attempt.js'
@@ -15,14 +14,14 @@ import { IngestHandoff, type RecordedEvent } from './handoff.js'
 import { InFlight, type Health } from './in-flight.js'
 import { leaseLifetimeMs, LeaseSweep } from './lease-sweep.js'
 import { Recovery } from './recovery.js'
-import { writerStorage, type DeliveryStorage } from './storage.js'
+import type { DeliveryStorage } from './storage.js'
 import type { ClaimedDelivery, DeliveryLease } from '../store/contract.js'
 
 export type { SettledAttempt } from './attempt.js'
 
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
-  readonly writer: Writer
+  readonly store: DeliveryStorage
   readonly clock: Clock
   readonly log: AttemptLog
   /** Jitter's randomness; tests pin it. */
@@ -65,7 +64,7 @@ export class Dispatcher {
     const log = (level: keyof AttemptLog, obj: object, msg: string): void => { this.#log(level, obj, msg) }
     this.#options = options
     this.#clock = clock
-    this.#storage = writerStorage(options.writer)
+    this.#storage = options.store
     this.#destinations = Object.keys(config.destinations)
     this.#senders = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, options.senders.senderFor(d)]))
     const concurrency = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, d.concurrency]))
@@ -96,7 +95,7 @@ export class Dispatcher {
       woken: () => { this.#due.markAll() }
     })
     this.#inFlight = new InFlight({
-      config, senders: this.#senders, storage: this.#storage, clock, log: options.log, random: options.random ?? Math.random, observe: options.observe,
+      config, senders: this.#senders, store: this.#storage, clock, log: options.log, random: options.random ?? Math.random, observe: options.observe,
       answered: (destination, health) => { this.#answered(destination, health) },
       ended: (end) => { this.#ended(end) }
     })

@@ -2,15 +2,14 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
 import type { Sender } from '../destinations/sender.js'
 import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
-import type { DeliveryStorage } from './storage.js'
-import type { ClaimedDelivery } from '../store/contract.js'
+import type { ClaimedDelivery, Store } from '../store/contract.js'
 
 export type Health = AttemptEnd['health']
 
 export interface InFlightDeps {
   readonly config: Pick<Config, 'destinations'>
   readonly senders: Readonly<Record<string, Sender>>
-  readonly storage: Pick<DeliveryStorage, 'settleDeliveries'>
+  readonly store: Pick<Store, 'settleDeliveries'>
   readonly clock: Clock
   readonly log: AttemptLog
   readonly random: () => number
@@ -40,7 +39,7 @@ export class InFlight {
 
   /** Sends and settles one delivery, in a slot already counted for it; resolves when its settle is written. */
   start (delivery: ClaimedDelivery): Promise<AttemptEnd> {
-    const { config, senders, storage, clock, log, random, observe } = this.#deps
+    const { config, senders, store, clock, log, random, observe } = this.#deps
     const attempt: Attempt = { controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }), answered: false }
     this.#attempts.add(attempt)
     const answered = (health: Health): void => {
@@ -51,7 +50,7 @@ export class InFlight {
     attempt.done = attemptDelivery(delivery, {
       destination: config.destinations[delivery.destination]!,
       sender: senders[delivery.destination]!,
-      storage, clock, log, observe, random, signal: attempt.controller.signal, onAnswered: answered
+      store, clock, log, observe, random, signal: attempt.controller.signal, onAnswered: answered
     }).then((end) => {
       answered(end.health)
       this.#attempts.delete(attempt)

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import { admin, buildAdmin } from '../fixtures/admin.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
+import { sqlite } from '../helper.js'
 
 /** Two destinations whose receivers refuse everything with 400: each attempt kills its delivery. */
 async function withDead (t: Test, events = 2) {
@@ -96,7 +97,7 @@ t.test('refuses to retry an unknown, delivered or in-flight delivery', async (t)
 
   await ingest(app, 2)
   const [, inFlight] = deliveries(app)
-  await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'test', slots: { a: 1 }, limit: 1 })
+  await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'test', slots: { a: 1 }, limit: 1 })
   t.match(await admin(app, 'POST', `/admin/deliveries/${inFlight!.id}/retry`), {
     status: 409, body: { code: 'HG_ERR_DELIVERY_NOT_RETRYABLE', message: `Delivery ${inFlight!.id} is being attempted right now` }
   })
@@ -140,7 +141,7 @@ t.test('bulk retry refuses an unknown destination, an unknown field and a status
 
 t.test('answers 503 with a code when storage cannot take an admin write', async (t) => {
   const { app } = await withDead(t, 1)
-  await app.hookgate.writer.close()
+  await sqlite(app).writer.close()
   const [dead] = deliveries(app)
   t.match(await admin(app, 'POST', `/admin/deliveries/${dead!.id}/retry`), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', {}), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
@@ -153,7 +154,7 @@ t.test('bulk retry of pending makes only waiting deliveries due: not leased ones
   const { app, clock } = built
   const ids = [await ingest(app, 1), await ingest(app, 2), await ingest(app, 3)]
   await app.hookgate.dispatcher.runOnce() // all three fail: waiting 5 minutes
-  await app.hookgate.writer.run('claimDeliveries', { now: clock.now() + 300_000, owner: 'elsewhere', slots: { a: 1 }, limit: 1 })
+  await app.hookgate.store.claimDeliveries({ now: clock.now() + 300_000, owner: 'elsewhere', slots: { a: 1 }, limit: 1 })
   const before = deliveries(app)
   t.match(before, [{ locked_by: 'elsewhere' }, { locked_by: null }, { locked_by: null }])
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', dryRun: true }), { status: 200, body: { count: 2, dryRun: true } })

@@ -7,7 +7,7 @@ import { sendCommand } from '../../src/cli/send.js'
 import { writeConfig } from '../child-gateway.js'
 import { capture } from '../fixtures/cli.js'
 import { PROVIDER_SOURCES } from '../fixtures/provider-sources.js'
-import { build, TestClock } from '../helper.js'
+import { build, sqlite, TestClock } from '../helper.js'
 
 t.test('check-config accepts one source of every built-in provider, and send signs a sample each accepts', async (t) => {
   const built = await build(t, { clock: new TestClock(Date.now()), config: { sources: PROVIDER_SOURCES } })
@@ -32,6 +32,6 @@ t.test('check-config accepts one source of every built-in provider, and send sig
   const discord = capture()
   t.equal(await sendCommand(['discord', '--config', configFile], discord), 1)
   t.match(discord.stderr(), /send cannot sign a Discord request/)
-  const stored = built.app.hookgate.db.prepare('SELECT source, type FROM events ORDER BY rowid').all()
+  const stored = sqlite(built.app).db.prepare('SELECT source, type FROM events ORDER BY rowid').all()
   t.same(stored, signable.map((name) => ({ source: name, type: samples[name].defaultType })), 'one event of each, with its type')
 })

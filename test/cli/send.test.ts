@@ -1,9 +1,10 @@
 import t from 'tap'
 import { sendCommand } from '../../src/cli/send.js'
 import { capture, listeningGateway } from '../fixtures/cli.js'
+import { sqlite } from '../helper.js'
 
 const stored = (app: Awaited<ReturnType<typeof listeningGateway>>['app']) =>
-  app.hookgate.db.prepare('SELECT source, type, subject FROM events ORDER BY rowid').all()
+  sqlite(app).db.prepare('SELECT source, type, subject FROM events ORDER BY rowid').all()
 
 t.test('send posts a correctly signed Clerk sample that the gateway accepts', async (t) => {
   const { app, url, configFile } = await listeningGateway(t)

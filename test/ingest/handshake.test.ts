@@ -4,6 +4,7 @@ import { checkPlugin } from '../../providers/plugin.js'
 import type { RawRequest } from '../../providers/types.js'
 import { admin, buildAdmin, metric, rejectionsWritten } from '../fixtures/admin.js'
 import { startReceiver } from '../fixtures/receiver.js'
+import { sqlite } from '../helper.js'
 
 const TOKEN = 'probe-token-0123456789abcdef'
 
@@ -38,7 +39,7 @@ async function gateway (t: Parameters<typeof buildAdmin>[0]) {
     destinations: { svc: { url: receiver.url } },
     config: { sources: { probe: { provider: { module: './probe.mjs' }, secret: TOKEN }, clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } } }
   })
-  const count = (table: string) => (app.hookgate.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  const count = (table: string) => (sqlite(app).db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
   return { app, receiver, count }
 }
 

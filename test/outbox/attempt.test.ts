@@ -1,8 +1,7 @@
 import t, { type Test } from 'tap'
 import { attemptDelivery, type AttemptContext, type SettledAttempt } from '../../src/outbox/attempt.js'
 import type { Sender } from '../../src/destinations/sender.js'
-import { writerStorage } from '../../src/outbox/storage.js'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 
 const quiet = { info () {}, warn () {}, error () {} }
@@ -11,11 +10,11 @@ const throwing = { info () { throw new Error('log down') }, warn () { throw new 
 async function claimed (t: Test, sender: Sender) {
   const { app, clock } = await build(t, { config: { destinations: { hooks: { url: 'http://127.0.0.1:9/' } } } })
   await ingest(app, 1)
-  const { claimed: [delivery] } = await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'test', slots: { hooks: 1 }, limit: 1 })
+  const { claimed: [delivery] } = await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'test', slots: { hooks: 1 }, limit: 1 })
   const ctx: AttemptContext = {
     destination: app.hookgate.config.destinations.hooks!,
     sender,
-    storage: writerStorage(app.hookgate.writer),
+    store: app.hookgate.store,
     clock,
     random: () => 0.5,
     log: quiet,
@@ -50,7 +49,7 @@ t.test('tells the observer about each settled attempt, and ignores an observer t
 
 t.test('reports a settle that could not be written, leaving the lease for the reclaim', async (t) => {
   const { app, delivery, ctx } = await claimed(t, ok)
-  await app.hookgate.writer.close()
+  await sqlite(app).writer.close()
   t.same(await attemptDelivery(delivery, ctx), { settled: false, health: 'answer' })
   t.match(deliveries(app), [{ status: 'pending', locked_by: 'test' }])
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Breakers, MAX_PAUSE_MS, TRIP_AFTER_FAILURES } from '../../src/outbox/breaker.js'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -70,7 +70,7 @@ t.test('while the breaker holds a destination, new webhooks do not make the runn
   const dispatcher = app.hookgate.dispatcher
   t.same(await dispatcher.runOnce(), { claimed: 5, settled: 5 }, 'five fail: it trips')
   // Watch the writer's ops (the real writer runs them): a claim is one writer transaction.
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   const run = writer.run.bind(writer)
   const ops: string[] = []
   writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
@@ -120,7 +120,7 @@ t.test('a failure while catching up stops it; a destination that never failed co
   clock.advance(5_000)
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'and are sent when it comes')
 
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   const run = writer.run.bind(writer)
   const ops: string[] = []
   writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createServer, type AddressInfo } from 'node:net'
 import type { Admission } from '../../src/outbox/breaker.js'
 import { Capacity, LOOKAHEAD_FACTOR } from '../../src/outbox/capacity.js'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -137,7 +137,7 @@ t.test('shares the global limit so a backlog at one destination cannot starve an
 
 t.test('claims through the per-destination ready index, not a scan of the backlog', async (t) => {
   const { app } = await build(t, { config: { destinations: { hooks: { url: 'http://127.0.0.1:9/' } } } })
-  const plan = (sql: string) => (app.hookgate.db.prepare('EXPLAIN QUERY PLAN ' + sql).all({ now: 0, owner: 'x', destination: 'hooks', n: 1 }) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
+  const plan = (sql: string) => (sqlite(app).db.prepare('EXPLAIN QUERY PLAN ' + sql).all({ now: 0, owner: 'x', destination: 'hooks', n: 1 }) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
   const claim = plan(`SELECT id FROM deliveries INDEXED BY deliveries_ready_by_destination
       WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at <= @now ORDER BY run_at LIMIT @n`)
   t.match(claim, /SEARCH deliveries USING (COVERING )?INDEX deliveries_ready_by_destination \(destination=\? AND run_at<\?\)/)
@@ -150,7 +150,7 @@ t.test('a claim for a live destination takes nothing of 10,000 deliveries due at
     config: { destinations: { dead: { url: 'http://127.0.0.1:9/hooks', events: ['user.created'] }, live: { url: live.url, events: ['user.updated'] } } }
   })
   // 10,000 due deliveries to the dead receiver, older than anything the live one gets.
-  const db = app.hookgate.db
+  const db = sqlite(app).db
   const seed = db.transaction(() => {
     const event = db.prepare(`INSERT INTO events (id, source, provider, dedup_key, type, received_at, headers, body, status)
       VALUES (?, 'clerk', 'clerk', ?, 'user.created', ?, '{}', ?, 'pending')`)
@@ -162,7 +162,7 @@ t.test('a claim for a live destination takes nothing of 10,000 deliveries due at
   })
   seed()
   // That the claim seeks rather than scans is checked on its plan (above); how long it takes is for npm run bench.
-  const { claimed, nextDueAt } = await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'test', slots: { live: 10 }, limit: 10 })
+  const { claimed, nextDueAt } = await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'test', slots: { live: 10 }, limit: 10 })
   t.same([claimed.length, nextDueAt], [0, null])
   await ingest(app, 'live', 'user.updated')
   const run = await app.hookgate.dispatcher.runOnce()
@@ -184,7 +184,7 @@ t.test('with the loop running, a dead receiver\'s backlog costs a handful of att
   for (let i = 0; i < 200; i++) await ingest(app, `dead${i}`, 'user.created')
   await dispatcher.idle()
   // The clock does not move: the breaker's pause and every retry are still ahead.
-  const spent = () => (app.hookgate.db.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE destination = 'dead'").get() as { n: number }).n
+  const spent = () => (sqlite(app).db.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE destination = 'dead'").get() as { n: number }).n
   const before = spent()
   t.ok(before <= 20, `${before} attempts at the dead receiver for 200 due deliveries`)
   const leased = dispatcher.leasedSoFar()

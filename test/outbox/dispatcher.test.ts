@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { createHmac } from 'node:crypto'
 import { HTTP, type CloudEvent } from 'cloudevents'
 import { Webhook } from 'svix'
-import { build, CLERK_SECRET, TestClock } from '../helper.js'
+import { build, CLERK_SECRET, sqlite, TestClock } from '../helper.js'
 import { attempts, deliveries, eventStatus, ingest } from '../fixtures/events.js'
 import { startReceiver, type Script } from '../fixtures/receiver.js'
 
@@ -153,7 +153,7 @@ t.test('adds static headers, but never lets them replace the content type or the
   t.equal(headers.authorization, 'Bearer s3cret-token')
   t.equal(headers['content-type'], 'application/cloudevents+json')
   t.match(headers['webhook-signature'], /^v1,/)
-  t.notOk(JSON.stringify(app.hookgate.db.prepare('SELECT * FROM attempts').all()).includes('s3cret'))
+  t.notOk(JSON.stringify(sqlite(app).db.prepare('SELECT * FROM attempts').all()).includes('s3cret'))
 })
 
 t.test('an event follows its deliveries: dead if one is dead, pending while one is pending', async (t) => {
@@ -212,7 +212,7 @@ t.test('a body starting with a UTF-8 byte order mark is verified on its exact by
   t.equal(unmarked.statusCode, 401, 'a signature over the bytes without the mark does not verify them')
   const res = await app.inject({ method: 'POST', url: '/webhooks/clerk', headers: { ...headers, 'svix-signature': sign(body) }, payload: body })
   t.equal(res.statusCode, 200, res.body)
-  const stored = app.hookgate.db.prepare('SELECT body FROM events').get() as { body: Buffer }
+  const stored = sqlite(app).db.prepare('SELECT body FROM events').get() as { body: Buffer }
   t.ok(stored.body.equals(body), 'stored as received')
   await dispatcher.runOnce()
   const [request] = receiver.requests

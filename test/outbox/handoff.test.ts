@@ -65,11 +65,11 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
   const dispatcher = app.hookgate.dispatcher
   await dispatcher.idle()
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  await app.hookgate.store.setPaused({ name: 'hooks', paused: true, now: app.hookgate.clock.now() })
   const id = await ingest(app, 1)
   t.match(deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
   t.equal(receiver.requests.length, 0)
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  await app.hookgate.store.setPaused({ name: 'hooks', paused: false, now: app.hookgate.clock.now() })
   // The loop runs: whichever claim comes first after the resume takes it, which needs the one slot back.
   await dispatcher.runOnce()
   await dispatcher.idle()

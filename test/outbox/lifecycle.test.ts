@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open.js'
 import { LEASE_MARGIN_MS, SWEEP_INTERVAL_MS } from '../../src/outbox/lease-sweep.js'
-import { build, TestClock } from '../helper.js'
+import { build, sqlite, TestClock } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -23,7 +23,7 @@ t.test('at boot, reclaims a delivery a killed process left leased, and sends it 
   const first = await build(t, { config, dbPath })
   await ingest(first.app, 1)
   // As a crash leaves it: claimed by a process that never settled.
-  const { claimed } = await first.app.hookgate.writer.run('claimDeliveries', { now: first.clock.now(), owner: 'host:999:dead', slots: { hooks: 10 }, limit: 10 })
+  const { claimed } = await first.app.hookgate.store.claimDeliveries({ now: first.clock.now(), owner: 'host:999:dead', slots: { hooks: 10 }, limit: 10 })
   t.equal(claimed.length, 1)
   await first.app.close()
   t.match(rows(dbPath, 'SELECT locked_by, attempts FROM deliveries'), [{ locked_by: 'host:999:dead', attempts: 1 }], 'a graceful stop releases only its own leases')
@@ -44,7 +44,7 @@ t.test('the sweep reclaims leases older than the timeout and margin, and only th
   const { app, clock } = await build(t, { config: { destinations: { hooks: { url: 'http://127.0.0.1:9/' } } } })
   await ingest(app, 1)
   await ingest(app, 2)
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
   clock.advance(60_000)
   await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
@@ -58,7 +58,7 @@ t.test('the dispatcher sweeps a lease left past the timeout and margin, and send
   const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, timeoutMs: 5000 } } } })
   await ingest(app, 1)
   // Leased after boot by an attempt that never settles (a lost settle, a bug).
-  await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'stuck', slots: { hooks: 1 }, limit: 1 })
+  await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'stuck', slots: { hooks: 1 }, limit: 1 })
   // Sweeps at 30 s and 60 s find it younger than two timeouts + margin (70 s); the one at 90 s frees it.
   t.equal(2 * 5000 + LEASE_MARGIN_MS, 70_000)
   for (const expected of [0, 0, 1]) {

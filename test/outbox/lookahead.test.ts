@@ -23,7 +23,7 @@ function sentPerEvent (receiver: Receiver): Map<string, number> {
 
 /** n events written while the destination was paused, then released at once: a backlog only claims can take. */
 async function backlog (app: FastifyInstance, n: number): Promise<void> {
-  const pause = (paused: boolean) => app.hookgate.writer.run('setPaused', { name: 'hooks', paused, now: app.hookgate.clock.now() })
+  const pause = (paused: boolean) => app.hookgate.store.setPaused({ name: 'hooks', paused, now: app.hookgate.clock.now() })
   await pause(true)
   for (let i = 0; i < n; i++) await ingest(app, i)
   await pause(false)
