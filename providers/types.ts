@@ -65,8 +65,9 @@ export interface VerifyOptions {
   readonly options?: unknown
   /**
    * true: the legacy scheme also accepts a signature over the body
-   * re-serialised (JSON.stringify(JSON.parse(body))), as Chaindoc's seed
-   * sample computes it; off when absent.
+   * re-serialised (JSON.stringify(JSON.parse(body))), as the sample on
+   * Chaindoc's older webhooks page computes it (docs/provider-specs.md §3.3);
+   * off when absent.
    */
   readonly legacyReserialized?: boolean
   /** The source's subscription verify token (Meta's GET hub.verify_token), when it has one. */

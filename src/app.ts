@@ -6,6 +6,8 @@ import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { adminOperations } from './admin/operations.js'
+import { consoleRoutes } from './console/index.js'
 import { createAuthThrottle } from './admin/auth-throttle.js'
 import { createIngestBudget } from './ingest/budget.js'
 import { observeIngest } from './ingest/observe.js'
@@ -98,7 +100,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
     http: {
       headersTimeout: Math.min(60_000, config.server.requestTimeoutMs),
       // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so a
-      // slow sender held its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
+      // slow sender could hold its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.requestTimeoutMs / 10))
     },
     // We answer requests that arrive while closing ourselves, with a code (below).
@@ -163,7 +165,10 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
   const authThrottle = createAuthThrottle(clock)
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+    const adminDeps = { config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name: string) => dispatcher.breakerOpen(name) }
+    await app.register(adminRoutes(adminDeps), { prefix: '/admin' })
+    // The web console: the same operations as the admin API, behind the same token and throttle.
+    await app.register(consoleRoutes({ ...adminDeps, ops: adminOperations(adminDeps) }), { prefix: '/ui' })
   }
 
   // A destination taken out of the config leaves its deliveries pending: nothing claims them.

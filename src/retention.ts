@@ -24,7 +24,10 @@ export interface RetentionReport {
 export interface Retention {
   /** One pass now; passes never overlap (a call during a pass runs after it, with the time then). */
   runOnce (): Promise<RetentionReport>
+  /** Starts the first pass at once, then one every RETENTION_INTERVAL_MS. */
   start (): void
+  /** Resolves once every pass started so far has ended, failed ones too: a test awaits the one at start with it. */
+  settled (): Promise<void>
   stop (): Promise<void>
 }
 
@@ -82,8 +85,11 @@ export function createRetention ({ config, store, clock, metrics, log }: {
     runOnce,
     start () {
       if (timer !== undefined || stopped) return
-      setImmediate(runLogged)
+      runLogged()
       timer = setInterval(runLogged, RETENTION_INTERVAL_MS).unref()
+    },
+    async settled () {
+      await chain
     },
     async stop () {
       stopped = true

@@ -64,7 +64,7 @@ export const SourceSchema = Type.Object({
   legacyScheme: Type.Optional(Type.Boolean()),
   /** Per-provider settings (twilio's publicUrl, hmac's header…); the provider's parseOptions checks them. */
   options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  /** true also accepts a legacy signature over the re-serialised body (Chaindoc's seed sample); the signed string is then stored. Off when absent. */
+  /** true also accepts a legacy signature over the re-serialised body (the sample on Chaindoc's older webhooks page, docs/provider-specs.md §3.3); the signed string is then stored. Off when absent. */
   legacyReserialized: Type.Optional(Type.Boolean()),
   /** Meta: the token its GET subscription check must carry (hub.verify_token); chosen by you in the app dashboard. */
   verifyToken: Type.Optional(Type.String({ minLength: 1 }))

@@ -11,7 +11,7 @@ import type {
   BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
   RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, Store, StoreEvents,
-  UnclaimArgs, VacuumArgs, WriteOptions
+  TrafficArgs, TrafficRow, UnclaimArgs, VacuumArgs, WriteOptions
 } from '../store/contract.js'
 import { lockInstance, type InstanceLock } from './instance-lock.js'
 import { migrate } from './migrate.js'
@@ -21,6 +21,7 @@ import { destinationFigures, pauseStates, queueDepths } from './queries/destinat
 import { eventOrigin, getEvent, listEvents } from './queries/events.js'
 import { listRejections } from './queries/rejections.js'
 import { enableIncrementalVacuum } from './queries/retention.js'
+import { acceptedBySource, dataVersion, rejectedBySource } from './queries/traffic.js'
 import { Writer } from './writer.js'
 
 export class SqliteStore implements Store {
@@ -67,6 +68,13 @@ export class SqliteStore implements Store {
   async pauseStates (): Promise<PauseState[]> { return pauseStates(this.db) }
   async destinationFigures (args: { names: readonly string[], deliveredSince: number }): Promise<DestinationFigures[]> { return destinationFigures(this.db, args) }
   async listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>> { return listRejections(this.db, filter) }
+  /** Both on one snapshot: the page's accepted and rejected counts agree with each other. */
+  async trafficBySource (args: TrafficArgs): Promise<{ accepted: TrafficRow[], rejected: TrafficRow[] }> {
+    return this.db.transaction(() => ({ accepted: acceptedBySource(this.db, args), rejected: rejectedBySource(this.db, args) }))()
+  }
+
+  /** SQLite's data_version: it moves on every commit of another connection (the writer thread's). */
+  async changeMark (): Promise<number> { return dataVersion(this.db) }
 
   get closed (): boolean { return this.writer.closed }
 
@@ -84,7 +92,7 @@ export class SqliteStore implements Store {
  * (before anything reads or writes the file, so a second gateway leaves the
  * running one's rows alone), migrates, then starts the writer thread.
  */
-export async function openSqliteStore (storage: Config['storage'], clock: Clock, events: StoreEvents = {}): Promise<SqliteStore> {
+export async function openSqliteStore (storage: Pick<Config['storage'], 'path'>, clock: Clock, events: StoreEvents = {}): Promise<SqliteStore> {
   const lock = lockInstance(storage.path, clock.now())
   let db: Db | undefined
   try {

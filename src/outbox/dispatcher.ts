@@ -120,6 +120,11 @@ export class Dispatcher {
   }
 
   /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
+  /** Whether the destination's circuit breaker holds it back (the console and the admin API show it). */
+  breakerOpen (destination: string): boolean {
+    return this.#breakers.failing(destination)
+  }
+
   nudge (): void {
     this.#due.markAll()
     this.#loop.pump()

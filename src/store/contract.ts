@@ -10,7 +10,7 @@
  * in, never the database's. A write rejects when the store cannot take it
  * (disk full, read-only, locked, closed): callers answer 503, never 500.
  */
-import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow } from './rows.js'
+import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow, TrafficArgs, TrafficRow } from './rows.js'
 import type {
   BulkRetryArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ProbeArgs, PurgeArgs, PurgeEventsArgs, ReclaimArgs, RecordArgs, RecordRejectionArgs,
   RecordResult, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, UnclaimArgs, VacuumArgs
@@ -104,6 +104,10 @@ export interface Store {
   destinationFigures (args: { readonly names: readonly string[], readonly deliveredSince: number }): Promise<DestinationFigures[]>
   /** Newest first. */
   listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>>
+  /** Events stored and rejections kept per source, in buckets of args.bucketMs from args.since (bucket 0 starts there). */
+  trafficBySource (args: TrafficArgs): Promise<{ readonly accepted: TrafficRow[], readonly rejected: TrafficRow[] }>
+  /** A number that moves whenever anything was stored; cheap enough to read a few times a second (the console's live feed does). */
+  changeMark (): Promise<number>
 
   /** True once the store takes no more writes: closed, or its writer gave up. */
   readonly closed: boolean

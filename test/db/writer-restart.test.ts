@@ -42,6 +42,7 @@ t.test('killed under load: nothing acknowledged is lost, refusals are 503, and t
   t.equal(after.statusCode, 200, 'service resumed')
   t.ok(storedIds(app).has(after.json().id))
   t.match(logs.join(''), 'the writer thread died and was restarted')
+  t.match(logs.join(''), '"code":"HG_ERR_WRITER_EXITED"', 'with the code the README explains')
   t.equal(sqlite(app).writer.closed, false)
 })
 

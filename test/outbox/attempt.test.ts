@@ -29,15 +29,15 @@ const ok: Sender = { send: async () => ({ ok: true, status: 200, response: 'fine
 t.test('settles a delivery whose sender throws (a bug) as a retry', async (t) => {
   const { app, delivery, ctx } = await claimed(t, { send: async () => { throw new TypeError('boom') }, close: async () => {} })
   const end = await attemptDelivery(delivery, ctx)
-  t.match(deliveries(app), [{ status: 'pending', locked_at: null, last_error: 'internal error while sending' }])
-  t.same(end, { settled: true, health: 'failure', retryAt: deliveries(app)[0]!.run_at }, 'the retry time it set is reported, for the dispatcher\'s timer')
+  t.match(await deliveries(app), [{ status: 'pending', locked_at: null, last_error: 'internal error while sending' }])
+  t.same(end, { settled: true, health: 'failure', retryAt: (await deliveries(app))[0]!.run_at }, 'the retry time it set is reported, for the dispatcher\'s timer')
 })
 
 t.test('settles even when every log call throws', async (t) => {
   const { app, delivery, ctx } = await claimed(t, ok)
   t.same(await attemptDelivery(delivery, { ...ctx, log: throwing }), { settled: true, health: 'answer' })
-  t.match(deliveries(app), [{ status: 'delivered' }])
-  t.match(attempts(app), [{ status_code: 200, response_body: 'fine' }])
+  t.match(await deliveries(app), [{ status: 'delivered' }])
+  t.match(await attempts(app), [{ status_code: 200, response_body: 'fine' }])
 })
 
 t.test('tells the observer about each settled attempt, and ignores an observer that throws', async (t) => {
@@ -51,12 +51,12 @@ t.test('reports a settle that could not be written, leaving the lease for the re
   const { app, delivery, ctx } = await claimed(t, ok)
   await sqlite(app).writer.close()
   t.same(await attemptDelivery(delivery, ctx), { settled: false, health: 'answer' })
-  t.match(deliveries(app), [{ status: 'pending', locked_by: 'test' }])
+  t.match(await deliveries(app), [{ status: 'pending', locked_by: 'test' }])
 })
 
 t.test('an attempt cut short by a stop is settled to run again at once', async (t) => {
   const controller = new AbortController()
   const { app, delivery, ctx } = await claimed(t, { send: async () => { controller.abort(); return { ok: false, retry: true, reason: 'aborted: stopping' } }, close: async () => {} })
   t.same(await attemptDelivery(delivery, { ...ctx, signal: controller.signal }), { settled: true, health: 'interrupted', retryAt: ctx.clock.now() })
-  t.match(deliveries(app), [{ status: 'pending', run_at: ctx.clock.now(), last_error: 'interrupted: the gateway was stopping' }])
+  t.match(await deliveries(app), [{ status: 'pending', run_at: ctx.clock.now(), last_error: 'interrupted: the gateway was stopping' }])
 })

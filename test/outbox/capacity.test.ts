@@ -132,7 +132,7 @@ t.test('shares the global limit so a backlog at one destination cannot starve an
   t.equal(slow.requests.length, 2)
   while ((await app.hookgate.dispatcher.runOnce()).claimed > 0);
   t.equal(slow.requests.length, 10)
-  t.ok(deliveries(app).every((d) => d.status === 'delivered'))
+  t.ok((await deliveries(app)).every((d) => d.status === 'delivered'))
 })
 
 t.test('claims through the per-destination ready index, not a scan of the backlog', async (t) => {

@@ -24,8 +24,8 @@ t.test('a destination with room gets a new event with its acknowledgement, witho
   await dispatcher.idle()
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'the receiver got the event')
   t.same(dispatcher.leasedSoFar(), { byClaim: 0, byHandoff: 1 }, 'no claim took it: ingest leased it')
-  t.match(deliveries(app), [{ event_id: id, status: 'delivered', attempts: 1, locked_at: null, locked_by: null }])
-  t.match(attempts(app), [{ attempt: 1, status_code: 200 }])
+  t.match(await deliveries(app), [{ event_id: id, status: 'delivered', attempts: 1, locked_at: null, locked_by: null }])
+  t.match(await attempts(app), [{ attempt: 1, status_code: 200 }])
 })
 
 t.test('reservations for ingest are bounded by twice the concurrency and come back when unused', async (t) => {
@@ -67,7 +67,7 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   await dispatcher.idle()
   await app.hookgate.store.setPaused({ name: 'hooks', paused: true, now: app.hookgate.clock.now() })
   const id = await ingest(app, 1)
-  t.match(deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
+  t.match(await deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
   t.equal(receiver.requests.length, 0)
   await app.hookgate.store.setPaused({ name: 'hooks', paused: false, now: app.hookgate.clock.now() })
   // The loop runs: whichever claim comes first after the resume takes it, which needs the one slot back.
@@ -90,9 +90,9 @@ t.test('deliveries beyond the free slots go out in the order they came in', asyn
     clock.advance(1)
   }
   await receiver.received(1)
-  t.match(deliveries(app).map((d) => d.locked_at === null), [false, false, true], 'in flight, waiting leased, waiting in the table')
+  t.match((await deliveries(app)).map((d) => d.locked_at === null), [false, false, true], 'in flight, waiting leased, waiting in the table')
   receiver.release()
   await dispatcher.idle()
   t.same(receiver.requests.map((r) => JSON.parse(r.body.toString()).id), ids)
-  t.match(deliveries(app), ids.map(() => ({ status: 'delivered', attempts: 1 })))
+  t.match(await deliveries(app), ids.map(() => ({ status: 'delivered', attempts: 1 })))
 })

@@ -30,11 +30,11 @@ t.test('at boot, reclaims a delivery a killed process left leased, and sends it 
 
   const clock = new TestClock(first.clock.now() + 60_000)
   const second = await build(t, { config, dbPath, clock })
-  t.match(deliveries(second.app), [{ locked_at: null, locked_by: null, status: 'pending' }], 'reclaimed at boot')
+  t.match(await deliveries(second.app), [{ locked_at: null, locked_by: null, status: 'pending' }], 'reclaimed at boot')
   t.same(await second.app.hookgate.dispatcher.runOnce(), { claimed: 1, settled: 1 })
   t.equal(receiver.requests.length, 1)
-  t.match(deliveries(second.app), [{ status: 'delivered', attempts: 2 }])
-  t.match(attempts(second.app), [
+  t.match(await deliveries(second.app), [{ status: 'delivered', attempts: 2 }])
+  t.match(await attempts(second.app), [
     { attempt: 1, status_code: null, error: /^no outcome: the gateway stopped while the delivery was leased to it/ },
     { attempt: 2, status_code: 200 }
   ])
@@ -50,7 +50,7 @@ t.test('the sweep reclaims leases older than the timeout and margin, and only th
   await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
   clock.advance(10_000)
   t.equal(await writer.run('reclaimLeases', { now: clock.now(), olderThanMs: 70_000, why: 'the lease expired' }), 1)
-  t.match(deliveries(app), [{ locked_at: null, last_error: /lease expired/ }, { locked_by: 'me' }])
+  t.match(await deliveries(app), [{ locked_at: null, last_error: /lease expired/ }, { locked_by: 'me' }])
 })
 
 t.test('the dispatcher sweeps a lease left past the timeout and margin, and sends the delivery again', async (t) => {
@@ -65,8 +65,8 @@ t.test('the dispatcher sweeps a lease left past the timeout and margin, and send
     clock.advance(SWEEP_INTERVAL_MS)
     t.equal((await app.hookgate.dispatcher.runOnce()).claimed, expected)
   }
-  t.match(deliveries(app), [{ status: 'delivered', attempts: 2 }])
-  t.match(attempts(app), [{ attempt: 1, error: /^no outcome: the lease expired/ }, { attempt: 2, status_code: 200 }])
+  t.match(await deliveries(app), [{ status: 'delivered', attempts: 2 }])
+  t.match(await attempts(app), [{ attempt: 1, error: /^no outcome: the lease expired/ }, { attempt: 2, status_code: 200 }])
 })
 
 t.test('a graceful stop interrupts what outlives the grace period and leaves it to run at once', async (t) => {
@@ -126,7 +126,7 @@ t.test('the loop wakes for a retry when it is due, not at the next poll', async 
   clock.advance(1)
   await dispatcher.idle()
   t.equal(receiver.requests.length, 2, 'the timer fired at 100 ms, 10 minutes before the poll')
-  t.match(deliveries(app), [{ status: 'delivered', attempts: 2 }])
+  t.match(await deliveries(app), [{ status: 'delivered', attempts: 2 }])
 })
 
 t.test('at boot, warns about deliveries pending for a destination no longer in the config', async (t) => {
@@ -142,5 +142,5 @@ t.test('at boot, warns about deliveries pending for a destination no longer in t
   const warnings = second.logs.map((line) => JSON.parse(line) as { level: number, msg: string, destination?: string, pending?: number })
     .filter((line) => line.msg.startsWith('deliveries are pending for a destination that is not in the config'))
   t.match(warnings, [{ level: 40, destination: 'old', pending: 2 }], 'one warning, for the removed destination only')
-  t.equal(deliveries(second.app).filter((d) => d.destination === 'old' && d.status === 'pending').length, 2, 'kept, not dropped')
+  t.equal((await deliveries(second.app)).filter((d) => d.destination === 'old' && d.status === 'pending').length, 2, 'kept, not dropped')
 })

@@ -31,9 +31,9 @@ async function backlog (app: FastifyInstance, n: number): Promise<void> {
 }
 
 /** Every delivery's attempt count is the number of times it was really sent. */
-function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver): void {
+async function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver): Promise<void> {
   const sent = sentPerEvent(receiver)
-  const wrong = deliveries(app).filter((d) => d.attempts !== (sent.get(d.event_id as string) ?? 0))
+  const wrong = (await deliveries(app)).filter((d) => d.attempts !== (sent.get(d.event_id as string) ?? 0))
   t.same(wrong, [], 'attempts count only what was sent')
 }
 
@@ -43,7 +43,7 @@ t.test('claims ahead of the free slots, but never sends more at once than they a
   await backlog(app, 6)
   await receiver.received(2)
   await app.hookgate.dispatcher.runOnce() // the claim the nudge started is over, and this one finds no room
-  const leased = deliveries(app).filter((d) => d.locked_at !== null)
+  const leased = (await deliveries(app)).filter((d) => d.locked_at !== null)
   t.equal(leased.length, 4, 'two in flight and two claimed ahead')
   t.equal(receiver.requests.length, 2, 'only two sent')
   await app.hookgate.dispatcher.stop(0) // the two never get an answer: interrupt them rather than wait out the grace period
@@ -62,10 +62,10 @@ t.test('a tripped breaker gives back what was claimed ahead, attempts untouched'
   t.ok(logs.some((line) => line.includes('destination keeps failing')), 'the breaker tripped')
   const sent = receiver.requests.length
   t.ok(sent >= 5 && sent <= 6, `five failures in a row trip it, with at most one more already out (${sent} sent)`)
-  t.same(deliveries(app).filter((d) => d.locked_at !== null), [], 'during the pause nothing is leased: what was claimed ahead went back')
-  t.equal(deliveries(app).filter((d) => d.attempts === 0).length, 12 - sent, 'and its attempts were taken back')
+  t.same((await deliveries(app)).filter((d) => d.locked_at !== null), [], 'during the pause nothing is leased: what was claimed ahead went back')
+  t.equal((await deliveries(app)).filter((d) => d.attempts === 0).length, 12 - sent, 'and its attempts were taken back')
   await dispatcher.stop(5000)
-  attemptsMatchSends(t, app, receiver)
+  await attemptsMatchSends(t, app, receiver)
 })
 
 t.test('a stop gives back what was claimed ahead; what was in flight is settled to run again', async (t) => {
@@ -74,12 +74,12 @@ t.test('a stop gives back what was claimed ahead; what was in flight is settled 
   await backlog(app, 3)
   await receiver.received(1)
   await app.hookgate.dispatcher.runOnce()
-  t.equal(deliveries(app).filter((d) => d.locked_at !== null).length, 2, 'one in flight, one claimed ahead')
+  t.equal((await deliveries(app)).filter((d) => d.locked_at !== null).length, 2, 'one in flight, one claimed ahead')
   await app.hookgate.dispatcher.stop(0) // the receiver never answers: the attempt is interrupted
-  t.match(deliveries(app), [
+  t.match(await deliveries(app), [
     { status: 'pending', attempts: 1, locked_at: null, last_error: /interrupted/ },
     { status: 'pending', attempts: 0, locked_at: null },
     { status: 'pending', attempts: 0, locked_at: null }
   ])
-  attemptsMatchSends(t, app, receiver)
+  await attemptsMatchSends(t, app, receiver)
 })

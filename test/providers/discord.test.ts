@@ -4,7 +4,8 @@ import { discord } from '../../providers/discord.js'
 import { samples } from '../../providers/samples.js'
 import { signDiscord } from '../../providers/sign.js'
 import { isHandshake, type VerifiedEvent } from '../../providers/types.js'
-import { build, sqlite, TestClock } from '../helper.js'
+import { build, TestClock } from '../helper.js'
+import { storedEvents } from '../fixtures/events.js'
 
 // Discord publishes no vector: a key pair of the test's own, signing as Discord does (ed25519 over timestamp + body).
 const { privateKey, publicKey } = generateKeyPairSync('ed25519')
@@ -80,9 +81,9 @@ t.test('through the gateway: the PING is answered and nothing stored; send says 
   const res = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(ping), payload: ping })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { type: 1 })
-  t.equal((sqlite(app).db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 0)
+  t.equal((await storedEvents(app)).length, 0)
   const ok = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(INTERACTION), payload: INTERACTION })
   t.equal(ok.statusCode, 200)
-  t.match(sqlite(app).db.prepare('SELECT provider, type FROM events').all(), [{ provider: 'discord', type: 'application_command' }])
+  t.match(await storedEvents(app), [{ provider: 'discord', type: 'application_command' }])
   t.throws(() => samples.discord.sign(INTERACTION, PUBLIC_HEX, NOW, samples.discord.defaultType), /send cannot sign a Discord request/)
 })
