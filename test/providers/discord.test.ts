@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { verifyKey } from 'discord-interactions'
 import t, { type Test } from 'tap'
 import { discord } from '../../providers/discord.js'
 import { samples } from '../../providers/samples.js'
@@ -31,6 +32,21 @@ t.test('an interaction signed with the application key verifies: its id is the d
   const result = event(verify(signed(INTERACTION), INTERACTION))
   const parsed = JSON.parse(INTERACTION)
   t.same({ dedupKey: result.dedupKey, type: result.type, subject: result.subject }, { dedupKey: parsed.id, type: 'application_command', subject: parsed.member.user.id })
+})
+
+t.test("Discord's own verifyKey (discord-interactions) accepts what our signer makes, and both refuse the same changes", async (t) => {
+  const ping = '{"application_id":"1","id":"2","token":"t","type":1,"version":1}'
+  for (const body of [INTERACTION, ping]) {
+    const h = signed(body)
+    t.equal(await verifyKey(body, h['x-signature-ed25519']!, h['x-signature-timestamp']!, PUBLIC_HEX), true, 'discord-interactions verifies our fixture')
+    t.ok(verify(h, body), 'and so do we')
+    const changed = body.replace('"type":', '"type" :')
+    t.equal(await verifyKey(changed, h['x-signature-ed25519']!, h['x-signature-timestamp']!, PUBLIC_HEX), false, 'one changed byte: discord-interactions refuses')
+    rejects(t, () => verify(h, changed), 'HG_ERR_SIGNATURE_INVALID', 401)
+    const other = signed(body, TS, OTHER.privateKey)
+    t.equal(await verifyKey(body, other['x-signature-ed25519']!, other['x-signature-timestamp']!, PUBLIC_HEX), false, 'another key: discord-interactions refuses')
+    rejects(t, () => verify(other, body), 'HG_ERR_SIGNATURE_INVALID', 401)
+  }
 })
 
 t.test('a one-byte change of the body, the signature or the timestamp fails, and so does another key', async (t) => {
