@@ -59,6 +59,8 @@ export function checkPlugin (candidate: unknown, sample: unknown): PluginLoad {
   const s = sample as Record<string, unknown> | undefined
   if (s !== undefined && (typeof s !== 'object' || s === null || typeof s.defaultType !== 'string' || typeof s.body !== 'function' || typeof s.sign !== 'function')) {
     problems.push("'sample', when exported, must be { defaultType, body (type, now), sign (body, secret, now) }")
+  } else if (s?.privateKey !== undefined && typeof (s.privateKey as { secretFor?: unknown } | null)?.secretFor !== 'function') {
+    problems.push("'sample.privateKey', when present, must be { secretFor (privateKeyPem) }")
   }
   if (problems.length > 0) return { problems }
   const name = p.name as string

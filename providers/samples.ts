@@ -4,11 +4,11 @@
  * the compiler refuses a provider without one, so none falls through to
  * another's sample.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { createHmac, createPrivateKey, createPublicKey, randomBytes, randomUUID } from 'node:crypto'
 import type { ProviderName } from './index.js'
 import type { HmacScheme } from './hmac-options.js'
 import type { PublicUrlOptions } from './public-url.js'
-import { signChaindoc, signClerk, signGithub, signHmac, signMeta, signShopify, signSlack, signStripe, signZoom } from './sign.js'
+import { discordPublicKeyHex, signChaindoc, signClerk, signDiscord, signGithub, signHmac, signMeta, signShopify, signSlack, signStripe, signZoom } from './sign.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 import { chaindocEnvelope, clerkEvent, discordInteraction, githubEvent, metaNotification, slackEventCallback, stripeEvent, zoomEvent } from './sample-bodies.js'
 
@@ -19,6 +19,13 @@ export interface ProviderSample {
   body (type: string, now: number): string
   /** The headers the provider would send with `body` (of `type`), signed with `secret` at `now`; `options` as parseOptions made them. */
   sign (body: string, secret: string, now: number, type: string, options?: unknown): Record<string, string>
+  /**
+   * Present when a source's secrets only verify (public keys): `sign` then
+   * takes the matching private key (PEM) in place of `secret`, and this gives
+   * the secret a source would list for that key, so `send` can say at once
+   * that a key does not belong to the source. Throws on a key it cannot read.
+   */
+  readonly privateKey?: { secretFor (privateKeyPem: string): string }
 }
 
 export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
@@ -142,11 +149,12 @@ export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
     }
   },
   // An APPLICATION_COMMAND interaction (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
-  // Its source's secret is a public key, so send cannot sign it: it says so rather than post a request bound to fail.
+  // Its source holds the application's public key, so send signs with the private key the user gives it (--signing-key).
   discord: {
     defaultType: 'application_command',
     body: (_type, now) => JSON.stringify(discordInteraction(now)),
-    sign: (_body, _secret, _now) => { throw new Error("a Discord source's secret is the application's public key; only Discord holds the private key that signs, so send cannot sign a Discord request (test with Discord's own PING from the Developer Portal)") }
+    sign: (body, privateKeyPem, now) => signDiscord({ timestampSec: Math.floor(now / 1000), body, privateKey: createPrivateKey(privateKeyPem) }),
+    privateKey: { secretFor: (privateKeyPem) => discordPublicKeyHex(createPublicKey(createPrivateKey(privateKeyPem))) }
   },
   // A WhatsApp Cloud API notification (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/payload-examples); --type object.field.
   meta: {

@@ -105,6 +105,12 @@ export function signDiscord ({ timestampSec, body, privateKey }: {
   return { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestampSec), 'content-type': 'application/json' }
 }
 
+/** The hex of an ed25519 public key's 32 raw bytes: what a Discord source's secret is (Developer Portal → Public Key). */
+export function discordPublicKeyHex (publicKey: KeyObject): string {
+  if (publicKey.asymmetricKeyType !== 'ed25519') throw new TypeError(`an ed25519 key is needed, not ${publicKey.asymmetricKeyType ?? 'a secret key'}`)
+  return (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex')
+}
+
 /** Meta (X-Hub-Signature-256): `sha256=` hex HMAC-SHA256 of the body, keyed with the app secret. */
 export function signMeta ({ body, secret }: { body: Buffer | string, secret: string }): Record<'x-hub-signature-256' | 'content-type', string> {
   return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`, 'content-type': 'application/json' }

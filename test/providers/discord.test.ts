@@ -100,5 +100,10 @@ t.test('through the gateway: the PING is answered and nothing stored; send says 
   const ok = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(INTERACTION), payload: INTERACTION })
   t.equal(ok.statusCode, 200)
   t.match(app.hookgate.db.prepare('SELECT provider, type FROM events').all(), [{ provider: 'discord', type: 'application_command' }])
-  t.throws(() => samples.discord.sign(INTERACTION, PUBLIC_HEX, NOW, samples.discord.defaultType), /send cannot sign a Discord request/)
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
+  t.equal(samples.discord.privateKey?.secretFor(pem), PUBLIC_HEX, 'the sample names the public key its private key signs for')
+  const fresh = samples.discord.body('application_command', NOW)
+  const sent = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: samples.discord.sign(fresh, pem, NOW, samples.discord.defaultType), payload: fresh })
+  t.equal(sent.statusCode, 200, 'the sample signed with the private key is accepted')
+  t.throws(() => samples.discord.sign(fresh, PUBLIC_HEX, NOW, samples.discord.defaultType), 'a public key cannot sign')
 })
