@@ -21,14 +21,8 @@ export interface SourceConfig {
   readonly provider: string
   readonly secrets: readonly string[]
   readonly toleranceMs: number
-  /** Whether the provider's legacy scheme is accepted (false when it has none). */
-  readonly legacyScheme: boolean
   /** What the provider's parseOptions made of the source's `options`; undefined when it takes none. */
   readonly options?: unknown
-  /** Whether the legacy scheme also accepts a signature over the re-serialised body (off unless asked for). */
-  readonly legacyReserialized: boolean
-  /** Meta's subscription verify token, when the source has one. */
-  readonly verifyToken?: string
 }
 
 export interface RetryPolicy {
@@ -133,6 +127,9 @@ function configInvalid (problems: readonly string[]): Error {
   return new HG_ERR_CONFIG_INVALID(problems.map((p) => `  - ${p}`).join('\n'))
 }
 
+/** Source keys that were top-level before the providers read them from `options`: named, so an old config says where they went. */
+const MOVED_TO_OPTIONS = ['legacyScheme', 'legacyReserialized', 'verifyToken'] as const
+
 /** The provider's reading of a source's `options`; a provider without parseOptions takes none. */
 function sourceOptions (name: string, provider: AnyProvider, options: Readonly<Record<string, unknown>> | undefined, problems: string[]): unknown {
   const parse = provider.parseOptions
@@ -171,19 +168,10 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
       const published = publishedAs(secret)
       if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
     })
-    const hasLegacy = provider.hasLegacyScheme === true
-    if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${provider.name} provider has no legacy scheme to switch`)
-    if (source.legacyReserialized !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyReserialized: the ${provider.name} provider has no legacy scheme`)
-    if (source.legacyReserialized === true && source.legacyScheme === false) problems.push(`sources.${name}.legacyReserialized: the legacy scheme is switched off (legacyScheme: false), so there is nothing to fall back from`)
-    sources[name] = {
-      name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000,
-      legacyScheme: hasLegacy && source.legacyScheme !== false,
-      legacyReserialized: hasLegacy && source.legacyScheme !== false && source.legacyReserialized === true,
-      ...(source.verifyToken === undefined ? {} : { verifyToken: source.verifyToken }),
-      options: sourceOptions(name, provider, source.options, problems)
+    for (const key of MOVED_TO_OPTIONS) {
+      if (Object.hasOwn(source, key)) problems.push(`sources.${name}.${key}: now under the source's options (sources.${name}.options.${key}), which the ${provider.name} provider checks`)
     }
-    if (source.verifyToken !== undefined && provider.name !== 'meta') problems.push(`sources.${name}.verifyToken: only a meta source has a subscription verify token`)
-    if (source.verifyToken === undefined && provider.name === 'meta') problems.push(`sources.${name}.verifyToken: a meta source needs the verify token you give Meta's dashboard (its GET subscription check is refused without it)`)
+    sources[name] = { name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000, options: sourceOptions(name, provider, source.options, problems) }
   }
 
   /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */

@@ -88,7 +88,7 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
         query: new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length))
       }
       const receivedAt = clock.now()
-      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, legacyReserialized: source.legacyReserialized, verifyToken: source.verifyToken, options: source.options })
+      const verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, options: source.options })
       if (isHandshake(verified)) {
         request.webhook.outcome = 'handshake'
         return sendHandshake(reply, verified)

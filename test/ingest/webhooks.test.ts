@@ -226,7 +226,7 @@ t.test("a Chaindoc source's re-serialised legacy fallback is off by default; ask
 
   const receiver = await startReceiver(t)
   const { app, config } = await build(t, { config: {
-    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyReserialized: true } },
+    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, options: { legacyReserialized: true } } },
     destinations: { svc: { url: receiver.url, format: 'raw' } }
   } })
   const res = await app.inject({ method: 'POST', url: '/webhooks/chaindoc', payload: received, headers })
@@ -239,6 +239,6 @@ t.test("a Chaindoc source's re-serialised legacy fallback is off by default; ask
 })
 
 t.test('legacyReserialized is refused where it cannot apply', async (t) => {
-  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: CLERK_SECRET, legacyReserialized: true } } } }), { message: /sources\.clerk\.legacyReserialized: the clerk provider has no legacy scheme/ })
-  await t.rejects(build(t, { config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyScheme: false, legacyReserialized: true } } } }), { message: /sources\.chaindoc\.legacyReserialized: the legacy scheme is switched off/ })
+  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: CLERK_SECRET, options: { legacyReserialized: true } } } } }), { message: /sources\.clerk\.options: provider 'clerk' takes no options/ })
+  await t.rejects(build(t, { config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, options: { legacyScheme: false, legacyReserialized: true } } } } }), { message: /sources\.chaindoc\.options: legacyReserialized: the legacy scheme is switched off/ })
 })

@@ -78,7 +78,7 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
       ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider], ...(SOURCE_OPTIONS[provider] === undefined ? {} : { options: SOURCE_OPTIONS[provider] }) }])),
       slack: { provider: 'slack', secret: SECRETS.slack },
       discord: { provider: 'discord', secret: DISCORD_PUBLIC_HEX },
-      meta: { provider: 'meta', secret: SECRETS.meta, verifyToken: SECRETS.metaVerifyToken }
+      meta: { provider: 'meta', secret: SECRETS.meta, options: { verifyToken: SECRETS.metaVerifyToken } }
     },
     logging: { level: 'info' },
     ...extra
