@@ -1,8 +1,5 @@
 /** Database rows as the admin API shows them: camelCase, ISO times, bodies as text when they are text. */
-import type { DeliveryListRow } from '../db/queries/deliveries.js'
-import type { DestinationFigures } from '../db/queries/destinations.js'
-import type { AttemptRow, DeliveryRow, EventDetail, EventRow } from '../db/queries/events.js'
-import type { RejectionRow } from '../db/queries/rejections.js'
+import type { AttemptRow, DeliveryListRow, DeliveryRow, DestinationFigures, EventDetail, EventRow, RejectionRow } from '../store/contract.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 const iso = (ms: number): string => new Date(ms).toISOString()

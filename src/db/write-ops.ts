@@ -4,12 +4,12 @@
  * database: the writer runs a batch of them in one transaction, one fsync.
  * Add an op here to make it callable through Writer.run().
  */
-import { probeWrite, recordEvent } from '../ingest/record.js'
-import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from '../outbox/deliveries.js'
 import type { Db } from './open.js'
 import { retryDeadDeliveries, retryDelivery, retryPendingDeliveries } from './queries/deliveries.js'
 import { setPaused } from './queries/destinations.js'
 import { replayEvent } from './queries/events.js'
+import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from './queries/leases.js'
+import { probeWrite, recordEvent } from './queries/record.js'
 import { purgeRejections, recordRejection } from './queries/rejections.js'
 import { incrementalVacuum, purgeDedupKeys, purgeEvents } from './queries/retention.js'
 

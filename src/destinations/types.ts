@@ -4,21 +4,7 @@
  */
 
 /** What leaves the gateway: the stored event, as the outbox read it back. */
-export interface OutgoingEvent {
-  /** Gateway event id: the CloudEvents `id` and `webhook-id`, stable across retries. */
-  readonly id: string
-  readonly source: string
-  readonly provider: string
-  readonly dedupKey: string
-  /** Provider event type, verbatim. */
-  readonly type: string
-  readonly subject: string | null
-  /** ISO time the provider gives, when it gives one. */
-  readonly occurredAt: string | null
-  readonly receivedAt: number
-  /** The provider's exact body bytes (valid JSON: providers refuse anything else). */
-  readonly body: Uint8Array
-}
+export type { StoredEvent as OutgoingEvent } from '../store/contract.js'
 
 /** What an answer (or its absence) tells the outbox to do. Shared by every outcome. */
 interface Answer {

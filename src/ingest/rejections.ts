@@ -2,9 +2,9 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { AnyProvider } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
-import type { NewRejection } from '../db/queries/rejections.js'
 import type { Writer } from '../db/writer.js'
 import { UNKNOWN_SOURCE, type Metrics } from '../metrics/metrics.js'
+import type { NewRejection } from '../store/contract.js'
 
 /** How much of a refused body is kept: enough to recompute a signature over most webhooks. */
 export const REJECTION_BODY_BYTES = 64 * 1024

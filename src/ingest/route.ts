@@ -8,8 +8,8 @@ import { notFound, RETRY_AFTER_S } from '../http-errors.js'
 import { newEventId } from '../ids.js'
 import type { Dispatcher } from '../outbox/dispatcher.js'
 import type { Router } from '../outbox/routing.js'
+import type { NewEvent } from '../store/contract.js'
 import type { IngestBudget } from './budget.js'
-import type { NewEvent } from './record.js'
 
 
 export interface IngestDeps {

@@ -4,7 +4,7 @@ import type { DestinationConfig } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import type { Sender } from '../destinations/sender.js'
 import type { Outcome } from '../destinations/types.js'
-import type { ClaimedDelivery } from './deliveries.js'
+import type { ClaimedDelivery } from '../store/contract.js'
 import { settlementFor } from './settlement.js'
 
 export interface AttemptLog {

@@ -4,11 +4,9 @@ import type { Clock } from '../clock.js'
 import type { Config, DestinationConfig } from '../config/load.js'
 import type { Writer } from '../db/writer.js'
 import { createHttpSender, type Sender } from '../destinations/sender.js'
-import type { OutgoingEvent } from '../destinations/types.js'
-import type { DeliveryLease, LeasedDelivery } from '../ingest/record.js'
+import type { ClaimedDelivery, DeliveryLease, LeasedDelivery, StoredEvent } from '../store/contract.js'
 import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
 import { Breakers } from './breaker.js'
-import type { ClaimedDelivery } from './deliveries.js'
 
 export type { SettledAttempt } from './attempt.js'
 
@@ -150,7 +148,7 @@ export class Dispatcher {
    * destination paused or with older deliveries waiting, a failed write), and
    * claims what was left pending. `stored` is null when nothing new was stored.
    */
-  recorded (lease: DeliveryLease | null, stored: { event: OutgoingEvent, destinations: readonly string[], leased: readonly LeasedDelivery[] } | null): void {
+  recorded (lease: DeliveryLease | null, stored: { event: StoredEvent, destinations: readonly string[], leased: readonly LeasedDelivery[] } | null): void {
     let claim = false
     for (const name of stored?.destinations ?? []) {
       if (stored!.leased.some((d) => d.destination === name)) continue

@@ -1,7 +1,7 @@
 import type { RetryPolicy } from '../config/load.js'
 import type { Outcome } from '../destinations/types.js'
+import type { ClaimedDelivery, Settlement } from '../store/contract.js'
 import { nextRunAt } from './backoff.js'
-import type { ClaimedDelivery, Settlement } from './deliveries.js'
 
 export interface AttemptFacts {
   readonly delivery: ClaimedDelivery

@@ -7,7 +7,7 @@ import { migrate, migrationsDir } from '../../src/db/migrate.js'
 import { openDatabase } from '../../src/db/open.js'
 import { purgeEvents } from '../../src/db/queries/retention.js'
 import { newEventId } from '../../src/ids.js'
-import { recordEvent } from '../../src/ingest/record.js'
+import { recordEvent } from '../../src/db/queries/record.js'
 
 const event = (id: string, dedupKey: string, receivedAt: number) =>
   ({ id, source: 'chaindoc', provider: 'chaindoc', dedupKey, type: 'document.signed', subject: null, occurredAt: null, receivedAt, headers: '{}', body: new Uint8Array([123, 125]) })

@@ -5,7 +5,7 @@ import { test, type Test } from 'tap'
 import type { Db } from '../../src/db/open.js'
 import { listEvents } from '../../src/db/queries/events.js'
 import { purgeDedupKeys, purgeEvents } from '../../src/db/queries/retention.js'
-import { recordEvent } from '../../src/ingest/record.js'
+import { recordEvent } from '../../src/db/queries/record.js'
 import { migratedDb } from '../helper.js'
 
 function capturingDb (t: Test): { db: Db, prepared: string[] } {

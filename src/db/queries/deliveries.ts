@@ -1,23 +1,7 @@
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import type { DeliveryRow } from './events.js'
-import { toPage, whereClause, type Page } from './filters.js'
-
-export interface DeliveryFilter {
-  readonly status?: string | undefined
-  readonly destination?: string | undefined
-  readonly eventId?: string | undefined
-  /** On the delivery's creation time. */
-  readonly since?: number | undefined
-  readonly until?: number | undefined
-  /** Only pending deliveries waiting for a later retry at this time: unleased, due after it. */
-  readonly waitingAt?: number | undefined
-}
-
-export interface DeliveryListRow extends DeliveryRow {
-  source: string
-  type: string
-}
+import type { BulkRetryArgs, DeliveryFilter, DeliveryListRow, DeliveryRow, Page, RetryResult } from '../../store/contract.js'
+import { toPage, whereClause } from './filters.js'
 
 function deliveryWhere (filter: DeliveryFilter & { cursor?: number | undefined }): string {
   return whereClause([
@@ -42,12 +26,6 @@ export function listDeliveries (db: Db, filter: DeliveryFilter & { cursor?: numb
 export function countDeliveries (db: Db, filter: DeliveryFilter): number {
   return prepared<[Record<string, unknown>], number>(db, `SELECT count(*) FROM deliveries d ${deliveryWhere(filter)}`).pluck().get({ ...filter }) ?? 0
 }
-
-export type RetryResult =
-  | { readonly outcome: 'retried', readonly delivery: DeliveryRow }
-  | { readonly outcome: 'missing' }
-  | { readonly outcome: 'delivered' }
-  | { readonly outcome: 'in_flight' }
 
 /**
  * Write op, one delivery. A dead one starts a fresh schedule (attempts back
@@ -76,7 +54,7 @@ export function retryDelivery (db: Db, { id, now }: { id: number, now: number })
  * cannot hold the writer (and ingest behind it) for long; the caller repeats
  * until fewer come back. Retried rows are pending, so they never match again.
  */
-export function retryDeadDeliveries (db: Db, { filter, now, limit }: { filter: Omit<DeliveryFilter, 'status'>, now: number, limit: number }): number {
+export function retryDeadDeliveries (db: Db, { filter, now, limit }: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): number {
   const eventIds = prepared<[Record<string, unknown>], string>(db, `
     UPDATE deliveries SET status = 'pending', attempts = 0, run_at = @now, queued_at = @now, updated_at = @now
     WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, status: 'dead' })} LIMIT @limit)
@@ -93,7 +71,7 @@ export function retryDeadDeliveries (db: Db, { filter, now, limit }: { filter: O
  * longer matches. For hand-sent events that failed while the receiver was
  * down and would otherwise wait minutes for their next retry.
  */
-export function retryPendingDeliveries (db: Db, { filter, now, limit }: { filter: Omit<DeliveryFilter, 'status' | 'waitingAt'>, now: number, limit: number }): number {
+export function retryPendingDeliveries (db: Db, { filter, now, limit }: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): number {
   return prepared<[Record<string, unknown>]>(db, `
     UPDATE deliveries SET run_at = @now, updated_at = @now
     WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, waitingAt: now })} ORDER BY d.run_at LIMIT @limit)`)

@@ -1,12 +1,6 @@
+import type { DestinationFigures, PauseState, QueueDepth, SetPausedArgs } from '../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-
-export interface QueueDepth {
-  pending: number
-  dead: number
-  /** When the longest-waiting pending delivery entered the queue, or null when none waits. */
-  oldestPendingSince: number | null
-}
 
 /**
  * Pending and dead counts and the oldest pending time, per destination that
@@ -27,14 +21,6 @@ export function queueDepths (db: Db): Map<string, QueueDepth> {
     SELECT destination, min(coalesce(queued_at, created_at)) AS since FROM deliveries WHERE status = 'pending' GROUP BY destination`).all()
   for (const { destination, since } of oldest) at(destination).oldestPendingSince = since
   return depths
-}
-
-export interface DestinationFigures extends QueueDepth {
-  name: string
-  paused: boolean
-  pausedAt: number | null
-  deliveredSince: number
-  lastError: { message: string, status: number | null, at: number } | null
 }
 
 /** What GET /admin/destinations shows for each name given and each that still has deliveries queued. */
@@ -61,8 +47,6 @@ export function destinationFigures (db: Db, { names, deliveredSince }: { names: 
   })
 }
 
-export interface PauseState { name: string, paused: boolean, pausedAt: number | null }
-
 export function pauseStates (db: Db): PauseState[] {
   return prepared<[], { name: string, paused: number, paused_at: number | null }>(db, 'SELECT name, paused, paused_at FROM destination_state').all()
     .map((row) => ({ name: row.name, paused: row.paused === 1, pausedAt: row.paused_at }))
@@ -74,7 +58,7 @@ export function pausedNames (db: Db): Set<string> {
 }
 
 /** Write op: pause or resume. Pausing a paused destination keeps its first pause time. */
-export function setPaused (db: Db, { name, paused, now }: { name: string, paused: boolean, now: number }): PauseState {
+export function setPaused (db: Db, { name, paused, now }: SetPausedArgs): PauseState {
   const row = prepared<[Record<string, unknown>], { paused: number, paused_at: number | null }>(db, `
     INSERT INTO destination_state (name, paused, paused_at, updated_at) VALUES (@name, @paused, CASE WHEN @paused = 1 THEN @now END, @now)
     ON CONFLICT (name) DO UPDATE SET

@@ -1,63 +1,8 @@
-import type { Db } from '../open.js'
 import { eventIdFloor } from '../../ids.js'
+import type { AttemptRow, DeliveryRow, EventDetail, EventDetailRow, EventFilter, EventOrigin, EventRow, LeasedDelivery, Page, ReplayArgs } from '../../store/contract.js'
+import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import { toPage, whereClause, type Page } from './filters.js'
-
-export interface EventFilter {
-  readonly source?: string | undefined
-  readonly type?: string | undefined
-  readonly status?: string | undefined
-  readonly subject?: string | undefined
-  readonly since?: number | undefined
-  readonly until?: number | undefined
-  /** The last id of the previous page: ids sort by time, so this pages newest first. */
-  readonly cursor?: string | undefined
-  readonly limit: number
-}
-
-export interface EventRow {
-  id: string
-  source: string
-  provider: string
-  dedup_key: string
-  type: string
-  subject: string | null
-  occurred_at: string | null
-  received_at: number
-  status: string
-}
-
-export interface EventDetailRow extends EventRow {
-  headers: string
-  body: Buffer
-}
-
-export interface DeliveryRow {
-  id: number
-  event_id: string
-  destination: string
-  status: string
-  attempts: number
-  run_at: number
-  locked_at: number | null
-  last_error: string | null
-  last_status: number | null
-  created_at: number
-  updated_at: number
-  delivered_at: number | null
-  queued_at: number | null
-}
-
-export interface AttemptRow {
-  id: number
-  delivery_id: number
-  attempt: number
-  started_at: number
-  duration_ms: number
-  status_code: number | null
-  error: string | null
-  response_body: string | null
-}
+import { toPage, whereClause } from './filters.js'
 
 const LIST_COLUMNS = 'id, source, provider, dedup_key, type, subject, occurred_at, received_at, status'
 
@@ -87,11 +32,6 @@ export function listEvents (db: Db, filter: EventFilter): Page<EventRow> {
   return toPage(rows, filter.limit, (row) => row, (row) => row.id)
 }
 
-export interface EventDetail {
-  readonly event: EventDetailRow
-  readonly deliveries: ReadonlyArray<DeliveryRow & { attemptRows: AttemptRow[] }>
-}
-
 /** The event with its headers and bytes, every delivery, and every attempt of each (oldest first). */
 export function getEvent (db: Db, id: string): EventDetail | null {
   const event = prepared<[string], EventDetailRow>(db, `SELECT ${LIST_COLUMNS}, headers, body FROM events WHERE id = ?`).get(id)
@@ -110,8 +50,7 @@ export function getEvent (db: Db, id: string): EventDetail | null {
  * back to pending until they settle. Null when the event is gone (retention
  * may have deleted it since the caller looked).
  */
-export function replayEvent (db: Db, { eventId, destinations, now }: { eventId: string, destinations: readonly string[], now: number }):
-Array<{ id: number, destination: string }> | null {
+export function replayEvent (db: Db, { eventId, destinations, now }: ReplayArgs): LeasedDelivery[] | null {
   const updated = prepared(db, "UPDATE events SET status = 'pending' WHERE id = ?").run(eventId)
   if (updated.changes === 0) return null
   const insert = prepared(db, `
@@ -121,6 +60,6 @@ Array<{ id: number, destination: string }> | null {
 }
 
 /** The source and type a replay routes by, without reading the body. */
-export function eventOrigin (db: Db, id: string): { source: string, type: string } | null {
-  return prepared<[string], { source: string, type: string }>(db, 'SELECT source, type FROM events WHERE id = ?').get(id) ?? null
+export function eventOrigin (db: Db, id: string): EventOrigin | null {
+  return prepared<[string], EventOrigin>(db, 'SELECT source, type FROM events WHERE id = ?').get(id) ?? null
 }

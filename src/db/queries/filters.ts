@@ -1,3 +1,5 @@
+import type { Page } from '../../store/contract.js'
+
 /**
  * WHERE clauses for the admin lists. Each filter is a fixed SQL fragment with
  * a named parameter, chosen only when its value is given: values never reach
@@ -9,11 +11,6 @@ export function whereClause (fragments: ReadonlyArray<readonly [given: boolean, 
   return chosen.length === 0 ? '' : 'WHERE ' + chosen.join(' AND ')
 }
 
-/** A page of rows, newest first, and where the next one starts (null on the last page). */
-export interface Page<T> {
-  readonly items: T[]
-  readonly nextCursor: string | null
-}
 
 /** Rows were fetched with LIMIT n + 1: the extra one only says that another page exists. */
 export function toPage<R, T> (rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => string): Page<T> {

@@ -1,20 +1,7 @@
+import type { NewRejection, Page, PurgeArgs, RecordRejectionArgs, RejectionFilter, RejectionRow } from '../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import { toPage, whereClause, type Page } from './filters.js'
-
-export interface NewRejection {
-  readonly receivedAt: number
-  readonly source: string
-  readonly reason: string
-  readonly statusCode: number
-  readonly message: string
-  readonly remoteAddr: string | null
-  /** JSON of the request headers, already redacted. */
-  readonly headers: string
-  /** The body's first bytes, or null when it was refused before being read. */
-  readonly body: Uint8Array | null
-  readonly bodyBytes: number | null
-}
+import { toPage, whereClause } from './filters.js'
 
 /** What a row costs, as the byte cap counts it. length() of a blob reads no overflow page. */
 const ROW_BYTES = 'COALESCE(length(body), 0) + octet_length(headers) + octet_length(message)'
@@ -49,7 +36,7 @@ function deleteUpTo (db: Db, upTo: number): number {
  * trim: one range delete on the primary key, not a count. The byte trim
  * walks from the oldest row until enough is freed (one row, usually).
  */
-export function recordRejection (db: Db, { rejection, maxRows, maxBytes }: { rejection: NewRejection, maxRows: number, maxBytes: number }): number | null {
+export function recordRejection (db: Db, { rejection, maxRows, maxBytes }: RecordRejectionArgs): number | null {
   if (maxRows <= 0) return null
   const body = rejection.body === null ? null : Buffer.from(rejection.body.buffer, rejection.body.byteOffset, rejection.body.byteLength)
   let total = storedBytes(db)
@@ -76,7 +63,7 @@ export function recordRejection (db: Db, { rejection, maxRows, maxBytes }: { rej
 }
 
 /** Write op: deletes up to `limit` rejections received before `before`; returns how many. */
-export function purgeRejections (db: Db, { before, limit }: { before: number, limit: number }): number {
+export function purgeRejections (db: Db, { before, limit }: PurgeArgs): number {
   const total = storedBytes(db)
   const freed = prepared<[number, number], { bytes: number }>(db, `
     DELETE FROM rejections WHERE id IN (SELECT id FROM rejections WHERE received_at < ? ORDER BY received_at LIMIT ?)
@@ -84,29 +71,6 @@ export function purgeRejections (db: Db, { before, limit }: { before: number, li
     .all(before, limit)
   if (freed.length > 0) setStoredBytes(db, total - freed.reduce((sum, row) => sum + row.bytes, 0))
   return freed.length
-}
-
-export interface RejectionFilter {
-  readonly source?: string | undefined
-  readonly reason?: string | undefined
-  readonly since?: number | undefined
-  readonly until?: number | undefined
-  /** The last id of the previous page. */
-  readonly cursor?: number | undefined
-  readonly limit: number
-}
-
-export interface RejectionRow {
-  id: number
-  received_at: number
-  source: string
-  reason: string
-  status_code: number
-  message: string
-  remote_addr: string | null
-  headers: string
-  body: Buffer | null
-  body_bytes: number | null
 }
 
 /** Newest first. */

@@ -1,5 +1,6 @@
-import type { Db } from '../open.js'
 import { eventIdFloor } from '../../ids.js'
+import type { PurgeArgs, PurgeEventsArgs, VacuumArgs } from '../../store/contract.js'
+import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 
 /**
@@ -11,7 +12,7 @@ import { prepared } from '../statements.js'
  * key in dedup_keys, in the same transaction, so a replay of it is still
  * answered as a duplicate (a key already past its window is not kept).
  */
-export function purgeEvents (db: Db, { before, limit, keepKeysAfter }: { before: number, limit: number, keepKeysAfter: number }): number {
+export function purgeEvents (db: Db, { before, limit, keepKeysAfter }: PurgeEventsArgs): number {
   const keep = prepared(db, `
     INSERT INTO dedup_keys (source, dedup_key, event_id, first_seen_at) VALUES (@source, @dedupKey, @id, @receivedAt)
     ON CONFLICT (source, dedup_key) DO NOTHING`)
@@ -30,7 +31,7 @@ export function purgeEvents (db: Db, { before, limit, keepKeysAfter }: { before:
 interface DeletedEvent { id: string, source: string, dedupKey: string, receivedAt: number }
 
 /** Write op: deletes up to `limit` dedup keys first seen before `before` (their window has passed). WITHOUT ROWID: rows are named by their key. */
-export function purgeDedupKeys (db: Db, { before, limit }: { before: number, limit: number }): number {
+export function purgeDedupKeys (db: Db, { before, limit }: PurgeArgs): number {
   return prepared(db, `
     DELETE FROM dedup_keys WHERE (source, dedup_key) IN (
       SELECT source, dedup_key FROM dedup_keys WHERE first_seen_at < @before ORDER BY first_seen_at LIMIT @limit)`)
@@ -42,7 +43,7 @@ export function purgeDedupKeys (db: Db, { before, limit }: { before: number, lim
  * file shrinks after a purge instead of only being reused. Needs
  * auto_vacuum = INCREMENTAL (enableIncrementalVacuum); a no-op otherwise.
  */
-export function incrementalVacuum (db: Db, { pages }: { pages: number }): number {
+export function incrementalVacuum (db: Db, { pages }: VacuumArgs): number {
   const free = db.pragma('freelist_count', { simple: true }) as number
   db.pragma(`incremental_vacuum(${Math.max(0, Math.floor(pages))})`)
   return free - (db.pragma('freelist_count', { simple: true }) as number)

@@ -1,38 +1,15 @@
 /**
- * Every statement on deliveries. Each export is a writer op (see
- * src/db/write-ops.ts): synchronous, run inside the writer's group commit,
- * with time passed in from the gateway's clock, never SQLite's.
+ * The outbox's statements on deliveries: claim, settle, and the lease
+ * bookkeeping. Each export is a writer op (see ../write-ops.ts): synchronous,
+ * run inside the writer's group commit, with time passed in from the
+ * gateway's clock, never SQLite's.
  */
-import type { Db } from '../db/open.js'
-import { prepared } from '../db/statements.js'
-import { pausedNames } from '../db/queries/destinations.js'
-import type { OutgoingEvent } from '../destinations/types.js'
+import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, ReleaseArgs, SettleArgs, UnclaimArgs } from '../../store/contract.js'
+import type { Db } from '../open.js'
+import { prepared } from '../statements.js'
+import { pausedNames } from './destinations.js'
 
-export interface ClaimArgs {
-  readonly now: number
-  /** This process's lease name. */
-  readonly owner: string
-  /** Free slots per destination, in the order to serve them (the dispatcher rotates it). */
-  readonly slots: Readonly<Record<string, number>>
-  /** Free slots in all: the global concurrency left. */
-  readonly limit: number
-}
-
-export interface ClaimedDelivery {
-  readonly id: number
-  readonly destination: string
-  /** This attempt's number, 1-based: counted at claim, so a crash mid-attempt still counts it. */
-  readonly attempt: number
-  readonly event: OutgoingEvent
-}
-
-export interface ClaimResult {
-  readonly claimed: ClaimedDelivery[]
-  /** Earliest run_at among destinations that had room to spare, or null: when to look again. */
-  readonly nextDueAt: number | null
-}
-
-interface DeliveryRow { id: number, destination: string, attempts: number, event_id: string, source: string, provider: string, dedup_key: string, type: string, subject: string | null, occurred_at: string | null, received_at: number, body: Uint8Array }
+interface ClaimedRow { id: number, destination: string, attempts: number, event_id: string, source: string, provider: string, dedup_key: string, type: string, subject: string | null, occurred_at: string | null, received_at: number, body: Uint8Array }
 
 /**
  * Leases due deliveries: one statement per destination locks the rows and
@@ -49,7 +26,7 @@ export function claimDeliveries (db: Db, { now, owner, slots, limit }: ClaimArgs
   const nextDue = prepared<[string], { at: number | null }>(db, `
     SELECT MIN(run_at) AS at FROM deliveries INDEXED BY deliveries_ready_by_destination
     WHERE destination = ? AND status = 'pending' AND locked_at IS NULL`)
-  const read = prepared<[number], DeliveryRow>(db, `
+  const read = prepared<[number], ClaimedRow>(db, `
     SELECT d.id, d.destination, d.attempts, e.id AS event_id, e.source, e.provider, e.dedup_key, e.type,
       e.subject, e.occurred_at, e.received_at, e.body
     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`)
@@ -83,7 +60,7 @@ export function claimDeliveries (db: Db, { now, owner, slots, limit }: ClaimArgs
   return { claimed, nextDueAt }
 }
 
-function toClaimed (row: DeliveryRow): ClaimedDelivery {
+function toClaimed (row: ClaimedRow): ClaimedDelivery {
   return {
     id: row.id,
     destination: row.destination,
@@ -102,19 +79,6 @@ function toClaimed (row: DeliveryRow): ClaimedDelivery {
   }
 }
 
-export interface Settlement {
-  readonly id: number
-  readonly attempt: number
-  readonly startedAt: number
-  readonly durationMs: number
-  /** delivered: done; retry: due again at runAt; dead: no more attempts. */
-  readonly result: 'delivered' | 'retry' | 'dead'
-  readonly runAt?: number
-  readonly statusCode: number | null
-  readonly error: string | null
-  readonly response: string | null
-}
-
 /**
  * Records attempts and moves their deliveries on, releasing the lease; when a
  * delivery is done or dead, its event's status follows in the same
@@ -122,7 +86,7 @@ export interface Settlement {
  * lease was reclaimed and the row claimed again) is kept as an attempt row
  * but leaves the delivery to the newer attempt.
  */
-export function settleDeliveries (db: Db, { now, settlements }: { now: number, settlements: readonly Settlement[] }): number {
+export function settleDeliveries (db: Db, { now, settlements }: SettleArgs): number {
   const record = prepared(db, `
     INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
     VALUES (@id, @attempt, @startedAt, @durationMs, @statusCode, @error, @response)`)
@@ -165,7 +129,7 @@ const noOutcome = (why: string) => `no outcome: ${why}; the receiver may or may 
  * so at boot every lease is a dead process's. The interrupted attempt stays
  * counted and gets an attempt row that says its outcome is unknown.
  */
-export function reclaimLeases (db: Db, { now, olderThanMs, why }: { now: number, olderThanMs: number, why: string }): number {
+export function reclaimLeases (db: Db, { now, olderThanMs, why }: ReclaimArgs): number {
   const cutoff = now - olderThanMs
   prepared(db, `
     INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
@@ -182,7 +146,7 @@ export function reclaimLeases (db: Db, { now, olderThanMs, why }: { now: number,
  * dispatcher's lookahead): unleased, and the attempt the claim counted is
  * taken back, since nothing was sent.
  */
-export function unclaimDeliveries (db: Db, { now, owner, ids }: { now: number, owner: string, ids: readonly number[] }): number {
+export function unclaimDeliveries (db: Db, { now, owner, ids }: UnclaimArgs): number {
   const unclaim = prepared<[Record<string, unknown>]>(db, `
     UPDATE deliveries SET locked_at = NULL, locked_by = NULL, attempts = attempts - 1, updated_at = @now
     WHERE id = @id AND locked_by = @owner AND locked_at IS NOT NULL`)
@@ -192,7 +156,7 @@ export function unclaimDeliveries (db: Db, { now, owner, ids }: { now: number, o
 }
 
 /** Clears this process's remaining leases (a graceful stop's safety net): they run at once on the next start. */
-export function releaseLeases (db: Db, { now, owner }: { now: number, owner: string }): number {
+export function releaseLeases (db: Db, { now, owner }: ReleaseArgs): number {
   return prepared(db, `
     UPDATE deliveries SET locked_at = NULL, locked_by = NULL, run_at = min(run_at, @now), updated_at = @now
     WHERE locked_by = @owner AND locked_at IS NOT NULL`).run({ now, owner }).changes
@@ -203,7 +167,7 @@ export function releaseLeases (db: Db, { now, owner }: { now: number, owner: str
  * retry due now, the longest waiting first: the dispatcher's answer to a
  * destination that answers again after failing (see its #recover).
  */
-export function hastenDeliveries (db: Db, { now, destination, limit }: { now: number, destination: string, limit: number }): number {
+export function hastenDeliveries (db: Db, { now, destination, limit }: HastenArgs): number {
   return prepared<[Record<string, unknown>]>(db, `
     UPDATE deliveries SET run_at = @now, updated_at = @now
     WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_ready_by_destination

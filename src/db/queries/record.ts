@@ -1,39 +1,7 @@
-import { prepared } from '../db/statements.js'
-import type { Db } from '../db/open.js'
-import { pausedNames } from '../db/queries/destinations.js'
-import type { OutgoingEvent } from '../destinations/types.js'
-
-/** An event as ingest stores it: what will leave the gateway, plus the headers kept to verify it again. */
-export interface NewEvent extends OutgoingEvent {
-  /** JSON of the provider headers needed to verify the event again. */
-  readonly headers: string
-}
-
-export interface RecordArgs {
-  readonly event: NewEvent
-  /** Destinations that must receive it, as routed at ingest time. */
-  readonly destinations: readonly string[]
-  /** Places the dispatcher reserved: these deliveries are inserted already leased to it, first attempt counted. */
-  readonly lease?: DeliveryLease | null
-}
-
-export interface DeliveryLease {
-  readonly owner: string
-  readonly at: number
-  readonly destinations: readonly string[]
-}
-
-export interface LeasedDelivery {
-  readonly id: number
-  readonly destination: string
-}
-
-export interface RecordResult {
-  readonly id: string
-  readonly duplicate: boolean
-  /** The deliveries inserted under the lease; a paused destination's is left pending instead. */
-  readonly leased: readonly LeasedDelivery[]
-}
+import type { LeasedDelivery, RecordArgs, RecordResult } from '../../store/contract.js'
+import type { Db } from '../open.js'
+import { prepared } from '../statements.js'
+import { pausedNames } from './destinations.js'
 
 /**
  * Stores a verified event and one delivery per destination, atomically (the
