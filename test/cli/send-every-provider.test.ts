@@ -4,38 +4,46 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
 import { providerNames } from '../../providers/index.js'
-import { samples } from '../../providers/samples.js'
+import { loadPlugin } from '../../providers/plugin.js'
 import { checkConfigCommand } from '../../src/cli/check-config.js'
 import { sendCommand } from '../../src/cli/send.js'
+import { packageRoot } from '../../src/package-root.js'
 import { writeConfig } from '../child-gateway.js'
 import { capture } from '../fixtures/cli.js'
 import { DISCORD_PRIVATE_PEM, PROVIDER_SOURCES } from '../fixtures/provider-sources.js'
 import { build, TestClock } from '../helper.js'
 
-t.test('check-config accepts one source of every built-in provider, and send signs a sample each accepts', async (t) => {
-  const built = await build(t, { clock: new TestClock(Date.now()), config: { sources: PROVIDER_SOURCES } })
+const ACME = join(packageRoot(), 'examples', 'providers', 'acme.mjs')
+const ACME_SOURCE = { provider: { module: ACME }, secret: 'acme-test-secret-0123456789abcdef', options: { account: 'acct_demo' } }
+
+t.test('check-config accepts one source of every built-in provider and a plugin, and send signs a sample each accepts', async (t) => {
+  const plugins = new Map([[ACME, await loadPlugin(ACME, '/')]])
+  const sources = { ...PROVIDER_SOURCES, acme: ACME_SOURCE }
+  const built = await build(t, { clock: new TestClock(Date.now()), plugins, config: { sources } })
   await built.app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = built.app.server.address() as AddressInfo
-  const configFile = writeConfig(built.dir, { server: { host: '127.0.0.1', port }, storage: { path: `${built.dir}/unused.db` }, sources: PROVIDER_SOURCES })
+  const configFile = writeConfig(built.dir, { server: { host: '127.0.0.1', port }, storage: { path: `${built.dir}/unused.db` }, sources })
 
   const writes: string[] = []
   const out = process.stdout.write
   process.stdout.write = ((chunk: string) => { writes.push(String(chunk)); return true }) as typeof process.stdout.write
   const checked = await checkConfigCommand(['--config', configFile]).finally(() => { process.stdout.write = out })
   t.equal(checked, 0, 'check-config exits 0')
-  t.match(writes.join(''), `${providerNames.length} source(s)`)
+  t.match(writes.join(''), `${providerNames.length + 1} source(s)`)
+  t.match(writes.join(''), 'acme (acme)')
 
   // A Discord source holds a public key: send signs with the private key given to it, here as a file.
   const keyFile = join(built.dir, 'discord-test.pem')
   writeFileSync(keyFile, DISCORD_PRIVATE_PEM, { mode: 0o600 })
-  for (const name of providerNames) {
+  const sent = [...providerNames, 'acme']
+  for (const name of sent) {
     const io = capture()
     const args = name === 'discord' ? ['--signing-key', keyFile] : []
     t.equal(await sendCommand([name, '--config', configFile, ...args], io), 0, `${name}: ${io.stderr()}`)
-    t.match(io.stdout(), `sent ${samples[name].defaultType} to `, `${name}: the gateway accepted its sample`)
+    t.match(io.stdout(), `sent ${built.app.hookgate.config.samples[name]!.defaultType} to `, `${name}: the gateway accepted its sample`)
   }
   const stored = built.app.hookgate.db.prepare('SELECT source, type FROM events ORDER BY rowid').all()
-  t.same(stored, providerNames.map((name) => ({ source: name, type: samples[name].defaultType })), 'one event of each, with its type')
+  t.same(stored, sent.map((name) => ({ source: name, type: built.app.hookgate.config.samples[name]!.defaultType })), 'one event of each, with its type')
 })
 
 t.test('send discord: the key from HOOKGATE_SIGNING_KEY, and a missing, unreadable or foreign key refused before posting', async (t) => {

@@ -90,7 +90,7 @@ t.test('the public key must be 64 hex characters', async (t) => {
   t.match(discord.validateSecret?.('abc'), /64 hex characters/)
 })
 
-t.test('through the gateway: the PING is answered and nothing stored; send says it cannot sign', async (t) => {
+t.test('through the gateway: the PING is answered and nothing stored; the sample signs with a private key', async (t) => {
   const { app } = await build(t, { clock: new TestClock(NOW), config: { sources: { discord: { provider: 'discord', secret: PUBLIC_HEX } } } })
   const ping = '{"application_id":"1","id":"2","token":"t","type":1,"version":1}'
   const res = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(ping), payload: ping })
