@@ -20,8 +20,9 @@ export interface ChaindocOptions {
   readonly legacyScheme: boolean
   /**
    * true: the legacy scheme also accepts a signature over the body
-   * re-serialised (JSON.stringify(JSON.parse(body))), as Chaindoc's seed
-   * sample computes it; off by default.
+   * re-serialised (JSON.stringify(JSON.parse(body))), as the sample on
+   * Chaindoc's older webhooks page computes it (docs/provider-specs.md §3.3);
+   * off by default.
    */
   readonly legacyReserialized: boolean
 }
@@ -81,12 +82,14 @@ function verifyCurrent (req: RawRequest, signature: string, secrets: readonly st
 
 function verifyLegacy (req: RawRequest, signature: string, secrets: readonly string[], reserialized: boolean): VerifiedEvent {
   const given = LEGACY_SIGNATURE.test(signature) ? Buffer.from(signature, 'hex') : undefined
-  // The seed's sample signs JSON.stringify(req.body) after express.json(), not
-  // the bytes (§3.3). A re-serialised match is weaker: the received bytes are
-  // not the signed bytes, and a duplicated key ({"documentId":"B","documentId":"A"})
-  // re-serialises to the signed string while a first-key parser downstream reads
-  // what nobody signed. So it is a source's explicit choice, tried only after
-  // the raw bytes, and when it matches the signed string is what is stored and forwarded.
+  // The sample on Chaindoc's older webhooks page (https://chaindoc.io/docs/webhooks,
+  // docs/provider-specs.md §3.3) verifies req.body after express.json(), so it
+  // signs JSON.stringify of the parsed body, not the bytes. A re-serialised
+  // match is weaker: the received bytes are not the signed bytes, and a
+  // duplicated key ({"documentId":"B","documentId":"A"}) re-serialises to the
+  // signed string while a first-key parser downstream reads what nobody
+  // signed. So it is a source's explicit choice, tried only after the raw
+  // bytes, and when it matches the signed string is what is stored and forwarded.
   if (given === undefined) throw new HG_ERR_SIGNATURE_INVALID()
   const signed = signedBy(given, secrets, req.body)
     ? req.body

@@ -29,13 +29,13 @@ export interface ProviderSample {
 }
 
 export const samples: Readonly<Record<ProviderName, ProviderSample>> = {
-  // Clerk's user.created sample (§2.4, ~1.5 KB), sent through Svix.
+  // Clerk's user.created sample (docs/provider-specs.md §2.4, ~1.5 KB), sent through Svix.
   clerk: {
     defaultType: 'user.created',
     body: (type, now) => JSON.stringify(clerkEvent(type, now)),
     sign: (body, secret, now) => signClerk({ id: `msg_${randomBytes(12).toString('base64url')}`, timestampSec: Math.floor(now / 1000), body, secret })
   },
-  // A Chaindoc SDK 2.x envelope (§3.2), current scheme.
+  // A Chaindoc SDK 2.x envelope (docs/provider-specs.md §3.2), current scheme.
   chaindoc: {
     defaultType: 'document.created',
     body: (type, now) => JSON.stringify(chaindocEnvelope(type, now)),

@@ -1,17 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/load.js'
-import { migrate } from './db/migrate.js'
-import { lockInstance, type InstanceLock } from './db/instance-lock.js'
-import { openDatabase, type Db } from './db/open.js'
-import { Writer } from './db/writer.js'
+import { openSqliteStore } from './db/sqlite-store.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
 import { adminRoutes } from './admin/index.js'
+import { adminOperations } from './admin/operations.js'
+import { consoleRoutes } from './console/index.js'
 import { createAuthThrottle } from './admin/auth-throttle.js'
-import { queueDepths } from './db/queries/destinations.js'
-import { enableIncrementalVacuum } from './db/queries/retention.js'
 import { createIngestBudget } from './ingest/budget.js'
 import { observeIngest } from './ingest/observe.js'
 import { createRejectionRecorder } from './ingest/rejections.js'
@@ -21,6 +18,7 @@ import { metricsRoute } from './metrics/route.js'
 import { createRetention, type Retention } from './retention.js'
 import { Dispatcher } from './outbox/dispatcher.js'
 import { createRouter } from './outbox/routing.js'
+import type { Store } from './store/contract.js'
 
 export interface AppDeps {
   readonly clock?: Clock
@@ -46,51 +44,51 @@ export interface AppDeps {
    * restarts it; by default (tests) it is only logged.
    */
   readonly onWriterFatal?: (err: Error) => void
+  /**
+   * Wraps the store the app uses: tests watch the real store's calls through
+   * it (a seam, rather than patching its methods).
+   */
+  readonly wrapStore?: (store: Store) => Store
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly writer: Writer, readonly db: Db, readonly dispatcher: Dispatcher, readonly metrics: Metrics, readonly retention: Retention, readonly begin: () => Promise<void> }
+    readonly hookgate: { readonly config: Config, readonly clock: Clock, readonly store: Store, readonly dispatcher: Dispatcher, readonly metrics: Metrics, readonly retention: Retention, readonly begin: () => Promise<void> }
   }
 }
 
 /**
- * Builds the gateway without listening (tests use inject()). It migrates the
- * database, starts the writer thread, and registers each part in turn; closing
- * the app stops them in reverse.
+ * Builds the gateway without listening (tests use inject()). It opens the
+ * store (lock, migrations, writer thread), and registers each part in turn;
+ * closing the app stops them in reverse.
  */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
-  // First, before anything reads or writes the file: a second gateway must leave the running one's rows alone.
-  const lock = lockInstance(config.storage.path, clock.now())
-  // The writer starts before the logger exists; its restarts are logged once there is one.
+  // The store opens before the logger exists; what it says meanwhile is logged once there is one.
   const log: { current?: FastifyBaseLogger } = {}
-  let db: Db | undefined
-  let writer: Writer
-  let vacuumed: boolean
+  const notices: string[] = []
+  const opened = await openSqliteStore(config.storage, clock, {
+    onNotice: (message) => log.current === undefined ? notices.push(message) : log.current.info(message),
+    onRestart: (err, restarts) => log.current?.error({ err, restarts }, 'the writer thread died and was restarted; the batch it was committing was refused with 503 (its senders retry)'),
+    onFatal: (err) => {
+      log.current?.fatal({ err }, 'the writer thread keeps dying: nothing can be stored')
+      deps.onWriterFatal?.(err)
+    }
+  })
+  const store = deps.wrapStore?.(opened) ?? opened
+  let app: FastifyInstance
   try {
-    db = openDatabase(config.storage.path)
-    migrate(db, undefined, clock.now())
-    vacuumed = enableIncrementalVacuum(db)
-    writer = await Writer.start(config.storage.path, {
-      onRestart: (err, restarts) => log.current?.error({ err, restarts }, 'the writer thread died and was restarted; the batch it was committing was refused with 503 (its senders retry)'),
-      onFatal: (err) => {
-        log.current?.fatal({ err }, 'the writer thread keeps dying: nothing can be stored')
-        deps.onWriterFatal?.(err)
-      }
-    })
+    app = await assemble(config, deps, clock, store)
   } catch (err) {
-    db?.close()
-    lock.release()
+    await opened.close()
     throw err
   }
-  const app = await assemble(config, deps, clock, db, writer, vacuumed, lock)
   log.current = app.log
+  for (const message of notices) app.log.info(message)
   return app
 }
 
-async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, writer: Writer, vacuumed: boolean, lock: InstanceLock): Promise<FastifyInstance> {
-
+async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Store): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logging.level, ...(deps.logStream === undefined ? {} : { stream: deps.logStream }) },
     // Fastify's own two lines per request are off: ours (onResponse, below) is one line with the webhook's outcome.
@@ -101,7 +99,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
     http: {
       headersTimeout: Math.min(60_000, config.server.requestTimeoutMs),
       // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so a
-      // slow sender held its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
+      // slow sender could hold its socket up to 30 s past the bound; a sweep every tenth of it keeps the bound.
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.requestTimeoutMs / 10))
     },
     // We answer requests that arrive while closing ourselves, with a code (below).
@@ -114,12 +112,11 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
     frameworkErrors: (err, _request, reply) => sendError(reply, toGatewayError(err, config.server.bodyLimitBytes)),
     clientErrorHandler
   })
-  if (vacuumed) app.log.info('database rewritten once for incremental vacuum: retention now shrinks the file')
   const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
-  const metrics = createMetrics({ db, clock, destinations: Object.keys(config.destinations), budget })
-  const dispatcher = new Dispatcher({ config, writer, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
-  const retention = createRetention({ config, writer, clock, metrics, log: app.log.child({ component: 'retention' }) })
-  app.decorate('hookgate', { config, clock, writer, db, dispatcher, metrics, retention, begin })
+  const metrics = createMetrics({ store, clock, destinations: Object.keys(config.destinations), budget })
+  const dispatcher = new Dispatcher({ config, store, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
+  const retention = createRetention({ config, store, clock, metrics, log: app.log.child({ component: 'retention' }) })
+  app.decorate('hookgate', { config, clock, store, dispatcher, metrics, retention, begin })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const gatewayError = toGatewayError(err, config.server.bodyLimitBytes)
@@ -155,23 +152,26 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
     })
   }
 
-  const recordRejection = createRejectionRecorder({ writer, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, maxBytes: config.storage.rejectionMaxBytes, adminToken: config.admin.token, sources: config.sources, providers: config.providers })
+  const recordRejection = createRejectionRecorder({ store, clock, metrics, log: app.log, maxRows: config.storage.rejectionMaxRows, maxBytes: config.storage.rejectionMaxBytes, adminToken: config.admin.token, sources: config.sources, providers: config.providers })
   const observer = observeIngest({ config, metrics, recordRejection })
   app.addHook('onError', observer.onError)
   app.addHook('onResponse', observer.onResponse)
 
   const route = createRouter(config.destinations)
-  await app.register(ingestRoutes({ config, clock, writer, route, outbox: dispatcher, budget }))
-  await app.register(healthRoutes({ clock, writer }))
+  await app.register(ingestRoutes({ config, clock, store, route, outbox: dispatcher, budget }))
+  await app.register(healthRoutes({ clock, store }))
   // One count of failed admin-token attempts for /admin and /metrics: the same token guards both.
   const authThrottle = createAuthThrottle(clock)
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    await app.register(adminRoutes({ config, clock, writer, db, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge() }), { prefix: '/admin' })
+    const adminDeps = { config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name: string) => dispatcher.breakerOpen(name) }
+    await app.register(adminRoutes(adminDeps), { prefix: '/admin' })
+    // The web console: the same operations as the admin API, behind the same token and throttle.
+    await app.register(consoleRoutes({ ...adminDeps, ops: adminOperations(adminDeps) }), { prefix: '/ui' })
   }
 
   // A destination taken out of the config leaves its deliveries pending: nothing claims them.
-  for (const [destination, depth] of queueDepths(db)) {
+  for (const [destination, depth] of await store.queueDepths()) {
     if (depth.pending > 0 && !Object.hasOwn(config.destinations, destination)) {
       app.log.warn({ destination, pending: depth.pending }, 'deliveries are pending for a destination that is not in the config: they wait until it is configured again')
     }
@@ -189,12 +189,10 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, db: Db, wr
   if (deps.deferStart !== true) await begin()
 
   app.addHook('onClose', async () => {
-    // Before the writer closes: deliveries settle (or are released) through it.
+    // Before the store closes: deliveries settle (or are released) through it.
     await dispatcher.stop(config.server.shutdownGraceMs)
     await retention.stop()
-    await writer.close()
-    db.close()
-    lock.release()
+    await store.close()
   })
   return app
 }

@@ -1,5 +1,5 @@
 /**
- * Every error code hookgate answers or throws, in one place. Each is a
+ * Every error code hookgate answers, logs or throws, in one place. Each is a
  * stable HG_ERR_* code; the README's error table lists the same set (a test
  * keeps them in step). Messages never echo a secret or a computed signature.
  */
@@ -23,6 +23,16 @@ export const HG_ERR_REQUEST_TIMEOUT = createError('HG_ERR_REQUEST_TIMEOUT', 'The
 export const HG_ERR_HEADERS_TOO_LARGE = createError('HG_ERR_HEADERS_TOO_LARGE', 'Request headers are too large', 431)
 export const HG_ERR_NOT_FOUND = createError('HG_ERR_NOT_FOUND', 'Route %s not found', 404)
 export const HG_ERR_INTERNAL = createError('HG_ERR_INTERNAL', 'Internal error', 500)
+
+/*
+ * Storage faults beneath a 503: the cause the log gives for
+ * HG_ERR_STORAGE_UNAVAILABLE (beside SQLite's own SQLITE_* codes). Never
+ * answered: toGatewayError turns any that reaches a reply into that 503.
+ */
+export const HG_ERR_WRITER_CLOSED = createError('HG_ERR_WRITER_CLOSED', 'The writer is closed: the gateway is stopping, or gave up after its writer thread kept dying', 503)
+export const HG_ERR_WRITER_EXITED = createError('HG_ERR_WRITER_EXITED', 'The writer thread exited (code %s); the batch it was committing was refused', 503)
+export const HG_ERR_WRITER_FAILED = createError('HG_ERR_WRITER_FAILED', 'The writer thread failed: %s', 503)
+export const HG_ERR_WRITE_EXPIRED = createError('HG_ERR_WRITE_EXPIRED', 'Dropped unsent: the write waited past its deadline, and its sender was already answered 503', 503)
 
 /* Admin: the /admin API, /metrics and the CLI commands that call them */
 export const HG_ERR_ADMIN_UNAUTHORIZED = createError('HG_ERR_ADMIN_UNAUTHORIZED', 'Missing or wrong admin token', 401)

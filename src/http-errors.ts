@@ -3,11 +3,13 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import {
   HG_ERR_BAD_REQUEST, HG_ERR_BODY_TOO_LARGE, HG_ERR_CONTENT_TYPE_INVALID, HG_ERR_HEADERS_TOO_LARGE,
-  HG_ERR_INTERNAL, HG_ERR_NOT_FOUND, HG_ERR_REQUEST_TIMEOUT, HG_ERR_URL_TOO_LONG
+  HG_ERR_INTERNAL, HG_ERR_NOT_FOUND, HG_ERR_REQUEST_TIMEOUT, HG_ERR_STORAGE_UNAVAILABLE, HG_ERR_URL_TOO_LONG
 } from './errors.js'
 
 /** Fastify's own errors, and any other, become one of ours: every answer carries an HG_ERR_* code. */
 export function toGatewayError (err: FastifyError, bodyLimitBytes: number): FastifyError {
+  // A writer fault is for the log: the sender only hears that it should retry.
+  if (typeof err.code === 'string' && err.code.startsWith('HG_ERR_WRITE')) return new HG_ERR_STORAGE_UNAVAILABLE(RETRY_AFTER_S, { cause: err })
   if (typeof err.code === 'string' && err.code.startsWith('HG_ERR_')) return err
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new HG_ERR_BODY_TOO_LARGE(bodyLimitBytes)

@@ -2,9 +2,9 @@ import { randomFillSync } from 'node:crypto'
 
 const RANDOM_BYTES = 10
 /**
- * Random bytes are drawn 4 KiB at a time: one CSPRNG call per event cost more
- * than the rest of the id (a profile of the ingest path put it at ~10% of the
- * event loop). Each id still gets fresh bytes that are never reused.
+ * Random bytes are drawn 4 KiB at a time: one CSPRNG call per event costs
+ * more than the rest of the id. Each id still gets fresh bytes that are never
+ * reused.
  */
 const pool = Buffer.alloc(4096 - (4096 % RANDOM_BYTES))
 let offset = pool.length

@@ -2,8 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import { HOUR } from './clock.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config/load.js'
-import type { Writer } from './db/writer.js'
 import type { Metrics } from './metrics/metrics.js'
+import type { Store } from './store/contract.js'
 
 const DAY = 24 * HOUR
 /** How often the job runs (and once at start). */
@@ -24,7 +24,10 @@ export interface RetentionReport {
 export interface Retention {
   /** One pass now; passes never overlap (a call during a pass runs after it, with the time then). */
   runOnce (): Promise<RetentionReport>
+  /** Starts the first pass at once, then one every RETENTION_INTERVAL_MS. */
   start (): void
+  /** Resolves once every pass started so far has ended, failed ones too: a test awaits the one at start with it. */
+  settled (): Promise<void>
   stop (): Promise<void>
 }
 
@@ -36,8 +39,8 @@ export interface Retention {
  * system so the file stops growing.
  * An event with a pending delivery is never deleted, however old.
  */
-export function createRetention ({ config, writer, clock, metrics, log }: {
-  config: Config, writer: Writer, clock: Clock, metrics: Metrics, log: FastifyBaseLogger
+export function createRetention ({ config, store, clock, metrics, log }: {
+  config: Config, store: Store, clock: Clock, metrics: Metrics, log: FastifyBaseLogger
 }): Retention {
   let chain: Promise<unknown> = Promise.resolve()
   let timer: NodeJS.Timeout | undefined
@@ -55,11 +58,11 @@ export function createRetention ({ config, writer, clock, metrics, log }: {
   async function pass (): Promise<RetentionReport> {
     const now = clock.now()
     const keysBefore = now - config.storage.dedupWindowDays * DAY
-    const events = await drain(() => writer.run('purgeEvents', { before: now - config.storage.retentionDays * DAY, limit: RETENTION_CHUNK_ROWS, keepKeysAfter: keysBefore }), RETENTION_CHUNK_ROWS)
-    const dedupKeys = await drain(() => writer.run('purgeDedupKeys', { before: keysBefore, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
-    const rejections = await drain(() => writer.run('purgeRejections', { before: now - config.storage.rejectionRetentionDays * DAY, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
+    const events = await drain(() => store.purgeEvents({ before: now - config.storage.retentionDays * DAY, limit: RETENTION_CHUNK_ROWS, keepKeysAfter: keysBefore }), RETENTION_CHUNK_ROWS)
+    const dedupKeys = await drain(() => store.purgeDedupKeys({ before: keysBefore, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
+    const rejections = await drain(() => store.purgeRejections({ before: now - config.storage.rejectionRetentionDays * DAY, limit: RETENTION_CHUNK_ROWS }), RETENTION_CHUNK_ROWS)
     // Also after passes that deleted nothing: the rejection cap trims rows all day long.
-    const freedPages = await drain(() => writer.run('incrementalVacuum', { pages: VACUUM_CHUNK_PAGES }), VACUUM_CHUNK_PAGES)
+    const freedPages = await drain(() => store.incrementalVacuum({ pages: VACUUM_CHUNK_PAGES }), VACUUM_CHUNK_PAGES)
     metrics.retentionDeleted.inc({ kind: 'events' }, events)
     metrics.retentionDeleted.inc({ kind: 'rejections' }, rejections)
     metrics.retentionDeleted.inc({ kind: 'dedup_keys' }, dedupKeys)
@@ -74,7 +77,7 @@ export function createRetention ({ config, writer, clock, metrics, log }: {
   }
 
   function runLogged (): void {
-    if (stopped || writer.closed) return
+    if (stopped || store.closed) return
     runOnce().catch((err: unknown) => log.warn({ err }, 'retention pass failed; the next one retries'))
   }
 
@@ -82,8 +85,11 @@ export function createRetention ({ config, writer, clock, metrics, log }: {
     runOnce,
     start () {
       if (timer !== undefined || stopped) return
-      setImmediate(runLogged)
+      runLogged()
       timer = setInterval(runLogged, RETENTION_INTERVAL_MS).unref()
+    },
+    async settled () {
+      await chain
     },
     async stop () {
       stopped = true

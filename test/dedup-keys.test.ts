@@ -10,13 +10,13 @@ import { signChaindoc, signChaindocLegacy } from '../providers/sign.js'
 import { metric } from './fixtures/admin.js'
 import { ingest } from './fixtures/events.js'
 import { startReceiver } from './fixtures/receiver.js'
-import { build, CHAINDOC_SECRET, TestClock } from './helper.js'
+import { build, CHAINDOC_SECRET, sqlite, TestClock } from './helper.js'
 
 const DAY = 24 * 60 * 60 * 1000
 const LEGACY_BODY = JSON.stringify({ event: 'document.signed', timestamp: '2026-11-23T12:00:00.000Z', data: { documentId: 'doc_42' } })
 const LEGACY_HEADERS = signChaindocLegacy({ body: LEGACY_BODY, secret: CHAINDOC_SECRET, event: 'document.signed' })
 
-const count = (app: FastifyInstance, table: string) => (app.hookgate.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+const count = (app: FastifyInstance, table: string) => (sqlite(app).db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 const sendLegacy = async (app: FastifyInstance, source = 'chaindoc') => {
   const res = await app.inject({ method: 'POST', url: `/webhooks/${source}`, headers: LEGACY_HEADERS, payload: LEGACY_BODY })
   return { status: res.statusCode, body: res.json() }
@@ -33,7 +33,7 @@ t.test('a legacy Chaindoc replay after retention is a duplicate of the purged ev
   clock.advance(31 * DAY) // past retentionDays (30)
   t.match(await app.hookgate.retention.runOnce(), { events: 1, dedupKeys: 0 })
   t.equal(count(app, 'events'), 0, 'the event is gone')
-  t.same(app.hookgate.db.prepare('SELECT source, event_id AS id, first_seen_at AS at FROM dedup_keys').all(),
+  t.same(sqlite(app).db.prepare('SELECT source, event_id AS id, first_seen_at AS at FROM dedup_keys').all(),
     [{ source: 'chaindoc', id: first.body.id, at: clock.now() - 31 * DAY }], 'its key stays: source, event id, first-seen time')
 
   const replay = await sendLegacy(app)

@@ -4,12 +4,15 @@
  */
 import { Writable } from 'node:stream'
 import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { parseConfig, type Config } from '../src/config/load.js'
 import type { PluginLoad } from '../providers/plugin.js'
 import { migrate } from '../src/db/migrate.js'
 import { openDatabase, type Db } from '../src/db/open.js'
+import { SqliteStore } from '../src/db/sqlite-store.js'
+import type { Store } from '../src/store/contract.js'
 
 export const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 export const CHAINDOC_SECRET = 'webhook-secret'
@@ -32,6 +35,8 @@ export interface BuildOptions {
   readonly startDispatcher?: boolean
   /** Provider plugins already loaded (loadPlugin), by the module path the config gives. */
   readonly plugins?: ReadonlyMap<string, PluginLoad>
+  /** Wraps the app's store (watchStore): the test sees the calls the real store runs. */
+  readonly wrapStore?: (store: Store) => Store
 }
 
 export function testConfig (dir: string, overrides: Record<string, unknown> = {}, plugins?: ReadonlyMap<string, PluginLoad>): Config {
@@ -56,7 +61,7 @@ export async function build (t: Test, options: BuildOptions = {}) {
   const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { ...(base.storage as object | undefined), path: options.dbPath } }, options.plugins)
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
-  const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false })
+  const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false, ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }) })
   t.teardown(() => app.close())
   return { app, clock, config, logs, dir }
 }
@@ -67,4 +72,28 @@ export function migratedDb (t: Test): Db {
   t.teardown(() => db.close())
   migrate(db, undefined, 0)
   return db
+}
+
+/**
+ * The SQLite adapter under a built app, for tests of storage itself: rows the
+ * store has no read for, pragmas, and the writer thread's faults.
+ */
+export function sqlite (app: FastifyInstance): SqliteStore {
+  const store = app.hookgate.store
+  if (!(store instanceof SqliteStore)) throw new Error('this test needs the SQLite adapter')
+  return store
+}
+
+/** The store, with the name of every method called pushed onto `calls` before the real store runs it. */
+export function watchStore (store: Store, calls: string[]): Store {
+  return new Proxy(store, {
+    get (target, key) {
+      const value: unknown = Reflect.get(target, key, target)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        calls.push(String(key))
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    }
+  })
 }

@@ -3,7 +3,7 @@ import { signChaindoc, signClerk } from '../providers/sign.js'
 import { REJECTION_BODY_BYTES, REJECTIONS_BURST, REJECTIONS_PER_SECOND } from '../src/ingest/rejections.js'
 import { admin, buildAdmin, metric, rejectionsWritten } from './fixtures/admin.js'
 import { clerkBody, ingest } from './fixtures/events.js'
-import { CLERK_SECRET } from './helper.js'
+import { CLERK_SECRET, sqlite } from './helper.js'
 import type { FastifyInstance } from 'fastify'
 
 const WRONG_SECRET = 'whsec_' + Buffer.alloc(24, 7).toString('base64')
@@ -156,7 +156,7 @@ t.test('never holds more than rejectionMaxBytes, dropping the oldest first, and 
     clock.advance(1000)
   }
   await rejectionsWritten(app)
-  const db = app.hookgate.db
+  const db = sqlite(app).db
   const { rows, bytes, oldest, newest } = db.prepare(`SELECT count(*) AS rows, SUM(length(body) + octet_length(headers) + octet_length(message)) AS bytes,
     MIN(id) AS oldest, MAX(id) AS newest FROM rejections`).get() as { rows: number, bytes: number, oldest: number, newest: number }
   t.ok(bytes <= maxBytes, `${bytes} bytes kept, within ${maxBytes}`)
@@ -166,7 +166,7 @@ t.test('never holds more than rejectionMaxBytes, dropping the oldest first, and 
   t.equal(newest, 40)
   const total = () => Number((db.prepare("SELECT value FROM meta WHERE key = 'rejection_bytes'").get() as { value: string }).value)
   t.equal(total(), bytes, 'the running total is the table\'s')
-  t.equal(await app.hookgate.writer.run('purgeRejections', { before: clock.now() - 5000, limit: 1000 }), rows - 5, 'retention purges the older ones')
+  t.equal(await app.hookgate.store.purgeRejections({ before: clock.now() - 5000, limit: 1000 }), rows - 5, 'retention purges the older ones')
   const after = (db.prepare('SELECT SUM(length(body) + octet_length(headers) + octet_length(message)) AS bytes FROM rejections').get() as { bytes: number }).bytes
   t.equal(total(), after, 'and the total follows')
 })

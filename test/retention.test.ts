@@ -9,12 +9,12 @@ import { RETENTION_CHUNK_ROWS } from '../src/retention.js'
 import { admin, buildAdmin, metric, rejectionsWritten } from './fixtures/admin.js'
 import { ingest } from './fixtures/events.js'
 import { startReceiver } from './fixtures/receiver.js'
-import { TestClock } from './helper.js'
+import { sqlite, TestClock } from './helper.js'
 import type { FastifyInstance } from 'fastify'
 
 const DAY = 24 * 60 * 60 * 1000
-const count = (app: FastifyInstance, table: string) => (app.hookgate.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
-const statuses = (app: FastifyInstance) => app.hookgate.db.prepare('SELECT type, status FROM events ORDER BY received_at, type').all()
+const count = (app: FastifyInstance, table: string) => (sqlite(app).db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+const statuses = (app: FastifyInstance) => sqlite(app).db.prepare('SELECT type, status FROM events ORDER BY received_at, type').all()
 
 /** A directory that outlives build()'s own t.testdir(), for two gateways on one file. */
 function sharedDir (t: Test): string {
@@ -64,21 +64,21 @@ t.test('deletes settled events past retentionDays with their deliveries and atte
 
 t.test('deletes in bounded chunks until nothing old is left, then gives the pages back', async (t) => {
   const { app, clock } = await buildAdmin(t)
-  t.equal(app.hookgate.db.pragma('auto_vacuum', { simple: true }), 2, 'the file is in incremental auto-vacuum mode')
+  t.equal(sqlite(app).db.pragma('auto_vacuum', { simple: true }), 2, 'the file is in incremental auto-vacuum mode')
   const total = RETENTION_CHUNK_ROWS * 2 + 500
   const body = new Uint8Array(2048).fill(120)
-  await Promise.all(Array.from({ length: total }, (_, i) => app.hookgate.writer.run('recordEvent', {
+  await Promise.all(Array.from({ length: total }, (_, i) => app.hookgate.store.recordEvent({
     event: { id: newEventId(clock.now()), source: 'clerk', provider: 'clerk', dedupKey: `msg_${i}`, type: 'user.created', subject: null, occurredAt: null, receivedAt: clock.now(), headers: '{}', body },
     destinations: []
   })))
-  const pagesBefore = app.hookgate.db.pragma('page_count', { simple: true }) as number
+  const pagesBefore = sqlite(app).db.pragma('page_count', { simple: true }) as number
   clock.advance(31 * DAY)
   const report = await app.hookgate.retention.runOnce()
   t.equal(report.events, total)
   t.ok(report.freedPages > 0)
   t.equal(count(app, 'events'), 0)
-  t.equal(app.hookgate.db.pragma('freelist_count', { simple: true }), 0, 'no free page left in the file')
-  t.ok((app.hookgate.db.pragma('page_count', { simple: true }) as number) < pagesBefore / 4, 'the file shrank')
+  t.equal(sqlite(app).db.pragma('freelist_count', { simple: true }), 0, 'no free page left in the file')
+  t.ok((sqlite(app).db.pragma('page_count', { simple: true }) as number) < pagesBefore / 4, 'the file shrank')
 })
 
 t.test('honours storage.retentionDays and rejectionRetentionDays from the config', async (t) => {
@@ -101,9 +101,8 @@ t.test('runs a pass at start, so a gateway down past the retention age catches u
 
   clock.advance(31 * DAY)
   const second = await buildAdmin(t, { dbPath, clock })
-  await second.app.ready()
-  for (let i = 0; i < 100 && count(second.app, 'events') > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-  t.equal(count(second.app, 'events'), 0)
+  await second.app.hookgate.retention.settled()
+  t.equal(count(second.app, 'events'), 0, 'deleted by the pass at start, no runOnce() needed')
 })
 
 t.test('switches a database made without auto-vacuum to incremental, once, at boot', async (t) => {
@@ -115,12 +114,12 @@ t.test('switches a database made without auto-vacuum to incremental, once, at bo
   old.close()
 
   const { app, logs } = await buildAdmin(t, { dbPath })
-  t.equal(app.hookgate.db.pragma('auto_vacuum', { simple: true }), 2)
+  t.equal(sqlite(app).db.pragma('auto_vacuum', { simple: true }), 2)
   t.ok(logs.some((l) => l.includes('rewritten once for incremental vacuum')))
 })
 
 t.test('a new database starts in incremental auto-vacuum mode, without a rewrite', async (t) => {
   const { app, logs } = await buildAdmin(t)
-  t.equal(app.hookgate.db.pragma('auto_vacuum', { simple: true }), 2)
+  t.equal(sqlite(app).db.pragma('auto_vacuum', { simple: true }), 2)
   t.notOk(logs.some((l) => l.includes('rewritten once')))
 })

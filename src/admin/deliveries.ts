@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { countDeliveries, listDeliveries } from '../db/queries/deliveries.js'
-import { HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'
-import { numericPage, toMs, write, type AdminDeps } from './deps.js'
-import { presentDelivery } from './present.js'
+import { numericPage, toMs } from './deps.js'
+import type { AdminOperations } from './operations.js'
 import { closed, DELIVERY_STATUSES, Delivery, errors, EventId, Limit, Name, Page, Range, StringEnum } from './schemas.js'
 
 const DeliveryQuery = Type.Object({
@@ -27,12 +25,7 @@ const BulkRetryBody = Type.Object({
 }, closed)
 const BulkRetryReply = Type.Object({ count: Type.Integer(), dryRun: Type.Boolean() })
 
-/** Rows per bulk-retry write: one short transaction each, so ingest is never held up behind a big retry. */
-const BULK_CHUNK = 500
-
-export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDeps) {
-  const configured = (name: string): boolean => Object.hasOwn(config.destinations, name)
-
+export function deliveryRoutes (ops: AdminOperations) {
   return async function deliveries (app: FastifyInstance) {
     app.get<{ Querystring: Static<typeof DeliveryQuery> }>('/deliveries', {
       schema: {
@@ -41,10 +34,7 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
         querystring: DeliveryQuery,
         response: { 200: Page(Delivery), ...errors(400, 401) }
       }
-    }, async (request) => {
-      const page = listDeliveries(db, numericPage(request.query))
-      return { items: page.items.map(presentDelivery), nextCursor: page.nextCursor }
-    })
+    }, async (request) => await ops.listDeliveries(numericPage(request.query)))
 
     app.post<{ Params: Static<typeof IdParams> }>('/deliveries/:id/retry', {
       schema: {
@@ -53,17 +43,8 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
         params: IdParams,
         response: { 200: Type.Object({ id: Type.Integer(), status: Type.String(), runAt: Type.String() }), ...errors(400, 401, 404, 409) }
       }
-    }, async (request) => {
-      const { id } = request.params
-      const result = await write(writer, 'retryDelivery', { id, now: clock.now() })
-      if (result.outcome === 'missing') throw new HG_ERR_DELIVERY_NOT_FOUND(id)
-      if (result.outcome === 'delivered') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'was delivered; replay the event to send it again')
-      if (result.outcome === 'in_flight') throw new HG_ERR_DELIVERY_NOT_RETRYABLE(id, 'is being attempted right now')
-      onQueued()
-      const { delivery } = result
-      if (!configured(delivery.destination)) request.log.warn({ destination: delivery.destination }, 'retried a delivery whose destination is no longer configured')
-      return { id: delivery.id, status: delivery.status, runAt: new Date(delivery.run_at).toISOString() }
-    })
+    }, async (request) => await ops.retryDelivery(request.params.id, (destination) =>
+      request.log.warn({ destination }, 'retried a delivery whose destination is no longer configured')))
 
     app.post<{ Body: Static<typeof BulkRetryBody> }>('/deliveries/retry', {
       schema: {
@@ -74,26 +55,8 @@ export function deliveryRoutes ({ config, clock, writer, db, onQueued }: AdminDe
         response: { 200: BulkRetryReply, ...errors(400, 401, 404) }
       }
     }, async (request) => {
-      const { status, destination, eventId, since, until, dryRun } = request.body
-      if (destination !== undefined && !configured(destination)) throw new HG_ERR_DESTINATION_UNKNOWN(destination.slice(0, 64))
-      const targets = destination === undefined ? Object.keys(config.destinations) : [destination]
-      const range = { since: toMs(since), until: toMs(until), ...(eventId === undefined ? {} : { eventId }) }
-      const op = status === 'dead' ? 'retryDeadDeliveries' : 'retryPendingDeliveries'
-      let count = 0
-      for (const name of targets) {
-        if (dryRun) {
-          const filter = status === 'dead' ? { status: 'dead' } : { waitingAt: clock.now() }
-          count += countDeliveries(db, { ...filter, destination: name, ...range })
-          continue
-        }
-        let n: number
-        do {
-          n = await write(writer, op, { filter: { destination: name, ...range }, now: clock.now(), limit: BULK_CHUNK })
-          count += n
-        } while (n === BULK_CHUNK)
-      }
-      if (!dryRun && count > 0) onQueued()
-      return { count, dryRun }
+      const { since, until, ...body } = request.body
+      return await ops.retryDeliveries({ ...body, since: toMs(since), until: toMs(until) })
     })
   }
 }

@@ -1,21 +1,20 @@
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/load.js'
-import type { Db } from '../db/open.js'
-import type { OpArgs, OpName, OpResult } from '../db/write-ops.js'
-import type { Writer } from '../db/writer.js'
 import { HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
 import { RETRY_AFTER_S } from '../http-errors.js'
 import type { Router } from '../outbox/routing.js'
+import type { Store } from '../store/contract.js'
 
-/** What the admin routes need: reads on the main-thread connection, writes through the writer. */
+/** What the admin routes need: the store they read and change, and how a replay routes. */
 export interface AdminDeps {
   readonly config: Config
   readonly clock: Clock
-  readonly writer: Writer
-  readonly db: Db
+  readonly store: Store
   readonly route: Router
   /** Deliveries became due (replay, retry, resume): wake the dispatcher instead of waiting for its poll. */
   readonly onQueued: () => void
+  /** Whether the dispatcher's circuit breaker holds the destination back (its receiver looks down). */
+  readonly breakerOpen?: (destination: string) => boolean
 }
 
 /** ISO query times as the database's milliseconds. The schema has already checked the format. */
@@ -27,10 +26,10 @@ export function numericPage<Q extends { since?: string, until?: string, cursor?:
   return { ...filter, since: toMs(since), until: toMs(until), cursor: cursor === undefined ? undefined : Number(cursor) }
 }
 
-/** A write through the writer; a storage failure answers 503 like ingest does, not a 500. */
-export async function write<K extends OpName> (writer: Writer, op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+/** A store write's result; a storage failure answers 503 like ingest does, not a 500. */
+export async function write<T> (stored: Promise<T>): Promise<T> {
   try {
-    return await writer.run(op, args)
+    return await stored
   } catch (err) {
     throw new HG_ERR_STORAGE_UNAVAILABLE(RETRY_AFTER_S, { cause: err })
   }

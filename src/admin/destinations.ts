@@ -1,24 +1,11 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { HOUR } from '../clock.js'
-import { destinationFigures } from '../db/queries/destinations.js'
-import { HG_ERR_DESTINATION_UNKNOWN } from '../errors.js'
-import { write, type AdminDeps } from './deps.js'
-import { presentDestination } from './present.js'
+import type { AdminOperations } from './operations.js'
 import { closed, Destination, errors, Name } from './schemas.js'
 
 const NameParams = Type.Object({ name: Name }, closed)
 
-export function destinationRoutes ({ config, clock, writer, db, onQueued }: AdminDeps) {
-  const names = Object.keys(config.destinations)
-
-  function figures (only?: string) {
-    const now = clock.now()
-    return destinationFigures(db, { names, deliveredSince: now - HOUR })
-      .filter((f) => only === undefined || f.name === only)
-      .map((f) => presentDestination(f, { configured: Object.hasOwn(config.destinations, f.name), now }))
-  }
-
+export function destinationRoutes (ops: AdminOperations) {
   return async function destinations (app: FastifyInstance) {
     app.get('/destinations', {
       schema: {
@@ -26,7 +13,7 @@ export function destinationRoutes ({ config, clock, writer, db, onQueued }: Admi
         tags: ['destinations'],
         response: { 200: Type.Object({ items: Type.Array(Destination) }), ...errors(401) }
       }
-    }, async () => ({ items: figures() }))
+    }, async () => ({ items: await ops.destinations() }))
 
     for (const action of ['pause', 'resume'] as const) {
       app.post<{ Params: Static<typeof NameParams> }>(`/destinations/:name/${action}`, {
@@ -38,13 +25,7 @@ export function destinationRoutes ({ config, clock, writer, db, onQueued }: Admi
           params: NameParams,
           response: { 200: Destination, ...errors(400, 401, 404) }
         }
-      }, async (request) => {
-        const { name } = request.params
-        if (!Object.hasOwn(config.destinations, name)) throw new HG_ERR_DESTINATION_UNKNOWN(name.slice(0, 64))
-        await write(writer, 'setPaused', { name, paused: action === 'pause', now: clock.now() })
-        if (action === 'resume') onQueued()
-        return figures(name)[0]
-      })
+      }, async (request) => await ops.setPaused(request.params.name, action === 'pause'))
     }
   }
 }

@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { eventOrigin, getEvent, listEvents } from '../db/queries/events.js'
-import { HG_ERR_DESTINATION_UNKNOWN, HG_ERR_EVENT_NOT_FOUND, HG_ERR_NO_MATCHING_DESTINATION } from '../errors.js'
-import { toMs, write, type AdminDeps } from './deps.js'
-import { presentEvent, presentEventDetail } from './present.js'
+import { toMs } from './deps.js'
+import type { AdminOperations } from './operations.js'
 import { closed, errors, EVENT_STATUSES, EventDetail, EventId, EventSummary, Limit, Name, Page, Range, StringEnum } from './schemas.js'
 
 const EventQuery = Type.Object({
@@ -11,6 +9,8 @@ const EventQuery = Type.Object({
   type: Type.Optional(Name),
   status: Type.Optional(StringEnum(EVENT_STATUSES)),
   subject: Type.Optional(Name),
+  typeGlob: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "A GLOB pattern on the type: 'user.*'" })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'An event id or a dedup key, matched exactly' })),
   ...Range,
   cursor: Type.Optional(EventId),
   limit: Limit
@@ -24,7 +24,7 @@ const ReplayReply = Type.Object({
   deliveries: Type.Array(Type.Object({ id: Type.Integer(), destination: Type.String() }))
 })
 
-export function eventRoutes ({ config, clock, writer, db, route, onQueued }: AdminDeps) {
+export function eventRoutes (ops: AdminOperations) {
   return async function events (app: FastifyInstance) {
     app.get<{ Querystring: Static<typeof EventQuery> }>('/events', {
       schema: {
@@ -34,9 +34,8 @@ export function eventRoutes ({ config, clock, writer, db, route, onQueued }: Adm
         response: { 200: Page(EventSummary), ...errors(400, 401) }
       }
     }, async (request) => {
-      const { since, until, ...filter } = request.query
-      const page = listEvents(db, { ...filter, since: toMs(since), until: toMs(until) })
-      return { items: page.items.map(presentEvent), nextCursor: page.nextCursor }
+      const { since, until, q, ...filter } = request.query
+      return await ops.listEvents({ ...filter, search: q, since: toMs(since), until: toMs(until) })
     })
 
     app.get<{ Params: Static<typeof IdParams> }>('/events/:id', {
@@ -46,11 +45,7 @@ export function eventRoutes ({ config, clock, writer, db, route, onQueued }: Adm
         params: IdParams,
         response: { 200: EventDetail, ...errors(400, 401, 404) }
       }
-    }, async (request) => {
-      const detail = getEvent(db, request.params.id)
-      if (detail === null) throw new HG_ERR_EVENT_NOT_FOUND(request.params.id)
-      return presentEventDetail(detail)
-    })
+    }, async (request) => await ops.getEvent(request.params.id))
 
     app.post<{ Params: Static<typeof IdParams>, Body: Static<typeof ReplayBody> | undefined }>('/events/:id/replay', {
       // No body at all means "every destination that takes it".
@@ -62,18 +57,6 @@ export function eventRoutes ({ config, clock, writer, db, route, onQueued }: Adm
         body: ReplayBody,
         response: { 202: ReplayReply, ...errors(400, 401, 404, 409) }
       }
-    }, async (request, reply) => {
-      const { id } = request.params
-      const origin = eventOrigin(db, id)
-      if (origin === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
-      const named = request.body?.destination
-      if (named !== undefined && !Object.hasOwn(config.destinations, named)) throw new HG_ERR_DESTINATION_UNKNOWN(named.slice(0, 64))
-      const destinations = named === undefined ? route(origin.source, origin.type) : [named]
-      if (destinations.length === 0) throw new HG_ERR_NO_MATCHING_DESTINATION(id)
-      const deliveries = await write(writer, 'replayEvent', { eventId: id, destinations, now: clock.now() })
-      if (deliveries === null) throw new HG_ERR_EVENT_NOT_FOUND(id)
-      onQueued()
-      return reply.code(202).send({ eventId: id, deliveries })
-    })
+    }, async (request, reply) => reply.code(202).send(await ops.replayEvent(request.params.id, request.body?.destination)))
   }
 }

@@ -1,8 +1,7 @@
 import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
-import { listRejections } from '../db/queries/rejections.js'
-import { numericPage, type AdminDeps } from './deps.js'
-import { presentRejection } from './present.js'
+import { numericPage } from './deps.js'
+import type { AdminOperations } from './operations.js'
 import { closed, errors, Name, Page, Range, Rejection } from './schemas.js'
 
 const RejectionQuery = Type.Object({
@@ -14,7 +13,7 @@ const RejectionQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 })
 }, closed)
 
-export function rejectionRoutes ({ db }: AdminDeps) {
+export function rejectionRoutes (ops: AdminOperations) {
   return async function rejections (app: FastifyInstance) {
     app.get<{ Querystring: Static<typeof RejectionQuery> }>('/rejections', {
       schema: {
@@ -23,9 +22,6 @@ export function rejectionRoutes ({ db }: AdminDeps) {
         querystring: RejectionQuery,
         response: { 200: Page(Rejection), ...errors(400, 401) }
       }
-    }, async (request) => {
-      const page = listRejections(db, numericPage(request.query))
-      return { items: page.items.map(presentRejection), nextCursor: page.nextCursor }
-    })
+    }, async (request) => await ops.listRejections(numericPage(request.query)))
   }
 }

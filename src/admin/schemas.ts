@@ -95,6 +95,7 @@ export const Destination = Type.Object({
   name: Type.String(),
   configured: Type.Boolean({ description: 'False for a name only left in the database (removed from the config with deliveries queued)' }),
   paused: Type.Boolean(),
+  breakerOpen: Type.Boolean({ description: 'The circuit breaker holds deliveries back after repeated failures: only a probe goes until the receiver answers' }),
   pausedAt: Nullable(Time),
   pending: Type.Integer(),
   dead: Type.Integer(),

@@ -2,7 +2,8 @@
  * Every operation the writer thread may run, by name. Each is a synchronous
  * function of (connection, structured-cloneable args) that only touches the
  * database: the writer runs a batch of them in one transaction, one fsync.
- * Add an op here to make it callable through Writer.run().
+ * Add an op here to make it callable through Writer.run(), and give it a
+ * typed method on the Store (src/store/contract.ts, ./sqlite-store.ts).
  */
 import type { Db } from './open.js'
 import { retryDeadDeliveries, retryDelivery, retryPendingDeliveries } from './queries/deliveries.js'

@@ -1,14 +1,12 @@
 import { Worker } from 'node:worker_threads'
+import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED, HG_ERR_WRITER_EXITED, HG_ERR_WRITER_FAILED } from '../errors.js'
+import type { WriteOptions } from '../store/contract.js'
 import type { OpArgs, OpName, OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 
 interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, expiresAt?: number }
 
-export interface RunOptions {
-  /** Not sent to the thread once this long has passed in the queue: its caller has given up on it (answered 503). */
-  readonly deadlineMs?: number
-}
-
+/** A failure the thread reported for one op: SQLite's message and its SQLITE_* code. */
 export class WriteError extends Error {
   readonly code: string | undefined
   constructor (message: string, code?: string) {
@@ -70,7 +68,7 @@ export class Writer {
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()))
     worker.on('message', (message: { seq: number, outcomes: WriteOutcome[] }) => this.#settle(message.outcomes))
     worker.on('error', (err) => { failure = err })
-    worker.on('exit', (code) => { if (!this.#closing) this.#died(failure ?? new WriteError(`writer thread exited (code ${code})`, 'HG_WRITER_EXITED')) })
+    worker.on('exit', (code) => { if (!this.#closing) this.#died(failure ?? new HG_ERR_WRITER_EXITED(code)) })
   }
 
   /** Ends the thread as a crash would (fault tests); resolves once a new one has taken over or the writer gave up. */
@@ -88,8 +86,8 @@ export class Writer {
   }
 
   /** Runs one op in the next group commit; resolves once it is durable. */
-  run<K extends OpName> (op: K, args: OpArgs<K>, options: RunOptions = {}): Promise<OpResult<K>> {
-    if (this.#closed) return Promise.reject(new WriteError('writer is closed', 'HG_WRITER_CLOSED'))
+  run<K extends OpName> (op: K, args: OpArgs<K>, options: WriteOptions = {}): Promise<OpResult<K>> {
+    if (this.#closed) return Promise.reject(new HG_ERR_WRITER_CLOSED())
     return new Promise((resolve, reject) => {
       const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject }
       if (options.deadlineMs !== undefined) pending.expiresAt = performance.now() + options.deadlineMs
@@ -126,7 +124,7 @@ export class Writer {
     while (batch.length < MAX_BATCH && taken < this.#queue.length) {
       const pending = this.#queue[taken++]!
       // Expired: its request was already refused, so committing it now would store what the sender was told was not.
-      if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new WriteError('not sent to the writer within its deadline', 'HG_WRITE_EXPIRED'))
+      if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new HG_ERR_WRITE_EXPIRED())
       else batch.push(pending)
     }
     this.#queue.splice(0, taken)
@@ -149,7 +147,7 @@ export class Writer {
   #died (err: Error): void {
     const batch = this.#inFlight ?? []
     this.#inFlight = null
-    const refused = err instanceof WriteError ? err : new WriteError(err.message, 'HG_WRITER_FAILED')
+    const refused = coded(err)
     for (const pending of batch) pending.reject(refused)
     const now = Date.now()
     this.#restarts = this.#restarts.filter((at) => now - at < RESTART_WINDOW_MS)
@@ -175,8 +173,15 @@ export class Writer {
     this.#closed = true
     const all = [...(this.#inFlight ?? []), ...this.#queue.splice(0)]
     this.#inFlight = null
-    for (const pending of all) pending.reject(err instanceof WriteError ? err : new WriteError(err.message, 'HG_WRITER_FAILED'))
+    const refused = coded(err)
+    for (const pending of all) pending.reject(refused)
   }
+}
+
+/** The thread's death as one of our codes: an uncaught error in it, or a start that failed, is HG_ERR_WRITER_FAILED. */
+function coded (err: Error): Error {
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' && code.startsWith('HG_ERR_WRITE') ? err : new HG_ERR_WRITER_FAILED(err.message)
 }
 
 /** Spawns a writer thread and waits for its 'ready'. */

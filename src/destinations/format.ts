@@ -16,8 +16,9 @@ export function formatEvent (event: OutgoingEvent, format: Format): Formatted {
  * CloudEvents 1.0 structured mode (JSON event format). `data` is the stored
  * body spliced in as it is: it is JSON already (providers refuse anything
  * else), and re-serializing would cost a parse and could change numbers or
- * key order the sender signed. `provider` and `dedupkey` are extensions
- * (lower-case alphanumeric names, as §3.1.1 of the spec requires).
+ * key order the sender signed. `provider` and `dedupkey` are extensions,
+ * named in lower-case alphanumerics as the spec requires
+ * (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#attribute-naming-convention).
  */
 export function formatCloudEvent (event: OutgoingEvent): Formatted {
   const attributes: Record<string, string> = {

@@ -2,9 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { AnyProvider } from '../../providers/types.js'
 import type { Clock } from '../clock.js'
-import type { Writer } from '../db/writer.js'
 import { UNKNOWN_SOURCE, type Metrics } from '../metrics/metrics.js'
-import type { NewRejection } from '../store/contract.js'
+import type { NewRejection, Store } from '../store/contract.js'
 
 /** How much of a refused body is kept: enough to recompute a signature over most webhooks. */
 export const REJECTION_BODY_BYTES = 64 * 1024
@@ -34,7 +33,7 @@ export interface Refusal {
 }
 
 export interface RejectionRecorderDeps {
-  readonly writer: Writer
+  readonly store: Pick<Store, 'recordRejection'>
   readonly clock: Clock
   readonly metrics: Metrics
   readonly log: FastifyBaseLogger
@@ -56,7 +55,7 @@ export interface RejectionRecorderDeps {
  * write is fire-and-forget after the answer has gone.
  */
 export function createRejectionRecorder (deps: RejectionRecorderDeps) {
-  const { writer, clock, metrics, log } = deps
+  const { store, clock, metrics, log } = deps
   // One per configured source plus one all unknown names share, so the map is bounded by the config.
   const buckets = new Map<string, { tokens: number, refilledAt: number }>()
   let inFlight = 0
@@ -84,7 +83,7 @@ export function createRejectionRecorder (deps: RejectionRecorderDeps) {
     if (inFlight >= MAX_IN_FLIGHT) return void metrics.rejectionsSkipped.inc({ why: 'backlog' })
     inFlight++
     const rejection = toRow(refusal, clock.now(), keptFor(refusal.source), deps.adminToken)
-    writer.run('recordRejection', { rejection, maxRows: deps.maxRows, maxBytes: deps.maxBytes })
+    store.recordRejection({ rejection, maxRows: deps.maxRows, maxBytes: deps.maxBytes })
       .then(() => metrics.rejectionsStored.inc(), (err: unknown) => {
         metrics.rejectionsSkipped.inc({ why: 'error' })
         log.warn({ err }, 'keeping a rejected request failed')

@@ -2,13 +2,12 @@
  * Every Prometheus metric hookgate exports, on a registry of its own per app
  * (tests build many apps in one process; the global registry would mix them).
  * Counters and histograms move as things happen; the queue gauges are read
- * from the database when /metrics is scraped.
+ * from the store when /metrics is scraped.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Clock } from '../clock.js'
-import type { Db } from '../db/open.js'
-import { pauseStates, queueDepths } from '../db/queries/destinations.js'
 import type { IngestBudget } from '../ingest/budget.js'
+import type { Store } from '../store/contract.js'
 
 /** Where a source name that is not configured is counted: a scanner must not mint label values. */
 export const UNKNOWN_SOURCE = '(unknown)'
@@ -24,7 +23,7 @@ export interface AttemptObservation {
   readonly endedAt: number
 }
 
-export function createMetrics ({ db, clock, destinations, budget }: { db: Db, clock: Clock, destinations: readonly string[], budget: Pick<IngestBudget, 'limitBytes' | 'inFlightBytes'> }) {
+export function createMetrics ({ store, clock, destinations, budget }: { store: Pick<Store, 'queueDepths' | 'pauseStates'>, clock: Clock, destinations: readonly string[], budget: Pick<IngestBudget, 'limitBytes' | 'inFlightBytes'> }) {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry, prefix: 'hookgate_' })
@@ -104,10 +103,10 @@ export function createMetrics ({ db, clock, destinations, budget }: { db: Db, cl
     paused: new Gauge({ name: 'hookgate_destination_paused', help: '1 while a destination is paused', labelNames: ['destination'] as const, registers })
   }
 
-  /** Reads the queue gauges (two indexed queries), then renders every metric in the text format. */
+  /** Reads the queue gauges from the store, then renders every metric in the text format. */
   async function scrape (): Promise<string> {
-    const depths = queueDepths(db)
-    const paused = new Map(pauseStates(db).map((s) => [s.name, s.paused]))
+    const [depths, states] = await Promise.all([store.queueDepths(), store.pauseStates()])
+    const paused = new Map(states.map((s) => [s.name, s.paused]))
     const now = clock.now()
     for (const gauge of [metrics.pending, metrics.dead, metrics.oldestPendingSeconds, metrics.paused]) gauge.reset()
     for (const destination of new Set([...destinations, ...depths.keys()])) {

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks'
 import type { Clock } from '../clock.js'
 import type { DestinationConfig } from '../config/load.js'
-import type { Writer } from '../db/writer.js'
 import type { Sender } from '../destinations/sender.js'
 import type { Outcome } from '../destinations/types.js'
-import type { ClaimedDelivery } from '../store/contract.js'
+import type { ClaimedDelivery, Store } from '../store/contract.js'
 import { settlementFor } from './settlement.js'
 
 export interface AttemptLog {
@@ -26,7 +25,7 @@ export interface SettledAttempt {
 export interface AttemptContext {
   readonly destination: DestinationConfig
   readonly sender: Sender
-  readonly writer: Writer
+  readonly store: Pick<Store, 'settleDeliveries'>
   readonly clock: Clock
   readonly random: () => number
   readonly log: AttemptLog
@@ -78,7 +77,7 @@ export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptCo
   const health = ctx.signal.aborted ? 'interrupted' : outcome.ok || !outcome.retry ? 'answer' : 'failure'
   try { ctx.onAnswered?.(health) } catch {}
   try {
-    await ctx.writer.run('settleDeliveries', { now: clock.now(), settlements: [settlement] })
+    await ctx.store.settleDeliveries({ now: clock.now(), settlements: [settlement] })
   } catch (err) {
     log('error', { err, deliveryId: delivery.id }, 'settling a delivery failed; its lease is reclaimed later')
     return { settled: false, health }

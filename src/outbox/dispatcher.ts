@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Clock } from '../clock.js'
 import type { Config, DestinationConfig } from '../config/load.js'
-import type { Writer } from '../db/writer.js'
 import { createHttpSender, type Sender } from '../destinations/sender.js'
-import type { ClaimedDelivery, DeliveryLease, LeasedDelivery, StoredEvent } from '../store/contract.js'
+import type { ClaimedDelivery, DeliveryLease, LeasedDelivery, Store, StoredEvent } from '../store/contract.js'
 import { attemptDelivery, type AttemptEnd, type AttemptLog, type SettledAttempt } from './attempt.js'
 import { Breakers } from './breaker.js'
 
@@ -17,7 +16,7 @@ export const SWEEP_INTERVAL_MS = 30_000
 
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
-  readonly writer: Writer
+  readonly store: Store
   readonly clock: Clock
   readonly log: AttemptLog
   /** Jitter's randomness; tests pin it. */
@@ -100,7 +99,7 @@ export class Dispatcher {
 
   /** At boot: every lease is a dead process's (one gateway per database), so all run again now. */
   recover (): Promise<number> {
-    return this.#o.writer.run('reclaimLeases', { now: this.#o.clock.now(), olderThanMs: 0, why: 'the gateway stopped while the delivery was leased to it (being sent, or next in line)' })
+    return this.#o.store.reclaimLeases({ now: this.#o.clock.now(), olderThanMs: 0, why: 'the gateway stopped while the delivery was leased to it (being sent, or next in line)' })
   }
 
   /** Runs the loop until stop(): claims on nudges, freed slots and the poll timer. */
@@ -110,6 +109,11 @@ export class Dispatcher {
   }
 
   /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
+  /** Whether the destination's circuit breaker holds it back (the console and the admin API show it). */
+  breakerOpen (destination: string): boolean {
+    return this.#breakers.failing(destination)
+  }
+
   nudge (): void {
     this.#allMayBeDue()
     this.#pump()
@@ -200,7 +204,7 @@ export class Dispatcher {
     // Again: ingest may have written leased deliveries while the attempts finished.
     await this.#unclaim([...this.#ready.keys()])
     try {
-      await this.#o.writer.run('releaseLeases', { now: this.#o.clock.now(), owner: this.owner })
+      await this.#o.store.releaseLeases({ now: this.#o.clock.now(), owner: this.owner })
     } catch (err) {
       this.#log('error', { err }, 'releasing leases failed; the next start reclaims them')
     }
@@ -270,7 +274,7 @@ export class Dispatcher {
     const turn = this.#turn++ % names.length
     const rotated = Object.fromEntries([...names.slice(turn), ...names.slice(0, turn)].filter((name) => name in rooms).map((name) => [name, rooms[name]!]))
     const seq = new Map(this.#dueSeq)
-    const { claimed, nextDueAt } = await this.#o.writer.run('claimDeliveries', { now, owner: this.owner, slots: rotated, limit })
+    const { claimed, nextDueAt } = await this.#o.store.claimDeliveries({ now, owner: this.owner, slots: rotated, limit })
     this.#nextDueAt = nextDueAt
     for (const name in rotated) {
       // Room to spare (and not for want of global room): nothing of it was
@@ -347,7 +351,7 @@ export class Dispatcher {
     for (const name of names) ids.push(...this.#queue(name).splice(0).map((d) => d.id))
     if (ids.length === 0) return
     try {
-      await this.#o.writer.run('unclaimDeliveries', { now: this.#o.clock.now(), owner: this.owner, ids })
+      await this.#o.store.unclaimDeliveries({ now: this.#o.clock.now(), owner: this.owner, ids })
     } catch (err) {
       this.#log('error', { err }, 'giving back unstarted deliveries failed; their leases are reclaimed later')
     }
@@ -374,11 +378,11 @@ export class Dispatcher {
   #begin (delivery: ClaimedDelivery): Attempt {
     const attempt: Attempt = { delivery, controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }), answered: false }
     this.#attempts.add(attempt)
-    const { config, writer, clock, log, observe } = this.#o
+    const { config, store, clock, log, observe } = this.#o
     attempt.done = attemptDelivery(delivery, {
       destination: config.destinations[delivery.destination]!,
       sender: this.#senders[delivery.destination]!,
-      writer, clock, log, observe, random: this.#random, signal: attempt.controller.signal,
+      store, clock, log, observe, random: this.#random, signal: attempt.controller.signal,
       onAnswered: (health) => this.#answered(attempt, health)
     }).then((end) => {
       this.#answered(attempt, end.health)
@@ -431,7 +435,7 @@ export class Dispatcher {
     if (destination === undefined || this.#stopping) return
     if (first) this.#log('info', { destination: name }, 'destination answers again: sending what waits for a later retry now')
     this.#recovering.add(name)
-    const hastening: Promise<void> = this.#o.writer.run('hastenDeliveries', { now: this.#o.clock.now(), destination: name, limit: first ? destination.concurrency : 1 })
+    const hastening: Promise<void> = this.#o.store.hastenDeliveries({ now: this.#o.clock.now(), destination: name, limit: first ? destination.concurrency : 1 })
       .then((hastened) => {
         if (hastened === 0) { this.#recovering.delete(name); return }
         this.#mayBeDue(name)
@@ -461,7 +465,7 @@ export class Dispatcher {
     if (!this.#sweepDue(now)) return
     this.#sweptAt = now
     try {
-      const reclaimed = await this.#o.writer.run('reclaimLeases', { now, olderThanMs: this.#leaseMs, why: 'the lease expired' })
+      const reclaimed = await this.#o.store.reclaimLeases({ now, olderThanMs: this.#leaseMs, why: 'the lease expired' })
       if (reclaimed > 0) {
         this.#log('warn', { reclaimed }, 'reclaimed expired delivery leases')
         this.#allMayBeDue()

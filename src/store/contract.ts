@@ -1,198 +1,116 @@
 /**
- * The storage contract: the shapes the features (ingest, outbox, admin,
- * metrics, retention) exchange with whatever stores the events. The SQLite
- * adapter under src/db/ implements it; nothing here names a database, so
- * another adapter can implement the same contract without touching a feature.
- * Times are milliseconds on the gateway's clock, never the database's.
+ * The storage contract: the one port between the features (ingest, outbox,
+ * admin, metrics, health, retention) and whatever stores the events. The
+ * SQLite adapter (src/db/sqlite-store.ts) implements it and app.ts wires it
+ * in; features import only this file. Nothing here names a database: another
+ * adapter implements the same Store without touching a feature.
+ *
+ * Every method is asynchronous, and each runs in one transaction of its own
+ * inside the adapter. Times are milliseconds on the gateway's clock, passed
+ * in, never the database's. A write rejects when the store cannot take it
+ * (disk full, read-only, locked, closed): callers answer 503, never 500.
  */
-
-import type { DeliveryRow, NewRejection } from './rows.js'
+import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow, TrafficArgs, TrafficRow } from './rows.js'
+import type {
+  BulkRetryArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ProbeArgs, PurgeArgs, PurgeEventsArgs, ReclaimArgs, RecordArgs, RecordRejectionArgs,
+  RecordResult, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, UnclaimArgs, VacuumArgs
+} from './writes.js'
 
 export type * from './rows.js'
+export type * from './writes.js'
 
-/** An event as stored, and as it leaves the gateway (destinations send this). */
-export interface StoredEvent {
-  /** Gateway event id: the CloudEvents `id` and `webhook-id`, stable across retries. */
-  readonly id: string
-  readonly source: string
-  readonly provider: string
-  readonly dedupKey: string
-  /** Provider event type, verbatim. */
-  readonly type: string
-  readonly subject: string | null
-  /** ISO time the provider gives, when it gives one. */
-  readonly occurredAt: string | null
-  readonly receivedAt: number
-  /** The provider's exact body bytes (valid JSON: providers refuse anything else). */
-  readonly body: Uint8Array
+export interface WriteOptions {
+  /** Not started once this long has passed in the queue: its caller has given up on it (answered 503), so storing it now would store what the sender was told was not. */
+  readonly deadlineMs?: number
 }
 
-/* Ingest */
-
-/** An event as ingest stores it: what will leave the gateway, plus the headers kept to verify it again. */
-export interface NewEvent extends StoredEvent {
-  /** JSON of the provider headers needed to verify the event again. */
-  readonly headers: string
+/** What the store tells the gateway about itself while it runs; the gateway logs it. */
+export interface StoreEvents {
+  /** Said once at open: a one-off action an operator should know of (a file rewritten). */
+  readonly onNotice?: (message: string) => void
+  /** The store's writer failed and another took over; the writes it held were refused (their senders retry). */
+  readonly onRestart?: (err: Error, restarts: number) => void
+  /** The writer failed once too often: nothing is stored any more; exit so a supervisor starts afresh. */
+  readonly onFatal?: (err: Error) => void
 }
 
-/**
- * Places the dispatcher holds for a new event's deliveries: the store inserts
- * those deliveries already leased to `owner` (at `at`, first attempt counted),
- * as a claim would leave them, so they leave as soon as the write commits.
- */
-export interface DeliveryLease {
-  readonly owner: string
-  readonly at: number
-  /** The destinations with a place reserved (a subset of RecordArgs.destinations). */
-  readonly destinations: readonly string[]
-}
+export interface Store {
+  /* Ingest: resolves once durable. That resolution is what a 2xx answer rests on. */
 
-export interface RecordArgs {
-  readonly event: NewEvent
-  /** Destinations that must receive it, as routed at ingest time. */
-  readonly destinations: readonly string[]
   /**
-   * Insert these deliveries leased rather than pending. A destination that is
-   * paused, or has older deliveries due and unclaimed (they go first), gets a
-   * pending delivery instead, left out of RecordResult.leased.
+   * Stores a verified event and one delivery per destination, atomically. A
+   * second event with the same source and dedup key (a provider's retry, a
+   * racing duplicate, a replay within storage.dedupWindowDays of a purged one)
+   * stores nothing and answers the first one's id. Deliveries under
+   * `args.lease` are stored already leased (see DeliveryLease).
    */
-  readonly lease?: DeliveryLease | null
-}
+  recordEvent (args: RecordArgs, options?: WriteOptions): Promise<RecordResult>
+  /** A real durable write: the readiness probe, so "ready" means a commit can succeed. */
+  probeWrite (args: ProbeArgs): Promise<void>
 
-/** A delivery inserted under RecordArgs.lease. */
-export interface LeasedDelivery {
-  readonly id: number
-  readonly destination: string
-}
+  /* Outbox: the dispatcher's bookkeeping. A crash may lose the last of these (a delivery is then sent again: at least once); none is acknowledged to anyone. */
 
-export interface RecordResult {
-  /** The event's id: the new one, or the first one's when this is a duplicate. */
-  readonly id: string
-  /** Same source and dedup key as an event already stored (or purged, within storage.dedupWindowDays). */
-  readonly duplicate: boolean
-  /** The deliveries inserted under the lease; empty for a duplicate. */
-  readonly leased: readonly LeasedDelivery[]
-}
+  /** Leases due deliveries of the destinations with free slots (none of a paused one), counting each attempt in the same write. */
+  claimDeliveries (args: ClaimArgs): Promise<ClaimResult>
+  /** Records attempts and moves their deliveries on, freeing the lease; a settlement of a superseded attempt only leaves its attempt row. Resolves to the deliveries moved. */
+  settleDeliveries (args: SettleArgs): Promise<number>
+  /** Gives back deliveries leased but never started, their claimed attempt taken back. */
+  unclaimDeliveries (args: UnclaimArgs): Promise<number>
+  /** Frees leases older than args.olderThanMs, recording the interrupted attempt as of unknown outcome. */
+  reclaimLeases (args: ReclaimArgs): Promise<number>
+  /** Frees every lease of args.owner (a graceful stop). */
+  releaseLeases (args: ReleaseArgs): Promise<number>
+  /** Makes up to args.limit of a destination's deliveries that wait for a later retry due now, the longest waiting first. */
+  hastenDeliveries (args: HastenArgs): Promise<number>
 
-/* Outbox */
+  /* Operations: the admin API's writes (durable), rejections and retention (bookkeeping). */
 
-export interface ClaimArgs {
-  readonly now: number
-  /** This process's lease name. */
-  readonly owner: string
-  /** Free slots per destination, in the order to serve them (the dispatcher rotates it). */
-  readonly slots: Readonly<Record<string, number>>
-  /** Free slots in all: the global concurrency left. */
-  readonly limit: number
-}
+  /** A new pending delivery per destination, due now; null when the event is gone. */
+  replayEvent (args: ReplayArgs): Promise<LeasedDelivery[] | null>
+  /** One delivery due now: a dead one with a fresh schedule, a waiting one as it is; refused when delivered or in flight. */
+  retryDelivery (args: RetryArgs): Promise<RetryResult>
+  /** Up to args.limit dead deliveries matching the filter, each with a fresh schedule. */
+  retryDeadDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): Promise<number>
+  /** Up to args.limit pending deliveries that wait for a later retry, due now, keeping their attempts. */
+  retryPendingDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): Promise<number>
+  /** Pauses or resumes a destination (across restarts): its deliveries are not claimed while paused. */
+  setPaused (args: SetPausedArgs): Promise<PauseState>
+  /** Keeps one refused request, trimming the oldest beyond the caps; null when none are kept. */
+  recordRejection (args: RecordRejectionArgs): Promise<number | null>
+  /** Up to args.limit settled events received before args.before, with their deliveries and attempts; their dedup keys stay. */
+  purgeEvents (args: PurgeEventsArgs): Promise<number>
+  /** Up to args.limit dedup keys first seen before args.before. */
+  purgeDedupKeys (args: PurgeArgs): Promise<number>
+  /** Up to args.limit rejections received before args.before. */
+  purgeRejections (args: PurgeArgs): Promise<number>
+  /** Hands free space back to the file system, at most args.pages pages; resolves to the pages freed (0 where the store has none to give). */
+  incrementalVacuum (args: VacuumArgs): Promise<number>
 
-/** A delivery leased to this process, with its event. */
-export interface ClaimedDelivery {
-  readonly id: number
-  readonly destination: string
-  /** This attempt's number, 1-based: counted at claim, so a crash mid-attempt still counts it. */
-  readonly attempt: number
-  readonly event: StoredEvent
-}
+  /* Reads: what admin, metrics and the gateway's start read. */
 
-export interface ClaimResult {
-  readonly claimed: ClaimedDelivery[]
-  /** Earliest run_at among destinations that had room to spare, or null: when to look again. */
-  readonly nextDueAt: number | null
-}
+  listEvents (filter: EventFilter): Promise<Page<EventRow>>
+  /** The event with its headers and bytes, every delivery, and every attempt of each (oldest first). */
+  getEvent (id: string): Promise<EventDetail | null>
+  /** The source and type a replay routes by, without reading the body. */
+  eventOrigin (id: string): Promise<EventOrigin | null>
+  /** Newest first; the cursor is the last id of the previous page. */
+  listDeliveries (filter: DeliveryFilter & { readonly cursor?: number | undefined, readonly limit: number }): Promise<Page<DeliveryListRow>>
+  countDeliveries (filter: DeliveryFilter): Promise<number>
+  /** Pending and dead counts and the oldest pending time, per destination that has any. */
+  queueDepths (): Promise<ReadonlyMap<string, QueueDepth>>
+  /** Every destination ever paused or resumed. */
+  pauseStates (): Promise<PauseState[]>
+  /** Figures for each name given and each destination that still has deliveries queued. */
+  destinationFigures (args: { readonly names: readonly string[], readonly deliveredSince: number }): Promise<DestinationFigures[]>
+  /** Newest first. */
+  listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>>
+  /** Events stored and rejections kept per source, in buckets of args.bucketMs from args.since (bucket 0 starts there). */
+  trafficBySource (args: TrafficArgs): Promise<{ readonly accepted: TrafficRow[], readonly rejected: TrafficRow[] }>
+  /** A number that moves whenever anything was stored; cheap enough to read a few times a second (the console's live feed does). */
+  changeMark (): Promise<number>
 
-/** How one attempt ended, as recorded: an attempt row, and the delivery moved on. */
-export interface Settlement {
-  readonly id: number
-  readonly attempt: number
-  readonly startedAt: number
-  readonly durationMs: number
-  /** delivered: done; retry: due again at runAt; dead: no more attempts. */
-  readonly result: 'delivered' | 'retry' | 'dead'
-  readonly runAt?: number
-  readonly statusCode: number | null
-  readonly error: string | null
-  readonly response: string | null
-}
-
-export interface SettleArgs {
-  readonly now: number
-  readonly settlements: readonly Settlement[]
-}
-
-export interface ReclaimArgs {
-  readonly now: number
-  /** Leases at least this old are freed: 0 frees all (at boot). */
-  readonly olderThanMs: number
-  /** Why, as the interrupted attempt's row tells it. */
-  readonly why: string
-}
-
-export interface UnclaimArgs {
-  readonly now: number
-  readonly owner: string
-  readonly ids: readonly number[]
-}
-
-export interface ReleaseArgs {
-  readonly now: number
-  readonly owner: string
-}
-
-export interface HastenArgs {
-  readonly now: number
-  readonly destination: string
-  readonly limit: number
-}
-
-/* Operations (admin API, rejections, retention) */
-
-export interface ReplayArgs {
-  readonly eventId: string
-  readonly destinations: readonly string[]
-  readonly now: number
-}
-
-export type RetryResult =
-  | { readonly outcome: 'retried', readonly delivery: DeliveryRow }
-  | { readonly outcome: 'missing' }
-  | { readonly outcome: 'delivered' }
-  | { readonly outcome: 'in_flight' }
-
-export interface BulkRetryArgs<F> {
-  readonly filter: F
-  readonly now: number
-  /** At most this many per call: the caller repeats until fewer come back. */
-  readonly limit: number
-}
-
-export interface SetPausedArgs {
-  readonly name: string
-  readonly paused: boolean
-  readonly now: number
-}
-
-export interface RecordRejectionArgs {
-  readonly rejection: NewRejection
-  /** The oldest rows go beyond this many rows or bytes. */
-  readonly maxRows: number
-  readonly maxBytes: number
-}
-
-export interface PurgeEventsArgs {
-  /** Settled events received before this go. */
-  readonly before: number
-  readonly limit: number
-  /** A deleted event received at or after this leaves its dedup key behind. */
-  readonly keepKeysAfter: number
-}
-
-export interface PurgeArgs {
-  readonly before: number
-  readonly limit: number
-}
-
-export interface VacuumArgs {
-  /** Free pages handed back at most. */
-  readonly pages: number
+  /** True once the store takes no more writes: closed, or its writer gave up. */
+  readonly closed: boolean
+  /** Waits for queued writes to commit, then lets go of the storage (and its lock). Safe to call twice. */
+  close (): Promise<void>
 }

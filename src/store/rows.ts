@@ -18,6 +18,10 @@ export interface EventFilter {
   readonly type?: string | undefined
   readonly status?: string | undefined
   readonly subject?: string | undefined
+  /** A GLOB pattern on the type ('user.*'). */
+  readonly typeGlob?: string | undefined
+  /** An event id or a dedup key, matched exactly: the key through UNIQUE (source, dedup_key), once per source named. */
+  readonly search?: { readonly text: string, readonly sources: readonly string[] } | undefined
   readonly since?: number | undefined
   readonly until?: number | undefined
   /** The last id of the previous page: ids sort by time, so this pages newest first. */
@@ -62,7 +66,9 @@ export interface DeliveryRow {
   status: string
   attempts: number
   run_at: number
+  /** Set while leased: when, and to which process. */
   locked_at: number | null
+  locked_by: string | null
   last_error: string | null
   last_status: number | null
   created_at: number
@@ -157,3 +163,7 @@ export interface RejectionRow {
   body: Uint8Array | null
   body_bytes: number | null
 }
+
+export interface TrafficArgs { readonly since: number, readonly bucketMs: number }
+/** How many arrived from one source in one time bucket (bucket 0 starts at TrafficArgs.since). */
+export interface TrafficRow { readonly source: string, readonly bucket: number, readonly n: number }

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import { admin, buildAdmin } from '../fixtures/admin.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
+import { sqlite } from '../helper.js'
 
 /** Two destinations whose receivers refuse everything with 400: each attempt kills its delivery. */
 async function withDead (t: Test, events = 2) {
@@ -54,12 +55,12 @@ t.test('refuses bad delivery filters with 400 naming the field', async (t) => {
 
 t.test('retries one dead delivery with a fresh schedule, due now', async (t) => {
   const { app, clock, receiver } = await withDead(t, 1)
-  const [dead] = deliveries(app)
+  const [dead] = await deliveries(app)
   clock.advance(60_000)
   const { status, body } = await admin(app, 'POST', `/admin/deliveries/${dead!.id}/retry`)
   t.equal(status, 200)
   t.same(body, { id: dead!.id, status: 'pending', runAt: new Date(clock.now()).toISOString() })
-  t.match(deliveries(app)[0], { status: 'pending', attempts: 0, run_at: clock.now(), queued_at: clock.now(), locked_at: null })
+  t.match((await deliveries(app))[0], { status: 'pending', attempts: 0, run_at: clock.now(), queued_at: clock.now(), locked_at: null })
   const event = (await admin(app, 'GET', `/admin/events/${dead!.event_id}`)).body
   t.equal(event.status, 'pending')
   t.equal(event.deliveries[0].attempts.length, 1, 'the earlier attempt stays on record')
@@ -73,13 +74,13 @@ t.test('makes a pending delivery waiting for its next retry due now', async (t) 
   const { app, clock } = await buildAdmin(t, { destinations: { a: { url: receiver.url } } })
   await ingest(app, 1)
   await app.hookgate.dispatcher.runOnce()
-  const [waiting] = deliveries(app)
+  const [waiting] = await deliveries(app)
   t.ok((waiting!.run_at as number) > clock.now())
   const { status } = await admin(app, 'POST', `/admin/deliveries/${waiting!.id}/retry`)
   t.equal(status, 200)
-  t.match(deliveries(app)[0], { status: 'pending', attempts: 1, run_at: clock.now() }, 'its schedule goes on: attempts kept')
+  t.match((await deliveries(app))[0], { status: 'pending', attempts: 1, run_at: clock.now() }, 'its schedule goes on: attempts kept')
   await app.hookgate.dispatcher.runOnce()
-  t.match(deliveries(app)[0], { status: 'delivered' })
+  t.match((await deliveries(app))[0], { status: 'delivered' })
 })
 
 t.test('refuses to retry an unknown, delivered or in-flight delivery', async (t) => {
@@ -87,7 +88,7 @@ t.test('refuses to retry an unknown, delivered or in-flight delivery', async (t)
   const { app, clock } = await buildAdmin(t, { destinations: { a: { url: receiver.url } } })
   await ingest(app, 1)
   await app.hookgate.dispatcher.runOnce()
-  const [delivered] = deliveries(app)
+  const [delivered] = await deliveries(app)
   t.match(await admin(app, 'POST', '/admin/deliveries/999/retry'), { status: 404, body: { code: 'HG_ERR_DELIVERY_NOT_FOUND', message: 'Unknown delivery 999' } })
   t.match(await admin(app, 'POST', `/admin/deliveries/${delivered!.id}/retry`), {
     status: 409, body: { code: 'HG_ERR_DELIVERY_NOT_RETRYABLE', message: `Delivery ${delivered!.id} was delivered; replay the event to send it again` }
@@ -95,8 +96,8 @@ t.test('refuses to retry an unknown, delivered or in-flight delivery', async (t)
   t.match(await admin(app, 'POST', '/admin/deliveries/abc/retry'), { status: 400, body: { message: /params\/id must be integer/ } })
 
   await ingest(app, 2)
-  const [, inFlight] = deliveries(app)
-  await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'test', slots: { a: 1 }, limit: 1 })
+  const [, inFlight] = await deliveries(app)
+  await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'test', slots: { a: 1 }, limit: 1 })
   t.match(await admin(app, 'POST', `/admin/deliveries/${inFlight!.id}/retry`), {
     status: 409, body: { code: 'HG_ERR_DELIVERY_NOT_RETRYABLE', message: `Delivery ${inFlight!.id} is being attempted right now` }
   })
@@ -106,11 +107,11 @@ t.test('bulk retry counts first with dryRun, then retries dead deliveries by des
   const { app, receiver } = await withDead(t, 3)
   t.same((await admin(app, 'POST', '/admin/deliveries/retry', { dryRun: true })).body, { count: 6, dryRun: true })
   t.same((await admin(app, 'POST', '/admin/deliveries/retry', { destination: 'a', dryRun: true })).body, { count: 3, dryRun: true })
-  t.equal(deliveries(app).filter((d) => d.status === 'dead').length, 6, 'a dry run changes nothing')
+  t.equal((await deliveries(app)).filter((d) => d.status === 'dead').length, 6, 'a dry run changes nothing')
 
   const retried = await admin(app, 'POST', '/admin/deliveries/retry', { destination: 'a' })
   t.same(retried.body, { count: 3, dryRun: false })
-  t.same(deliveries(app).map((d) => `${d.destination}:${d.status}`).sort(), ['a:pending', 'a:pending', 'a:pending', 'b:dead', 'b:dead', 'b:dead'])
+  t.same((await deliveries(app)).map((d) => `${d.destination}:${d.status}`).sort(), ['a:pending', 'a:pending', 'a:pending', 'b:dead', 'b:dead', 'b:dead'])
   const before = receiver.requests.length
   await app.hookgate.dispatcher.runOnce()
   t.equal(receiver.requests.length, before + 3)
@@ -135,13 +136,13 @@ t.test('bulk retry refuses an unknown destination, an unknown field and a status
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { destinaton: 'a' }), { status: 400, body: { message: 'Bad request: body/destinaton is not a known field' } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'delivered' }), { status: 400, body: { message: /body\/status must be equal to one of the allowed values/ } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { dryRun: 'yes' }), { status: 400, body: { message: /body\/dryRun must be boolean/ } })
-  t.equal(deliveries(app).filter((d) => d.status === 'dead').length, 2, 'nothing retried')
+  t.equal((await deliveries(app)).filter((d) => d.status === 'dead').length, 2, 'nothing retried')
 })
 
 t.test('answers 503 with a code when storage cannot take an admin write', async (t) => {
   const { app } = await withDead(t, 1)
-  await app.hookgate.writer.close()
-  const [dead] = deliveries(app)
+  await sqlite(app).writer.close()
+  const [dead] = await deliveries(app)
   t.match(await admin(app, 'POST', `/admin/deliveries/${dead!.id}/retry`), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', {}), { status: 503, body: { code: 'HG_ERR_STORAGE_UNAVAILABLE' } })
   t.match(await admin(app, 'GET', '/admin/deliveries?status=dead'), { status: 200 }, 'reads still answer')
@@ -153,17 +154,17 @@ t.test('bulk retry of pending makes only waiting deliveries due: not leased ones
   const { app, clock } = built
   const ids = [await ingest(app, 1), await ingest(app, 2), await ingest(app, 3)]
   await app.hookgate.dispatcher.runOnce() // all three fail: waiting 5 minutes
-  await app.hookgate.writer.run('claimDeliveries', { now: clock.now() + 300_000, owner: 'elsewhere', slots: { a: 1 }, limit: 1 })
-  const before = deliveries(app)
+  await app.hookgate.store.claimDeliveries({ now: clock.now() + 300_000, owner: 'elsewhere', slots: { a: 1 }, limit: 1 })
+  const before = await deliveries(app)
   t.match(before, [{ locked_by: 'elsewhere' }, { locked_by: null }, { locked_by: null }])
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', dryRun: true }), { status: 200, body: { count: 2, dryRun: true } })
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', eventId: ids[1] }), { status: 200, body: { count: 1 } })
-  const after = deliveries(app)
+  const after = await deliveries(app)
   t.equal(after[1]!.run_at, clock.now(), 'due now')
   t.equal(after[1]!.attempts, 1, 'keeps its attempts')
   t.equal(after[2]!.run_at, before[2]!.run_at, 'another event is left alone')
   t.equal(after[0]!.run_at, before[0]!.run_at, 'a leased one is left alone')
   t.same(await app.hookgate.dispatcher.runOnce(), { claimed: 1, settled: 1 })
-  t.match(deliveries(app)[1], { status: 'dead' }, 'its receiver refused it for good')
+  t.match((await deliveries(app))[1], { status: 'dead' }, 'its receiver refused it for good')
   t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'pending', eventId: ids[1] }), { status: 200, body: { count: 0 } }, 'a dead one is not pending')
 })

@@ -43,7 +43,7 @@ t.test('a paused destination keeps its deliveries pending, unattempted, until re
   clock.advance(24 * 60 * MINUTE) // a day: longer than the whole retry schedule
   await app.hookgate.dispatcher.runOnce()
   t.equal(receiver.requests.length, 0, 'nothing sent')
-  t.match(deliveries(app), [{ status: 'pending', attempts: 0 }], 'waiting, not failed')
+  t.match(await deliveries(app), [{ status: 'pending', attempts: 0 }], 'waiting, not failed')
   t.match((await admin(app, 'GET', '/admin/destinations')).body.items, [{ name: 'svc', paused: true, pending: 1, oldestPendingAgeSeconds: 86_400 }])
 
   const again = await admin(app, 'POST', '/admin/destinations/svc/pause')
@@ -53,7 +53,7 @@ t.test('a paused destination keeps its deliveries pending, unattempted, until re
   t.match(resumed, { status: 200, body: { paused: false, pausedAt: null } })
   await app.hookgate.dispatcher.runOnce()
   t.equal(receiver.requests.length, 1)
-  t.match(deliveries(app), [{ status: 'delivered', attempts: 1 }])
+  t.match(await deliveries(app), [{ status: 'delivered', attempts: 1 }])
 })
 
 t.test('a pause survives a restart; a destination dropped from the config still shows while it has deliveries', async (t) => {

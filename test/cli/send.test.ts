@@ -1,16 +1,16 @@
 import t from 'tap'
 import { sendCommand } from '../../src/cli/send.js'
 import { capture, listeningGateway } from '../fixtures/cli.js'
+import { storedEvents } from '../fixtures/events.js'
 
-const stored = (app: Awaited<ReturnType<typeof listeningGateway>>['app']) =>
-  app.hookgate.db.prepare('SELECT source, type, subject FROM events ORDER BY rowid').all()
+const stored = (app: Awaited<ReturnType<typeof listeningGateway>>['app']) => storedEvents(app)
 
 t.test('send posts a correctly signed Clerk sample that the gateway accepts', async (t) => {
   const { app, url, configFile } = await listeningGateway(t)
   const io = capture()
   t.equal(await sendCommand(['clerk', '--config', configFile], io), 0, io.stderr())
   t.match(io.stdout(), new RegExp(`^sent user\\.created to ${url}/webhooks/clerk: 200, event evt_\\S+\\n$`), 'the URL comes from the config\'s port')
-  t.match(stored(app), [{ source: 'clerk', type: 'user.created', subject: /^user_/ }])
+  t.match(await stored(app), [{ source: 'clerk', type: 'user.created', subject: /^user_/ }])
 })
 
 t.test('send signs the Chaindoc way, with the type asked for, and --json prints the answer', async (t) => {
@@ -18,7 +18,7 @@ t.test('send signs the Chaindoc way, with the type asked for, and --json prints 
   const io = capture({ HOOKGATE_CONFIG: configFile })
   t.equal(await sendCommand(['chaindoc', '--type', 'contract.signed', '--url', url, '--json'], io), 0, io.stderr())
   t.match(JSON.parse(io.stdout()), { id: /^evt_/, duplicate: false })
-  t.match(stored(app), [{ source: 'chaindoc', type: 'contract.signed' }])
+  t.match(await stored(app), [{ source: 'chaindoc', type: 'contract.signed' }])
 })
 
 t.test('send takes the URL from --url, then HOOKGATE_URL, then the config', async (t) => {

@@ -41,7 +41,7 @@ t.test('a gateway that cannot listen exits 1 with one line, and delivers nothing
   const first = await build(t, { config: { destinations }, dbPath })
   await ingest(first.app, 1)
   await ingest(first.app, 2)
-  await first.app.hookgate.writer.run('claimDeliveries', { now: first.clock.now(), owner: 'host:1:running', slots: { hooks: 1 }, limit: 1 })
+  await first.app.hookgate.store.claimDeliveries({ now: first.clock.now(), owner: 'host:1:running', slots: { hooks: 1 }, limit: 1 })
   await first.app.close()
 
   // The running gateway's port.

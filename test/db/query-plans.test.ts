@@ -4,6 +4,7 @@
 import { test, type Test } from 'tap'
 import type { Db } from '../../src/db/open.js'
 import { listEvents } from '../../src/db/queries/events.js'
+import { acceptedBySource, rejectedBySource } from '../../src/db/queries/traffic.js'
 import { purgeDedupKeys, purgeEvents } from '../../src/db/queries/retention.js'
 import { recordEvent } from '../../src/db/queries/record.js'
 import { migratedDb } from '../helper.js'
@@ -60,4 +61,22 @@ test('ingest finds a purged event\'s dedup key by a seek, and retention finds ex
   const plan = planOf(db, prepared.at(-1)!, { before: 0, limit: 100 })
   t.match(plan, /SEARCH dedup_keys USING (COVERING )?INDEX dedup_keys_first_seen \(first_seen_at<\?\)/)
   t.notMatch(plan, /TEMP B-TREE/, 'no sort: the index is in time order')
+})
+
+test('the console\'s search by event id or dedup key is two seeks, not a scan', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  listEvents(db, { search: { text: 'k', sources: ['clerk', 'chaindoc'] }, limit: 10 })
+  const plan = planOf(db, prepared.at(-1)!, { searchText: 'k', searchSources: '["clerk","chaindoc"]', take: 11 })
+  t.match(plan, /MULTI-INDEX OR/)
+  t.match(plan, /SEARCH events USING INDEX sqlite_autoindex_events_1 \(id=\?\)/)
+  t.match(plan, /SEARCH events USING INDEX sqlite_autoindex_events_2 \(source=\? AND dedup_key=\?\)/)
+  t.notMatch(plan, /SCAN events/)
+})
+
+test('the console\'s traffic counts read only the window: a primary-key seek for events, the time index for rejections', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  acceptedBySource(db, { since: 1_700_000_000_000, bucketMs: 3_600_000 })
+  t.match(planOf(db, prepared.at(-1)!, { since: 0, bucketMs: 1, sinceId: 'evt_' }), /SEARCH events USING INDEX sqlite_autoindex_events_1 \(id>\?\)/)
+  rejectedBySource(db, { since: 1_700_000_000_000, bucketMs: 3_600_000 })
+  t.match(planOf(db, prepared.at(-1)!, { since: 0, bucketMs: 1 }), /SEARCH rejections USING (COVERING )?INDEX rejections_received_at \(received_at>\?\)/)
 })

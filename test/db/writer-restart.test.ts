@@ -9,7 +9,7 @@ import { sampleEvent } from '../../providers/samples.js'
 import { signClerk } from '../../providers/sign.js'
 import { buildApp } from '../../src/app.js'
 import { MAX_RESTARTS } from '../../src/db/writer.js'
-import { build, CLERK_SECRET, testConfig, TestClock } from '../helper.js'
+import { build, CLERK_SECRET, sqlite, TestClock, testConfig } from '../helper.js'
 
 function send (app: FastifyInstance, clock: TestClock) {
   const id = `msg_${randomUUID()}`
@@ -18,14 +18,14 @@ function send (app: FastifyInstance, clock: TestClock) {
   return app.inject({ method: 'POST', url: '/webhooks/clerk', headers, payload: body })
 }
 
-const storedIds = (app: FastifyInstance) => new Set(app.hookgate.db.prepare('SELECT id FROM events').pluck().all() as string[])
+const storedIds = (app: FastifyInstance) => new Set(sqlite(app).db.prepare('SELECT id FROM events').pluck().all() as string[])
 
 t.test('killed under load: nothing acknowledged is lost, refusals are 503, and the next webhooks are taken', async (t) => {
   const { app, clock, logs } = await build(t)
   const before = Array.from({ length: 100 }, () => send(app, clock))
   // While those batches are queued and committing.
   await new Promise((resolve) => setImmediate(resolve))
-  const killed = app.hookgate.writer.kill()
+  const killed = sqlite(app).writer.kill()
   const during = Array.from({ length: 100 }, () => send(app, clock))
   await killed
   const answers = await Promise.all([...before, ...during])
@@ -42,7 +42,8 @@ t.test('killed under load: nothing acknowledged is lost, refusals are 503, and t
   t.equal(after.statusCode, 200, 'service resumed')
   t.ok(storedIds(app).has(after.json().id))
   t.match(logs.join(''), 'the writer thread died and was restarted')
-  t.equal(app.hookgate.writer.closed, false)
+  t.match(logs.join(''), '"code":"HG_ERR_WRITER_EXITED"', 'with the code the README explains')
+  t.equal(sqlite(app).writer.closed, false)
 })
 
 t.test(`a thread that dies more than ${MAX_RESTARTS} times in a minute ends in onWriterFatal, refusing with 503`, async (t) => {
@@ -51,12 +52,12 @@ t.test(`a thread that dies more than ${MAX_RESTARTS} times in a minute ends in o
   const app = await buildApp(testConfig(t.testdir(), { logging: { level: 'silent' } }), { clock, onWriterFatal: (err) => fatal.push(err) })
   t.teardown(() => app.close())
   for (let i = 0; i < MAX_RESTARTS; i++) {
-    await app.hookgate.writer.kill()
+    await sqlite(app).writer.kill()
     t.equal((await send(app, clock)).statusCode, 200, `restart ${i + 1} took over`)
   }
   t.equal(fatal.length, 0)
-  await app.hookgate.writer.kill()
+  await sqlite(app).writer.kill()
   t.equal(fatal.length, 1, 'gave up')
-  t.equal(app.hookgate.writer.closed, true)
+  t.equal(sqlite(app).writer.closed, true)
   t.equal((await send(app, clock)).statusCode, 503)
 })

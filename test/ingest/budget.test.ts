@@ -4,7 +4,7 @@
 // cap and the use are in /metrics.
 import t from 'tap'
 import { PER_WEBHOOK_BYTES } from '../../src/ingest/budget.js'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { holdWriteLock, signed } from '../lock-holder.js'
 
 t.test('past the cap a webhook is refused 503 HG_ERR_OVERLOADED with Retry-After at once; taken again once the queue drains', async (t) => {
@@ -16,7 +16,7 @@ t.test('past the cap a webhook is refused 503 HG_ERR_OVERLOADED with Retry-After
 
   const release = await holdWriteLock(t, config.storage.path)
   const waiting = Array.from({ length: fits }, () => post())
-  while (app.hookgate.writer.depth.inFlight + app.hookgate.writer.depth.queued < fits) await new Promise((resolve) => setImmediate(resolve))
+  while (sqlite(app).writer.depth.inFlight + sqlite(app).writer.depth.queued < fits) await new Promise((resolve) => setImmediate(resolve))
 
   const started = performance.now()
   const refused = await post()

@@ -4,13 +4,13 @@
 // once the lock goes the same webhooks are taken, each stored once.
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { holdWriteLock, signed } from '../lock-holder.js'
 
 const INGEST_TIMEOUT_MS = 1000
 
 const post = (app: FastifyInstance, request: ReturnType<typeof signed>) => app.inject({ method: 'POST', url: '/webhooks/clerk', headers: request.headers, payload: request.body })
-const stored = (app: FastifyInstance) => app.hookgate.db.prepare('SELECT dedup_key FROM events').pluck().all() as string[]
+const stored = (app: FastifyInstance) => sqlite(app).db.prepare('SELECT dedup_key FROM events').pluck().all() as string[]
 
 t.test('a write lock held by another process: ten webhooks answered 503 within the ingest deadline, then taken once each', async (t) => {
   const { app, clock, config, logs } = await build(t, { config: { server: { ingestTimeoutMs: INGEST_TIMEOUT_MS } } })
@@ -36,7 +36,7 @@ t.test('webhooks queued behind a stalled batch are answered at the deadline and 
   const release = await holdWriteLock(t, config.storage.path)
   // The first batch waits on the lock (busy_timeout, 5 s); these queue behind it.
   const first = post(app, signed(clock))
-  while (app.hookgate.writer.depth.inFlight === 0) await new Promise((resolve) => setImmediate(resolve))
+  while (sqlite(app).writer.depth.inFlight === 0) await new Promise((resolve) => setImmediate(resolve))
   const queued = Array.from({ length: 5 }, () => signed(clock))
   const answers = await Promise.all(queued.map((r) => post(app, r)))
   t.same(answers.map((a) => a.statusCode), Array(5).fill(503))

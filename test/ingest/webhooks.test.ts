@@ -1,7 +1,7 @@
 import t from 'tap'
 import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
 import { openDatabase } from '../../src/db/open.js'
-import { build, CHAINDOC_SECRET, CLERK_SECRET } from '../helper.js'
+import { build, CHAINDOC_SECRET, CLERK_SECRET, sqlite } from '../helper.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 const clerkBody = (id = 'user_29w83sxmDNGwOuEthce5gg56FcC', type = 'user.created') =>
@@ -170,7 +170,7 @@ t.test('logs one line per request with its outcome, and never a secret or a body
 
 t.test('answers 503 and acknowledges nothing when storage cannot take writes', async (t) => {
   const { app, clock, logs } = await build(t)
-  await app.hookgate.writer.close()
+  await sqlite(app).writer.close()
   const res = await app.inject(clerkRequest(clock))
   t.equal(res.statusCode, 503)
   t.equal(res.json().code, 'HG_ERR_STORAGE_UNAVAILABLE')
@@ -179,7 +179,7 @@ t.test('answers 503 and acknowledges nothing when storage cannot take writes', a
   const ready = await app.inject('/health/ready')
   t.equal(ready.statusCode, 503)
   for (const answer of [res, ready]) t.notMatch(answer.body, /SQLITE|writer|HG_WRITE/i, 'no internals in the answer')
-  t.match(logs.join(''), 'HG_WRITER_CLOSED', 'they are in the log')
+  t.match(logs.join(''), 'HG_ERR_WRITER_CLOSED', 'they are in the log')
 })
 
 t.test('reports live and ready while the database is writable', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Breakers, MAX_PAUSE_MS, TRIP_AFTER_FAILURES } from '../../src/outbox/breaker.js'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -59,8 +59,8 @@ t.test('a destination that keeps failing is paused without spending its backlog\
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'the next probe succeeds')
   while ((await dispatcher.runOnce()).claimed > 0) clock.advance(5000)
   t.equal(receiver.requests.length, 56, '6 failures in all, then each event once')
-  t.ok(deliveries(app).every((d) => d.status === 'delivered'))
-  t.equal(deliveries(app).filter((d) => d.attempts === 1).length, 44, 'the backlog was not charged for the outage')
+  t.ok((await deliveries(app)).every((d) => d.status === 'delivered'))
+  t.equal((await deliveries(app)).filter((d) => d.attempts === 1).length, 44, 'the backlog was not charged for the outage')
 })
 
 t.test('while the breaker holds a destination, new webhooks do not make the running loop claim', async (t) => {
@@ -70,7 +70,7 @@ t.test('while the breaker holds a destination, new webhooks do not make the runn
   const dispatcher = app.hookgate.dispatcher
   t.same(await dispatcher.runOnce(), { claimed: 5, settled: 5 }, 'five fail: it trips')
   // Watch the writer's ops (the real writer runs them): a claim is one writer transaction.
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   const run = writer.run.bind(writer)
   const ops: string[] = []
   writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
@@ -93,17 +93,17 @@ t.test('a destination that answers again gets what failed meanwhile out at once,
   t.same(await dispatcher.runOnce(), { claimed: 2, settled: 2 })
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 })
   t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 }, 'three wait 5 s for their retry')
-  const due = () => deliveries(app).filter((d) => d.status === 'pending' && (d.run_at as number) <= clock.now()).length
+  const due = async () => (await deliveries(app)).filter((d) => d.status === 'pending' && (d.run_at as number) <= clock.now()).length
 
   up = true
   await ingest(app, 3)
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'a new event: the destination answers again')
-  t.equal(due(), 2, 'the first answer makes as many due as the destination takes at once, not all three')
+  t.equal(await due(), 2, 'the first answer makes as many due as the destination takes at once, not all three')
   t.same(await dispatcher.runOnce(), { claimed: 2, settled: 2 })
-  t.equal(due(), 1, 'each further answer one more')
+  t.equal(await due(), 1, 'each further answer one more')
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 })
   t.same(await dispatcher.runOnce(), { claimed: 0, settled: 0 })
-  t.ok(deliveries(app).every((d) => d.status === 'delivered' && d.attempts === (d.id === 4 ? 1 : 2)), 'all delivered, without waiting for the clock')
+  t.ok((await deliveries(app)).every((d) => d.status === 'delivered' && d.attempts === (d.id === 4 ? 1 : 2)), 'all delivered, without waiting for the clock')
 })
 
 t.test('a failure while catching up stops it; a destination that never failed costs no extra write', async (t) => {
@@ -120,7 +120,7 @@ t.test('a failure while catching up stops it; a destination that never failed co
   clock.advance(5_000)
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'and are sent when it comes')
 
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   const run = writer.run.bind(writer)
   const ops: string[] = []
   writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
@@ -130,5 +130,5 @@ t.test('a failure while catching up stops it; a destination that never failed co
   for (let i = 10; i < 20; i++) await ingest(app, i)
   while ((await dispatcher.runOnce()).claimed > 0);
   t.equal(ops.filter((op) => op === 'hastenDeliveries').length, hastens, 'ten deliveries to a healthy destination, no hastening write')
-  t.ok(deliveries(app).every((d) => d.status === 'delivered'))
+  t.ok((await deliveries(app)).every((d) => d.status === 'delivered'))
 })

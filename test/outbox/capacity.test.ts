@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createServer, type AddressInfo } from 'node:net'
-import { build } from '../helper.js'
+import { build, sqlite } from '../helper.js'
 import { deliveries, ingest, WallClock } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -42,12 +42,12 @@ t.test('shares the global limit so a backlog at one destination cannot starve an
   t.equal(slow.requests.length, 2)
   while ((await app.hookgate.dispatcher.runOnce()).claimed > 0);
   t.equal(slow.requests.length, 10)
-  t.ok(deliveries(app).every((d) => d.status === 'delivered'))
+  t.ok((await deliveries(app)).every((d) => d.status === 'delivered'))
 })
 
 t.test('claims through the per-destination ready index, not a scan of the backlog', async (t) => {
   const { app } = await build(t, { config: { destinations: { hooks: { url: 'http://127.0.0.1:9/' } } } })
-  const plan = (sql: string) => (app.hookgate.db.prepare('EXPLAIN QUERY PLAN ' + sql).all({ now: 0, owner: 'x', destination: 'hooks', n: 1 }) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
+  const plan = (sql: string) => (sqlite(app).db.prepare('EXPLAIN QUERY PLAN ' + sql).all({ now: 0, owner: 'x', destination: 'hooks', n: 1 }) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
   const claim = plan(`SELECT id FROM deliveries INDEXED BY deliveries_ready_by_destination
       WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at <= @now ORDER BY run_at LIMIT @n`)
   t.match(claim, /SEARCH deliveries USING (COVERING )?INDEX deliveries_ready_by_destination \(destination=\? AND run_at<\?\)/)
@@ -60,7 +60,7 @@ t.test('ingest stays fast and claims stay cheap with 10,000 deliveries due at a 
     config: { destinations: { dead: { url: 'http://127.0.0.1:9/hooks', events: ['user.created'] }, live: { url: live.url, events: ['user.updated'] } } }
   })
   // 10,000 due deliveries to the dead receiver, older than anything the live one gets.
-  const db = app.hookgate.db
+  const db = sqlite(app).db
   const seed = db.transaction(() => {
     const event = db.prepare(`INSERT INTO events (id, source, provider, dedup_key, type, received_at, headers, body, status)
       VALUES (?, 'clerk', 'clerk', ?, 'user.created', ?, '{}', ?, 'pending')`)
@@ -72,7 +72,7 @@ t.test('ingest stays fast and claims stay cheap with 10,000 deliveries due at a 
   })
   seed()
   const started = performance.now()
-  const { claimed, nextDueAt } = await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'test', slots: { live: 10 }, limit: 10 })
+  const { claimed, nextDueAt } = await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'test', slots: { live: 10 }, limit: 10 })
   t.same([claimed.length, nextDueAt], [0, null])
   // That the claim seeks rather than scans is checked on its plan (above); the time is for information only.
   t.comment(`a claim for the live destination took ${(performance.now() - started).toFixed(1)} ms`)
@@ -101,7 +101,7 @@ t.test('with the loop running, a dead receiver\'s backlog costs a handful of att
     ingestMs.push(performance.now() - started)
   }
   await live.waitFor(100)
-  const spent = app.hookgate.db.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE destination = 'dead'").get() as { n: number }
+  const spent = sqlite(app).db.prepare("SELECT sum(attempts) AS n FROM deliveries WHERE destination = 'dead'").get() as { n: number }
   t.ok(spent.n <= 20, `${spent.n} attempts at the dead receiver for 200 due deliveries`)
   ingestMs.sort((a, b) => a - b)
   t.comment(`ingest p50 ${ingestMs[50]!.toFixed(2)} ms with a dead receiver's backlog`)

@@ -11,13 +11,13 @@ import t from 'tap'
 import type { OpName } from '../../src/db/write-ops.js'
 import { setPaused } from '../../src/db/queries/destinations.js'
 import { recordEvent } from '../../src/db/queries/record.js'
-import { build, migratedDb } from '../helper.js'
+import { build, migratedDb, sqlite } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 /** Counts what the dispatcher's claims took, by watching the real writer's answers. */
 function countClaims (app: FastifyInstance): { claimed: number } {
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   const run = writer.run.bind(writer)
   const seen = { claimed: 0 }
   writer.run = (async (op: OpName, args: never) => {
@@ -40,8 +40,8 @@ t.test('a destination with room gets a new event with its acknowledgement, witho
   await app.hookgate.dispatcher.stop(5000) // waits for the settle
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'the receiver got the event')
   t.equal(claims.claimed, 0, 'no claim took it')
-  t.match(deliveries(app), [{ event_id: id, status: 'delivered', attempts: 1, locked_at: null, locked_by: null }])
-  t.match(attempts(app), [{ attempt: 1, status_code: 200 }])
+  t.match(await deliveries(app), [{ event_id: id, status: 'delivered', attempts: 1, locked_at: null, locked_by: null }])
+  t.match(await attempts(app), [{ attempt: 1, status_code: 200 }])
 })
 
 t.test('reservations for ingest are bounded by twice the concurrency and come back when unused', async (t) => {
@@ -81,11 +81,11 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
   const dispatcher = app.hookgate.dispatcher
   await dispatcher.runOnce()
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: true, now: app.hookgate.clock.now() })
+  await app.hookgate.store.setPaused({ name: 'hooks', paused: true, now: app.hookgate.clock.now() })
   const id = await ingest(app, 1)
-  t.match(deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
+  t.match(await deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
   t.equal(receiver.requests.length, 0)
-  await app.hookgate.writer.run('setPaused', { name: 'hooks', paused: false, now: app.hookgate.clock.now() })
+  await app.hookgate.store.setPaused({ name: 'hooks', paused: false, now: app.hookgate.clock.now() })
   // The loop runs: whichever claim comes first after the resume takes it, which needs the one slot back.
   await dispatcher.runOnce()
   await receiver.waitFor(1)
@@ -103,7 +103,7 @@ t.test('deliveries beyond the free slots go out in the order they came in', asyn
     ids.push(await ingest(app, i))
     clock.advance(1)
   }
-  t.match(deliveries(app).map((d) => d.locked_at === null), [false, false, true], 'in flight, waiting leased, waiting in the table')
+  t.match((await deliveries(app)).map((d) => d.locked_at === null), [false, false, true], 'in flight, waiting leased, waiting in the table')
   await receiver.waitFor(3)
   t.same(receiver.requests.slice(0, 3).map((r) => JSON.parse(r.body.toString()).id), ids)
 })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open.js'
 import { LEASE_MARGIN_MS, SWEEP_INTERVAL_MS } from '../../src/outbox/dispatcher.js'
-import { build, TestClock } from '../helper.js'
+import { build, sqlite, TestClock } from '../helper.js'
 import { attempts, deliveries, ingest, WallClock } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -23,18 +23,18 @@ t.test('at boot, reclaims a delivery a killed process left leased, and sends it 
   const first = await build(t, { config, dbPath })
   await ingest(first.app, 1)
   // As a crash leaves it: claimed by a process that never settled.
-  const { claimed } = await first.app.hookgate.writer.run('claimDeliveries', { now: first.clock.now(), owner: 'host:999:dead', slots: { hooks: 10 }, limit: 10 })
+  const { claimed } = await first.app.hookgate.store.claimDeliveries({ now: first.clock.now(), owner: 'host:999:dead', slots: { hooks: 10 }, limit: 10 })
   t.equal(claimed.length, 1)
   await first.app.close()
   t.match(rows(dbPath, 'SELECT locked_by, attempts FROM deliveries'), [{ locked_by: 'host:999:dead', attempts: 1 }], 'a graceful stop releases only its own leases')
 
   const clock = new TestClock(first.clock.now() + 60_000)
   const second = await build(t, { config, dbPath, clock })
-  t.match(deliveries(second.app), [{ locked_at: null, locked_by: null, status: 'pending' }], 'reclaimed at boot')
+  t.match(await deliveries(second.app), [{ locked_at: null, locked_by: null, status: 'pending' }], 'reclaimed at boot')
   t.same(await second.app.hookgate.dispatcher.runOnce(), { claimed: 1, settled: 1 })
   t.equal(receiver.requests.length, 1)
-  t.match(deliveries(second.app), [{ status: 'delivered', attempts: 2 }])
-  t.match(attempts(second.app), [
+  t.match(await deliveries(second.app), [{ status: 'delivered', attempts: 2 }])
+  t.match(await attempts(second.app), [
     { attempt: 1, status_code: null, error: /^no outcome: the gateway stopped while the delivery was leased to it/ },
     { attempt: 2, status_code: 200 }
   ])
@@ -44,13 +44,13 @@ t.test('the sweep reclaims leases older than the timeout and margin, and only th
   const { app, clock } = await build(t, { config: { destinations: { hooks: { url: 'http://127.0.0.1:9/' } } } })
   await ingest(app, 1)
   await ingest(app, 2)
-  const writer = app.hookgate.writer
+  const writer = sqlite(app).writer
   await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
   clock.advance(60_000)
   await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
   clock.advance(10_000)
   t.equal(await writer.run('reclaimLeases', { now: clock.now(), olderThanMs: 70_000, why: 'the lease expired' }), 1)
-  t.match(deliveries(app), [{ locked_at: null, last_error: /lease expired/ }, { locked_by: 'me' }])
+  t.match(await deliveries(app), [{ locked_at: null, last_error: /lease expired/ }, { locked_by: 'me' }])
 })
 
 t.test('the dispatcher sweeps a lease left past the timeout and margin, and sends the delivery again', async (t) => {
@@ -58,15 +58,15 @@ t.test('the dispatcher sweeps a lease left past the timeout and margin, and send
   const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, timeoutMs: 5000 } } } })
   await ingest(app, 1)
   // Leased after boot by an attempt that never settles (a lost settle, a bug).
-  await app.hookgate.writer.run('claimDeliveries', { now: clock.now(), owner: 'stuck', slots: { hooks: 1 }, limit: 1 })
+  await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: 'stuck', slots: { hooks: 1 }, limit: 1 })
   // Sweeps at 30 s and 60 s find it younger than two timeouts + margin (70 s); the one at 90 s frees it.
   t.equal(2 * 5000 + LEASE_MARGIN_MS, 70_000)
   for (const expected of [0, 0, 1]) {
     clock.advance(SWEEP_INTERVAL_MS)
     t.equal((await app.hookgate.dispatcher.runOnce()).claimed, expected)
   }
-  t.match(deliveries(app), [{ status: 'delivered', attempts: 2 }])
-  t.match(attempts(app), [{ attempt: 1, error: /^no outcome: the lease expired/ }, { attempt: 2, status_code: 200 }])
+  t.match(await deliveries(app), [{ status: 'delivered', attempts: 2 }])
+  t.match(await attempts(app), [{ attempt: 1, error: /^no outcome: the lease expired/ }, { attempt: 2, status_code: 200 }])
 })
 
 t.test('a graceful stop interrupts what outlives the grace period and leaves it to run at once', async (t) => {
@@ -136,5 +136,5 @@ t.test('at boot, warns about deliveries pending for a destination no longer in t
   const warnings = second.logs.map((line) => JSON.parse(line) as { level: number, msg: string, destination?: string, pending?: number })
     .filter((line) => line.msg.startsWith('deliveries are pending for a destination that is not in the config'))
   t.match(warnings, [{ level: 40, destination: 'old', pending: 2 }], 'one warning, for the removed destination only')
-  t.equal(deliveries(second.app).filter((d) => d.destination === 'old' && d.status === 'pending').length, 2, 'kept, not dropped')
+  t.equal((await deliveries(second.app)).filter((d) => d.destination === 'old' && d.status === 'pending').length, 2, 'kept, not dropped')
 })

@@ -24,7 +24,7 @@ function sentPerEvent (receiver: Receiver): Map<string, number> {
 
 /** n events written while the destination was paused, then released at once: a backlog only claims can take. */
 async function backlog (app: FastifyInstance, n: number): Promise<void> {
-  const pause = (paused: boolean) => app.hookgate.writer.run('setPaused', { name: 'hooks', paused, now: app.hookgate.clock.now() })
+  const pause = (paused: boolean) => app.hookgate.store.setPaused({ name: 'hooks', paused, now: app.hookgate.clock.now() })
   await pause(true)
   for (let i = 0; i < n; i++) await ingest(app, i)
   await pause(false)
@@ -32,9 +32,9 @@ async function backlog (app: FastifyInstance, n: number): Promise<void> {
 }
 
 /** Every delivery's attempt count is the number of times it was really sent. */
-function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver): void {
+async function attemptsMatchSends (t: Test, app: FastifyInstance, receiver: Receiver): Promise<void> {
   const sent = sentPerEvent(receiver)
-  const wrong = deliveries(app).filter((d) => d.attempts !== (sent.get(d.event_id as string) ?? 0))
+  const wrong = (await deliveries(app)).filter((d) => d.attempts !== (sent.get(d.event_id as string) ?? 0))
   t.same(wrong, [], 'attempts count only what was sent')
 }
 
@@ -44,7 +44,7 @@ t.test('claims ahead of the free slots, but never sends more at once than they a
   await backlog(app, 6)
   await receiver.waitFor(2)
   await app.hookgate.dispatcher.runOnce() // the claim the nudge started is over, and this one finds no room
-  const leased = deliveries(app).filter((d) => d.locked_at !== null)
+  const leased = (await deliveries(app)).filter((d) => d.locked_at !== null)
   t.equal(leased.length, 4, 'two in flight and two claimed ahead')
   t.equal(receiver.requests.length, 2, 'only two sent')
 })
@@ -59,12 +59,12 @@ t.test('a tripped breaker gives back what was claimed ahead, attempts untouched'
   await backlog(app, 12)
   // Five failures in a row trip the breaker; it logs, then gives back at once: a write queued before the probe below.
   t.ok(await waitFor(() => logs.some((line) => line.includes('destination keeps failing')), 5000), 'the breaker tripped')
-  await app.hookgate.writer.run('probeWrite', { now: app.hookgate.clock.now() })
+  await app.hookgate.store.probeWrite({ now: app.hookgate.clock.now() })
   t.ok(receiver.requests.length < 12, `the breaker stopped the sending (${receiver.requests.length} sent)`)
-  const leased = deliveries(app).filter((d) => d.locked_at !== null).length
+  const leased = (await deliveries(app)).filter((d) => d.locked_at !== null).length
   t.ok(leased <= app.hookgate.dispatcher.inFlight, `during the pause, only attempts still settling are leased (${leased})`)
   await app.hookgate.dispatcher.stop(5000)
-  attemptsMatchSends(t, app, receiver)
+  await attemptsMatchSends(t, app, receiver)
 })
 
 t.test('a stop gives back what was claimed ahead; what was in flight is settled to run again', async (t) => {
@@ -73,12 +73,12 @@ t.test('a stop gives back what was claimed ahead; what was in flight is settled 
   await backlog(app, 3)
   await receiver.waitFor(1)
   await app.hookgate.dispatcher.runOnce()
-  t.equal(deliveries(app).filter((d) => d.locked_at !== null).length, 2, 'one in flight, one claimed ahead')
+  t.equal((await deliveries(app)).filter((d) => d.locked_at !== null).length, 2, 'one in flight, one claimed ahead')
   await app.hookgate.dispatcher.stop(100)
-  t.match(deliveries(app), [
+  t.match(await deliveries(app), [
     { status: 'pending', attempts: 1, locked_at: null, last_error: /interrupted/ },
     { status: 'pending', attempts: 0, locked_at: null },
     { status: 'pending', attempts: 0, locked_at: null }
   ])
-  attemptsMatchSends(t, app, receiver)
+  await attemptsMatchSends(t, app, receiver)
 })

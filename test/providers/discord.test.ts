@@ -6,6 +6,7 @@ import { samples } from '../../providers/samples.js'
 import { signDiscord } from '../../providers/sign.js'
 import { isHandshake, type VerifiedEvent } from '../../providers/types.js'
 import { build, TestClock } from '../helper.js'
+import { storedEvents } from '../fixtures/events.js'
 
 // Discord publishes no vector: a key pair of the test's own, signing as Discord does (ed25519 over timestamp + body).
 const { privateKey, publicKey } = generateKeyPairSync('ed25519')
@@ -96,10 +97,10 @@ t.test('through the gateway: the PING is answered and nothing stored; the sample
   const res = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(ping), payload: ping })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { type: 1 })
-  t.equal((app.hookgate.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 0)
+  t.equal((await storedEvents(app)).length, 0)
   const ok = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(INTERACTION), payload: INTERACTION })
   t.equal(ok.statusCode, 200)
-  t.match(app.hookgate.db.prepare('SELECT provider, type FROM events').all(), [{ provider: 'discord', type: 'application_command' }])
+  t.match(await storedEvents(app), [{ provider: 'discord', type: 'application_command' }])
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
   t.equal(samples.discord.privateKey?.secretFor(pem), PUBLIC_HEX, 'the sample names the public key its private key signs for')
   const fresh = samples.discord.body('application_command', NOW)

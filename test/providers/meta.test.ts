@@ -5,6 +5,7 @@ import { samples } from '../../providers/samples.js'
 import { signMeta } from '../../providers/sign.js'
 import { isHandshake, type VerifiedEvent } from '../../providers/types.js'
 import { build, TestClock } from '../helper.js'
+import { storedEvents } from '../fixtures/events.js'
 
 const SECRET = 'meta-app-secret-0123456789abcdef'
 const TOKEN = 'verify-token-0123456789'
@@ -63,13 +64,13 @@ t.test('through the gateway: GET answers the challenge and stores nothing; a sig
   const res = await app.inject({ method: 'GET', url: `/webhooks/meta?hub.mode=subscribe&hub.verify_token=${TOKEN}&hub.challenge=42` })
   t.equal(res.statusCode, 200)
   t.equal(res.body, '42')
-  t.equal((app.hookgate.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 0)
+  t.equal((await storedEvents(app)).length, 0)
   const body = samples.meta.body('whatsapp_business_account.messages', NOW)
   for (const duplicate of [false, true]) {
     const ev = await app.inject({ method: 'POST', url: '/webhooks/meta', headers: samples.meta.sign(body, SECRET, NOW, samples.meta.defaultType), payload: body })
     t.match(ev.json(), { duplicate })
   }
-  t.match(app.hookgate.db.prepare('SELECT provider, type FROM events').all(), [{ provider: 'meta', type: 'whatsapp_business_account.messages' }])
+  t.match(await storedEvents(app), [{ provider: 'meta', type: 'whatsapp_business_account.messages' }])
   t.same(signMeta({ body, secret: SECRET })['x-hub-signature-256'], sig(body))
 })
 

@@ -10,7 +10,8 @@ import { writeConfig } from '../child-gateway.js'
 import { admin, ADMIN_TOKEN, buildAdmin, rejectionsWritten } from '../fixtures/admin.js'
 import { capture } from '../fixtures/cli.js'
 import { startReceiver } from '../fixtures/receiver.js'
-import { TestClock } from '../helper.js'
+import { sqlite, TestClock } from '../helper.js'
+import { storedEvents } from '../fixtures/events.js'
 
 const EXAMPLE = join(packageRoot(), 'examples', 'providers', 'acme.mjs')
 const ACME_SECRET = 'acme-test-secret-0123456789abcdef'
@@ -47,9 +48,10 @@ t.test('the example plugin verifies its signed sample, and one changed byte fail
   const headers = sample.sign(body, ACME_SECRET, NOW, sample.defaultType)
   const res = await app.inject({ method: 'POST', url: '/webhooks/shop', headers, payload: body })
   t.equal(res.statusCode, 200, res.body)
-  const row = app.hookgate.db.prepare('SELECT provider, type, dedup_key, subject, headers FROM events').get() as Record<string, string>
+  const [stored] = await storedEvents(app)
+  const row = (await app.hookgate.store.getEvent(stored!.id))!.event
   t.match(row, { provider: 'acme', type: 'order.paid', dedup_key: headers['acme-delivery'], subject: /^ord_/ })
-  t.same(Object.keys(JSON.parse(row.headers!)).sort(), ['acme-delivery', 'acme-signature'], "the plugin's storedHeaders are kept")
+  t.same(Object.keys(JSON.parse(row.headers)).sort(), ['acme-delivery', 'acme-signature'], "the plugin's storedHeaders are kept")
 
   const tampered = body.replace('"amount":4200', '"amount":4201')
   const forged = await app.inject({ method: 'POST', url: '/webhooks/shop', headers: { ...headers, 'acme-delivery': 'other' }, payload: tampered })
@@ -76,7 +78,7 @@ t.test("a plugin's refusals get the gateway's codes and statuses, and the reject
     t.equal(res.json().code, code, what)
     t.notMatch(res.body, ACME_SECRET, `${what}: the answer does not carry the secret`)
   }
-  t.equal((app.hookgate.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 0, 'nothing stored')
+  t.equal((await storedEvents(app)).length, 0, 'nothing stored')
   await rejectionsWritten(app)
   const { body: page } = await admin(app, 'GET', '/admin/rejections')
   t.equal(page.items.length, cases.length)
@@ -131,7 +133,7 @@ t.test('hookgate send signs with the sample a plugin exports, and says so when i
   const io = capture()
   t.equal(await sendCommand(['shop', '--config', file, '--type', 'order.refunded'], io), 0, io.stderr())
   t.match(io.stdout(), /^sent order\.refunded to http:\/\/127\.0\.0\.1:\d+\/webhooks\/shop: 200, event evt_/)
-  t.match(app.hookgate.db.prepare('SELECT provider, type FROM events').all(), [{ provider: 'acme', type: 'order.refunded' }])
+  t.match(await storedEvents(app), [{ provider: 'acme', type: 'order.refunded' }])
   const none = capture()
   t.equal(await sendCommand(['plain', '--config', file], none), 2)
   t.match(none.stderr(), "the plain provider of source 'plain' is a plugin that exports no sample, so send cannot sign one")

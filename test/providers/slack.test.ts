@@ -5,6 +5,7 @@ import { signSlack } from '../../providers/sign.js'
 import { slack } from '../../providers/slack.js'
 import { isHandshake, type VerifiedEvent } from '../../providers/types.js'
 import { build, TestClock } from '../helper.js'
+import { storedEvents } from '../fixtures/events.js'
 
 // docs/provider-specs.md §4.4: Slack's published vector (a slash command), as bolt-js's tests embed it.
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5'
@@ -101,11 +102,11 @@ t.test('through the gateway: url_verification gets the challenge and nothing is 
   const res = await app.inject({ method: 'POST', url: '/webhooks/slack', headers: signed(handshake), payload: handshake })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { challenge: 'abc123' })
-  t.equal((app.hookgate.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, 0)
+  t.equal((await storedEvents(app)).length, 0)
   const body = samples.slack.body('message', NOW)
   for (const duplicate of [false, true]) {
     const ev = await app.inject({ method: 'POST', url: '/webhooks/slack', headers: signed(body), payload: body })
     t.match(ev.json(), { duplicate })
   }
-  t.match(app.hookgate.db.prepare('SELECT provider, type FROM events').all(), [{ provider: 'slack', type: 'message' }])
+  t.match(await storedEvents(app), [{ provider: 'slack', type: 'message' }])
 })

@@ -7,7 +7,7 @@
  */
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { build, TestClock } from '../helper.js'
+import { build, sqlite, TestClock } from '../helper.js'
 import { answerAfter, genuineClerk, SECRETS, startTestReceiver, summary, Transcript, type Behaviour, type TestReceiver } from './support.js'
 
 const S = 1000
@@ -57,11 +57,11 @@ interface DeliveryRow { event_id: string, status: string, attempts: number, last
 interface AttemptRow { event_id: string, attempt: number, started_at: number, status_code: number | null, error: string | null }
 
 function deliveryRows (app: FastifyInstance): DeliveryRow[] {
-  return app.hookgate.db.prepare('SELECT event_id, status, attempts, last_status, last_error, run_at FROM deliveries ORDER BY id').all() as DeliveryRow[]
+  return sqlite(app).db.prepare('SELECT event_id, status, attempts, last_status, last_error, run_at FROM deliveries ORDER BY id').all() as DeliveryRow[]
 }
 
 function attemptRows (app: FastifyInstance, eventId: string): AttemptRow[] {
-  return app.hookgate.db.prepare(`SELECT d.event_id, a.attempt, a.started_at, a.status_code, a.error FROM attempts a
+  return sqlite(app).db.prepare(`SELECT d.event_id, a.attempt, a.started_at, a.status_code, a.error FROM attempts a
     JOIN deliveries d ON d.id = a.delivery_id WHERE d.event_id = ? ORDER BY a.id`).all(eventId) as AttemptRow[]
 }
 
@@ -191,7 +191,7 @@ t.test('410 Gone is final: dead after one attempt, never sent again', async (t) 
   await drive(s, H, 48 * H, () => false)
   t.equal(s.receiver.requests.length, 3, 'one request per event in two days')
   t.same(deliveryRows(s.app).map((d) => [d.status, d.attempts, d.last_status]), ids.map(() => ['dead', 1, 410]))
-  const statuses = s.app.hookgate.db.prepare('SELECT status FROM events').pluck().all()
+  const statuses = sqlite(s.app).db.prepare('SELECT status FROM events').pluck().all()
   t.same(statuses, ids.map(() => 'dead'), 'and so are their events')
   settle(t, s, ids, 'dead')
 })

@@ -15,7 +15,7 @@ import t, { type Test } from 'tap'
 import { Pool } from 'undici'
 import { startChildGateway, type ChildGateway } from '../child-gateway.js'
 import {
-  gatewayConfigFile, genuineClerk, resend, SECRETS, sleep, storedEvents, summary, svixSignature, Transcript, waitFor, type SignedRequest
+  gatewayConfigFile, genuineClerk, resend, sleep, storedEvents, summary, svixSignature, Transcript, waitFor, type SignedRequest
 } from './support.js'
 
 const BEFORE = 20

@@ -12,7 +12,7 @@ import { Pool } from 'undici'
 import { buildApp } from '../../src/app.js'
 import { packageRoot } from '../../src/package-root.js'
 import { startChildGateway } from '../child-gateway.js'
-import { testConfig } from '../helper.js'
+import { sqlite, testConfig } from '../helper.js'
 import { holdWriteLock } from '../lock-holder.js'
 import {
   dbPathIn, gatewayConfigFile, genuineClerk, resend, runLoad, SECRETS, startTestReceiver, storedEvents, summary, Transcript, waitFor, type SignedRequest
@@ -76,8 +76,8 @@ t.test('writer death: the writer thread is killed three times under load; nothin
   let kills = 0
   const killer = (async () => {
     for (; kills < 3; kills++) {
-      await waitFor(() => app.hookgate.writer.depth.inFlight > 0, 5000, 1)
-      await app.hookgate.writer.kill()
+      await waitFor(() => sqlite(app).writer.depth.inFlight > 0, 5000, 1)
+      await sqlite(app).writer.kill()
     }
   })()
   const load = await runLoad(pool, { concurrency: 16, maxRequests: 1500, stop: new Promise(() => {}), transcript })

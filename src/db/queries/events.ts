@@ -17,14 +17,19 @@ export function listEvents (db: Db, filter: EventFilter): Page<EventRow> {
     [unsettled, `status = '${filter.status}'`],
     [filter.status !== undefined && !unsettled, 'status = @status'],
     [filter.subject !== undefined, 'subject = @subject'],
+    [filter.typeGlob !== undefined, 'type GLOB @typeGlob'],
+    // Two seeks the planner joins (MULTI-INDEX OR): the primary key, and the unique key per source.
+    [filter.search !== undefined, '(id = @searchText OR (source IN (SELECT value FROM json_each(@searchSources)) AND dedup_key = @searchText))'],
     // Ids begin with the receipt time: the id bounds make time filters seeks on the primary key.
     [filter.since !== undefined, 'id >= @sinceId AND received_at >= @since'],
     [filter.until !== undefined, 'id < @untilId AND received_at < @until'],
     [filter.cursor !== undefined, 'id < @cursor']
   ])
+  const { search, ...rest } = filter
   const rows = prepared<[Record<string, unknown>], EventRow>(db, `SELECT ${LIST_COLUMNS} FROM events ${where} ORDER BY id DESC LIMIT @take`)
     .all({
-      ...filter,
+      ...rest,
+      ...(search === undefined ? {} : { searchText: search.text, searchSources: JSON.stringify(search.sources) }),
       ...(filter.since === undefined ? {} : { sinceId: eventIdFloor(filter.since) }),
       ...(filter.until === undefined ? {} : { untilId: eventIdFloor(filter.until) }),
       take: filter.limit + 1

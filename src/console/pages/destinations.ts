@@ -1,0 +1,25 @@
+import type { AdminOperations } from '../../admin/operations.js'
+import { html, type Html } from '../html.js'
+import { actionButton, ago, page, time, type View } from '../layout.js'
+
+/** Each destination's state and numbers; pause and resume. */
+export async function destinationsPage (ops: AdminOperations, view: View): Promise<Html> {
+  const destinations = await ops.destinations()
+  const rows = destinations.map((d) => html`<tr>
+<th scope="row">${d.name}${d.configured ? '' : html` <span class="muted">(not configured)</span>`}</th>
+<td>${d.paused ? html`<span class="badge paused">paused</span> <span class="muted">since ${time(d.pausedAt)}</span>` : html`<span class="badge running">delivering</span>`}${d.breakerOpen ? html` <span class="badge breaker">breaker open</span>` : ''}</td>
+<td class="num">${d.deliveredLastHour}</td><td class="num">${d.pending}</td><td class="num">${d.dead > 0 ? html`<a href="/ui/dead?destination=${d.name}">${d.dead}</a>` : '0'}</td>
+<td class="num">${ago(d.oldestPendingAgeSeconds)}</td>
+<td>${d.lastError === null ? '' : html`${d.lastError.message} <span class="muted">${time(d.lastError.at)}</span>`}</td>
+<td>${!d.configured ? '' : d.paused
+  ? actionButton(view, `/ui/destinations/${d.name}/resume`, 'Resume', d.name)
+  : actionButton(view, `/ui/destinations/${d.name}/pause`, 'Pause', d.name)}</td></tr>`)
+  return page(view, 'Destinations', html`
+<p>A paused destination's deliveries wait (they do not fail or spend attempts) until it is resumed, across restarts.</p>
+<div id="destinations" data-live>
+<table>
+<thead><tr><th scope="col">Destination</th><th scope="col">State</th><th scope="col" class="num">Delivered (1 h)</th><th scope="col" class="num">Pending</th><th scope="col" class="num">Dead</th><th scope="col" class="num">Oldest pending</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead>
+<tbody>${rows.length === 0 ? html`<tr><td colspan="8">No destination is configured.</td></tr>` : rows}</tbody>
+</table>
+</div>`)
+}

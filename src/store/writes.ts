@@ -1,0 +1,202 @@
+/**
+ * The write half of the storage contract: what each write op of the Store
+ * (./contract.ts) takes and gives back. Features import these through
+ * src/store/contract.ts.
+ */
+import type { DeliveryRow, NewRejection } from './rows.js'
+
+/** An event as stored, and as it leaves the gateway (destinations send this). */
+export interface StoredEvent {
+  /** Gateway event id: the CloudEvents `id` and `webhook-id`, stable across retries. */
+  readonly id: string
+  readonly source: string
+  readonly provider: string
+  readonly dedupKey: string
+  /** Provider event type, verbatim. */
+  readonly type: string
+  readonly subject: string | null
+  /** ISO time the provider gives, when it gives one. */
+  readonly occurredAt: string | null
+  readonly receivedAt: number
+  /** The provider's exact body bytes (valid JSON: providers refuse anything else). */
+  readonly body: Uint8Array
+}
+
+/* Ingest */
+
+/** An event as ingest stores it: what will leave the gateway, plus the headers kept to verify it again. */
+export interface NewEvent extends StoredEvent {
+  /** JSON of the provider headers needed to verify the event again. */
+  readonly headers: string
+}
+
+/**
+ * Places the dispatcher holds for a new event's deliveries: the store inserts
+ * those deliveries already leased to `owner` (at `at`, first attempt counted),
+ * as a claim would leave them, so they leave as soon as the write commits.
+ */
+export interface DeliveryLease {
+  readonly owner: string
+  readonly at: number
+  /** The destinations with a place reserved (a subset of RecordArgs.destinations). */
+  readonly destinations: readonly string[]
+}
+
+export interface RecordArgs {
+  readonly event: NewEvent
+  /** Destinations that must receive it, as routed at ingest time. */
+  readonly destinations: readonly string[]
+  /**
+   * Insert these deliveries leased rather than pending. A destination that is
+   * paused, or has older deliveries due and unclaimed (they go first), gets a
+   * pending delivery instead, left out of RecordResult.leased.
+   */
+  readonly lease?: DeliveryLease | null
+}
+
+/** A delivery inserted under RecordArgs.lease, or queued by a replay. */
+export interface LeasedDelivery {
+  readonly id: number
+  readonly destination: string
+}
+
+export interface RecordResult {
+  /** The event's id: the new one, or the first one's when this is a duplicate. */
+  readonly id: string
+  /** Same source and dedup key as an event already stored (or purged, within storage.dedupWindowDays). */
+  readonly duplicate: boolean
+  /** The deliveries inserted under the lease; empty for a duplicate. */
+  readonly leased: readonly LeasedDelivery[]
+}
+
+/* Outbox */
+
+export interface ClaimArgs {
+  readonly now: number
+  /** This process's lease name. */
+  readonly owner: string
+  /** Free slots per destination, in the order to serve them (the dispatcher rotates it). */
+  readonly slots: Readonly<Record<string, number>>
+  /** Free slots in all: the global concurrency left. */
+  readonly limit: number
+}
+
+/** A delivery leased to this process, with its event. */
+export interface ClaimedDelivery {
+  readonly id: number
+  readonly destination: string
+  /** This attempt's number, 1-based: counted at claim, so a crash mid-attempt still counts it. */
+  readonly attempt: number
+  readonly event: StoredEvent
+}
+
+export interface ClaimResult {
+  readonly claimed: ClaimedDelivery[]
+  /** Earliest run_at among destinations that had room to spare, or null: when to look again. */
+  readonly nextDueAt: number | null
+}
+
+/** How one attempt ended, as recorded: an attempt row, and the delivery moved on. */
+export interface Settlement {
+  readonly id: number
+  readonly attempt: number
+  readonly startedAt: number
+  readonly durationMs: number
+  /** delivered: done; retry: due again at runAt; dead: no more attempts. */
+  readonly result: 'delivered' | 'retry' | 'dead'
+  readonly runAt?: number
+  readonly statusCode: number | null
+  readonly error: string | null
+  readonly response: string | null
+}
+
+export interface SettleArgs {
+  readonly now: number
+  readonly settlements: readonly Settlement[]
+}
+
+export interface ReclaimArgs {
+  readonly now: number
+  /** Leases at least this old are freed: 0 frees all (at boot). */
+  readonly olderThanMs: number
+  /** Why, as the interrupted attempt's row tells it. */
+  readonly why: string
+}
+
+export interface UnclaimArgs {
+  readonly now: number
+  readonly owner: string
+  readonly ids: readonly number[]
+}
+
+export interface ReleaseArgs {
+  readonly now: number
+  readonly owner: string
+}
+
+export interface HastenArgs {
+  readonly now: number
+  readonly destination: string
+  readonly limit: number
+}
+
+/* Operations (admin API, rejections, retention) */
+
+export interface ProbeArgs {
+  readonly now: number
+}
+
+export interface ReplayArgs {
+  readonly eventId: string
+  readonly destinations: readonly string[]
+  readonly now: number
+}
+
+export interface RetryArgs {
+  readonly id: number
+  readonly now: number
+}
+
+export type RetryResult =
+  | { readonly outcome: 'retried', readonly delivery: DeliveryRow }
+  | { readonly outcome: 'missing' }
+  | { readonly outcome: 'delivered' }
+  | { readonly outcome: 'in_flight' }
+
+export interface BulkRetryArgs<F> {
+  readonly filter: F
+  readonly now: number
+  /** At most this many per call: the caller repeats until fewer come back. */
+  readonly limit: number
+}
+
+export interface SetPausedArgs {
+  readonly name: string
+  readonly paused: boolean
+  readonly now: number
+}
+
+export interface RecordRejectionArgs {
+  readonly rejection: NewRejection
+  /** The oldest rows go beyond this many rows or bytes. */
+  readonly maxRows: number
+  readonly maxBytes: number
+}
+
+export interface PurgeEventsArgs {
+  /** Settled events received before this go. */
+  readonly before: number
+  readonly limit: number
+  /** A deleted event received at or after this leaves its dedup key behind. */
+  readonly keepKeysAfter: number
+}
+
+export interface PurgeArgs {
+  readonly before: number
+  readonly limit: number
+}
+
+export interface VacuumArgs {
+  /** Free pages handed back at most. */
+  readonly pages: number
+}

@@ -1,0 +1,148 @@
+// The ingest core without HTTP: ingestWebhook on a gateway's real parts (its
+// store on a SQLite file, its dispatcher, routing and an ingest budget).
+// What the HTTP adapter adds (status codes, Retry-After, the raw body parser)
+// is tested through app.inject() in webhooks.test.ts.
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { signClerk, signSlack } from '../../providers/sign.js'
+import { createIngestBudget, PER_WEBHOOK_BYTES, type IngestBudget } from '../../src/ingest/budget.js'
+import { ingestWebhook, type IngestDeps, type IngestOutcome, type WebhookRequest } from '../../src/ingest/ingest-webhook.js'
+import { createRouter } from '../../src/outbox/routing.js'
+import { startReceiver } from '../fixtures/receiver.js'
+import { build, CLERK_SECRET, sqlite, TestClock } from '../helper.js'
+import { holdWriteLock } from '../lock-holder.js'
+
+const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'
+
+function depsOf (app: FastifyInstance, budget: IngestBudget = createIngestBudget(app.hookgate.config.server.ingestMaxBytesInFlight)): IngestDeps {
+  const { config, clock, store, dispatcher } = app.hookgate
+  return { config, clock, store, route: createRouter(config.destinations), outbox: dispatcher, budget }
+}
+
+function clerkWebhook (clock: TestClock, { id = 'msg_core_1', secret = CLERK_SECRET, source = 'clerk' } = {}): WebhookRequest & { body: Buffer } {
+  const body = Buffer.from(JSON.stringify({ data: { id: 'user_core' }, object: 'event', timestamp: clock.now(), type: 'user.created' }))
+  return { source, method: 'POST', headers: signClerk({ id, timestampSec: Math.floor(clock.now() / 1000), body, secret }), body }
+}
+
+/** Every stored event, read through the store. */
+async function events (app: FastifyInstance) {
+  return (await app.hookgate.store.listEvents({ limit: 100 })).items
+}
+
+/** ingestWebhook, and every outcome its answer callback was told. */
+async function ingest (deps: IngestDeps, request: WebhookRequest) {
+  const answered: IngestOutcome[] = []
+  const outcome = await ingestWebhook(deps, request, (o) => answered.push(o))
+  return { outcome, answered }
+}
+
+t.test('stores a verified webhook with its exact bytes and kept headers, and tells the answer once', async (t) => {
+  const { app, clock } = await build(t)
+  const request = clerkWebhook(clock)
+  const { outcome, answered } = await ingest(depsOf(app), request)
+  t.match(outcome, { kind: 'stored', id: /^evt_/, event: { type: 'user.created', dedupKey: 'msg_core_1' } })
+  t.same(answered, [outcome])
+  const stored = await app.hookgate.store.getEvent(outcome.kind === 'stored' ? outcome.id : '')
+  t.match(stored?.event, { source: 'clerk', provider: 'clerk', dedup_key: 'msg_core_1', subject: 'user_core', received_at: clock.now() })
+  t.same(Buffer.from(stored!.event.body), request.body, 'byte for byte')
+  t.same(Object.keys(JSON.parse(stored!.event.headers)).sort(), ['svix-id', 'svix-signature', 'svix-timestamp'])
+})
+
+t.test('a second delivery of the same message is a duplicate naming the first id', async (t) => {
+  const { app, clock } = await build(t)
+  const deps = depsOf(app)
+  const first = await ingestWebhook(deps, clerkWebhook(clock))
+  clock.advance(5000)
+  const second = await ingestWebhook(deps, clerkWebhook(clock))
+  t.equal(first.kind, 'stored')
+  t.same(second, { kind: 'duplicate', id: first.kind === 'stored' ? first.id : '', event: { type: 'user.created', dedupKey: 'msg_core_1' } })
+  t.equal((await events(app)).length, 1)
+})
+
+t.test('refusals are outcomes with their gateway error, and store nothing', async (t) => {
+  const { app, clock, config } = await build(t)
+  const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
+  const deps = depsOf(app, budget)
+  const unknown = await ingest(deps, clerkWebhook(clock, { source: 'stripe' }))
+  t.match(unknown.outcome, { kind: 'refused', error: { code: 'HG_ERR_SOURCE_UNKNOWN', statusCode: 404, message: "Unknown source 'stripe'" } })
+  t.same(unknown.answered, [unknown.outcome])
+  const forged = await ingestWebhook(deps, clerkWebhook(clock, { secret: 'whsec_' + Buffer.alloc(24, 7).toString('base64') }))
+  t.match(forged, { kind: 'refused', error: { code: 'HG_ERR_SIGNATURE_INVALID', statusCode: 401 } })
+  t.notOk('event' in forged, 'an unverified request names no event')
+  const stale = clerkWebhook(clock)
+  clock.advance(301_000)
+  t.match(await ingestWebhook(deps, stale), { kind: 'refused', error: { code: 'HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE' } })
+  t.equal((await events(app)).length, 0)
+  t.equal(budget.inFlightBytes, 0, 'no refusal holds budget')
+})
+
+t.test('a method that is no webhook of the source is not-found, before anything is verified', async (t) => {
+  const { app, clock } = await build(t)
+  const deps = depsOf(app)
+  for (const method of ['HEAD', 'GET', 'PUT']) t.same(await ingestWebhook(deps, { ...clerkWebhook(clock), method }), { kind: 'not-found' }, method)
+  t.same(await ingestWebhook(deps, { ...clerkWebhook(clock), source: 'nowhere', method: 'GET' }), { kind: 'not-found' }, 'a GET to an unknown source too')
+})
+
+t.test("a verified handshake is the provider's reply, and nothing is stored", async (t) => {
+  const clock = new TestClock(1_531_420_618_000)
+  const { app } = await build(t, { clock, config: { sources: { slack: { provider: 'slack', secret: SLACK_SECRET } } } })
+  const body = Buffer.from('{"token":"x","challenge":"abc123","type":"url_verification"}')
+  const headers = signSlack({ timestampSec: clock.now() / 1000, body, secret: SLACK_SECRET })
+  t.same(await ingestWebhook(depsOf(app), { source: 'slack', method: 'POST', headers, body }), {
+    kind: 'handshake',
+    reply: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"challenge":"abc123"}' }
+  })
+  const forged = signSlack({ timestampSec: clock.now() / 1000, body, secret: 'not-the-secret' })
+  t.match(await ingestWebhook(depsOf(app), { source: 'slack', method: 'POST', headers: forged, body }), { kind: 'refused', error: { code: 'HG_ERR_SIGNATURE_INVALID' } }, 'only once verified')
+  t.equal((await events(app)).length, 0)
+})
+
+t.test('past the budget a verified webhook is refused HG_ERR_OVERLOADED, naming the event, and stored nothing', async (t) => {
+  const { app, clock } = await build(t)
+  const budget = createIngestBudget(1024)
+  t.ok(budget.take(0), 'an empty budget takes one webhook')
+  const outcome = await ingestWebhook(depsOf(app, budget), clerkWebhook(clock))
+  t.match(outcome, { kind: 'refused', error: { code: 'HG_ERR_OVERLOADED', statusCode: 503 }, event: { dedupKey: 'msg_core_1' } })
+  t.equal(budget.inFlightBytes, PER_WEBHOOK_BYTES, 'only what was already held')
+  t.equal((await events(app)).length, 0)
+})
+
+t.test('a store that cannot write refuses with HG_ERR_STORAGE_UNAVAILABLE; its own error is the cause, for the log', async (t) => {
+  const { app, clock, config } = await build(t)
+  const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
+  await sqlite(app).writer.close()
+  const outcome = await ingestWebhook(depsOf(app, budget), clerkWebhook(clock))
+  t.match(outcome, { kind: 'refused', error: { code: 'HG_ERR_STORAGE_UNAVAILABLE', statusCode: 503 }, cause: { code: 'HG_ERR_WRITER_CLOSED' } })
+  t.notMatch(outcome.kind === 'refused' ? outcome.error.message : '', /writer|SQLITE/i, 'the error says what to do, not how the store is built')
+  t.equal(budget.inFlightBytes, 0, 'the budget is given back once the write has failed')
+})
+
+t.test('a write not committed by server.ingestTimeoutMs is refused, and may still land: the retry is then a duplicate', async (t) => {
+  const { app, clock, config } = await build(t, { config: { server: { ingestTimeoutMs: 200 } } })
+  const deps = depsOf(app)
+  const release = await holdWriteLock(t, config.storage.path)
+  const started = performance.now()
+  const first = await ingestWebhook(deps, clerkWebhook(clock))
+  t.ok(performance.now() - started < 2000, 'refused at the deadline, not after busy_timeout')
+  t.match(first, { kind: 'refused', error: { code: 'HG_ERR_STORAGE_UNAVAILABLE' }, cause: { message: 'not committed within server.ingestTimeoutMs (200 ms)' } })
+  await release()
+  // The writer keeps its order: the retry commits after the first write, which was already being committed.
+  t.match(await ingestWebhook(deps, clerkWebhook(clock)), { kind: 'duplicate' })
+  t.equal((await events(app)).length, 1)
+})
+
+t.test('with the loop running, deliveries are inserted leased and handed to the dispatcher after the answer', async (t) => {
+  const receiver = await startReceiver(t)
+  const { app, clock } = await build(t, { startDispatcher: true, config: { destinations: { svc: { url: receiver.url } } } })
+  const seen: Array<Record<string, unknown>> = []
+  const outcome = await ingestWebhook(depsOf(app), clerkWebhook(clock), () => {
+    // The adapter's own connection: the lease's owner is no part of the store's reads.
+    seen.push(...sqlite(app).db.prepare('SELECT destination, attempts, locked_by FROM deliveries').all() as Array<Record<string, unknown>>)
+    t.equal(app.hookgate.dispatcher.inFlight, 0, 'the dispatcher hears of it only after the sender is answered')
+  })
+  t.equal(outcome.kind, 'stored')
+  t.equal(app.hookgate.dispatcher.inFlight, 1, 'and starts it at once')
+  t.same(seen, [{ destination: 'svc', attempts: 1, locked_by: app.hookgate.dispatcher.owner }], 'committed already leased, first attempt counted')
+  await receiver.waitFor(1)
+  t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, outcome.kind === 'stored' ? outcome.id : '', 'the event, sent under the lease')
+})
