@@ -111,7 +111,7 @@ t.test("Chaindoc's re-serialised legacy fallback is off by default; asked for, t
 
   const receiver = await startReceiver(t)
   const { app } = await build(t, { config: {
-    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyReserialized: true } },
+    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, options: { legacyReserialized: true } } },
     destinations: { svc: { url: receiver.url, format: 'raw' } }
   } })
   const outcome = await ingestWebhook(depsOf(app), request)
