@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Breakers, MAX_PAUSE_MS, TRIP_AFTER_FAILURES } from '../../src/outbox/breaker.js'
-import { build, sqlite } from '../helper.js'
+import { build, watchStore } from '../helper.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -65,22 +65,21 @@ t.test('a destination that keeps failing is paused without spending its backlog\
 
 t.test('while the breaker holds a destination, new webhooks do not make the running loop claim', async (t) => {
   const receiver = await startReceiver(t, () => ({ status: 503 }))
-  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 5 } } } })
+  // Watch the real store's calls: a claim is one store call.
+  const calls: string[] = []
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 5 } } }, wrapStore: (store) => watchStore(store, calls) })
   for (let i = 0; i < 5; i++) await ingest(app, i)
   const dispatcher = app.hookgate.dispatcher
   t.same(await dispatcher.runOnce(), { claimed: 5, settled: 5 }, 'five fail: it trips')
-  // Watch the writer's ops (the real writer runs them): a claim is one writer transaction.
-  const writer = sqlite(app).writer
-  const run = writer.run.bind(writer)
-  const ops: string[] = []
-  writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
+  const from = calls.length
+  const since = (): string[] => calls.slice(from)
   dispatcher.start()
   for (let i = 5; i < 25; i++) await ingest(app, i)
-  t.same(ops.filter((op) => op === 'claimDeliveries'), [], '20 nudges, no claim while paused')
-  t.equal(ops.filter((op) => op === 'recordEvent').length, 20)
+  t.same(since().filter((op) => op === 'claimDeliveries'), [], '20 nudges, no claim while paused')
+  t.equal(since().filter((op) => op === 'recordEvent').length, 20)
   clock.advance(1000)
   await ingest(app, 25)
-  t.same(ops.filter((op) => op === 'claimDeliveries'), ['claimDeliveries'], 'the pause is over: the next nudge claims (the probe)')
+  t.same(since().filter((op) => op === 'claimDeliveries'), ['claimDeliveries'], 'the pause is over: the next nudge claims (the probe)')
   await dispatcher.stop(1000)
 })
 
@@ -109,7 +108,8 @@ t.test('a destination that answers again gets what failed meanwhile out at once,
 t.test('a failure while catching up stops it; a destination that never failed costs no extra write', async (t) => {
   let answers: Array<200 | 503> = [503, 503, 503, 200, 503]
   const receiver = await startReceiver(t, () => ({ status: answers.shift() ?? 200 }))
-  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } } })
+  const calls: string[] = []
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } }, wrapStore: (store) => watchStore(store, calls) })
   const dispatcher = app.hookgate.dispatcher
   for (let i = 0; i < 3; i++) await ingest(app, i)
   for (let i = 0; i < 3; i++) await dispatcher.runOnce()
@@ -120,15 +120,13 @@ t.test('a failure while catching up stops it; a destination that never failed co
   clock.advance(5_000)
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'and are sent when it comes')
 
-  const writer = sqlite(app).writer
-  const run = writer.run.bind(writer)
-  const ops: string[] = []
-  writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
+  const from = calls.length
+  const since = (): string[] => calls.slice(from)
   answers = []
   while ((await dispatcher.runOnce()).claimed > 0) clock.advance(300_000)
-  const hastens = ops.filter((op) => op === 'hastenDeliveries').length
+  const hastens = since().filter((op) => op === 'hastenDeliveries').length
   for (let i = 10; i < 20; i++) await ingest(app, i)
   while ((await dispatcher.runOnce()).claimed > 0);
-  t.equal(ops.filter((op) => op === 'hastenDeliveries').length, hastens, 'ten deliveries to a healthy destination, no hastening write')
+  t.equal(since().filter((op) => op === 'hastenDeliveries').length, hastens, 'ten deliveries to a healthy destination, no hastening write')
   t.ok((await deliveries(app)).every((d) => d.status === 'delivered'))
 })
