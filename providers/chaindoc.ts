@@ -12,7 +12,21 @@ import {
 } from '../src/errors.js'
 import { requireWithinTolerance } from './tolerance.js'
 import { isObject, parseObject, utf8 } from './json.js'
-import type { Provider, RawRequest, VerifiedEvent } from './types.js'
+import type { ParsedOptions, Provider, RawRequest, VerifiedEvent } from './types.js'
+
+/** A Chaindoc source's `options`. */
+export interface ChaindocOptions {
+  /** false refuses the legacy scheme (no timestamp, so replayable) once Chaindoc signs with v1; true by default. */
+  readonly legacyScheme: boolean
+  /**
+   * true: the legacy scheme also accepts a signature over the body
+   * re-serialised (JSON.stringify(JSON.parse(body))), as the sample on
+   * Chaindoc's older webhooks page computes it (docs/provider-specs.md §3.3);
+   * off by default.
+   */
+  readonly legacyReserialized: boolean
+}
+const DEFAULT_OPTIONS: ChaindocOptions = Object.freeze({ legacyScheme: true, legacyReserialized: false })
 
 const SIGNATURE = /^v1=([0-9a-f]{64})$/i // §3.2 step 3; one signature, hex in either case
 const LEGACY_SIGNATURE = /^[0-9a-f]{64}$/i
@@ -25,7 +39,7 @@ export const chaindoc: Provider = Object.freeze<Provider>({
   name: 'chaindoc',
   storedHeaders: ['x-chaindoc-signature', 'x-chaindoc-timestamp', 'x-chaindoc-event', 'x-chaindoc-delivery-id',
     'x-webhook-signature', 'x-webhook-event'],
-  hasLegacyScheme: true,
+  parseOptions: parseChaindocOptions,
 
   // Chaindoc asks for ≥ 32 chars but its own test secret is 'webhook-secret',
   // so only the mistakes that are surely mistakes are refused.
@@ -34,15 +48,16 @@ export const chaindoc: Provider = Object.freeze<Provider>({
     return secret.trim() === secret ? null : 'the secret has leading or trailing whitespace'
   },
 
-  verify (req, secrets, now, options): VerifiedEvent {
+  verify (req, secrets, now, { toleranceMs, options = DEFAULT_OPTIONS }): VerifiedEvent {
+    const { legacyScheme, legacyReserialized } = options as ChaindocOptions
     // The current header wins and never falls back to legacy: a stripped
     // header must not downgrade a delivery to the scheme without replay window.
     const current = req.headers['x-chaindoc-signature']?.trim()
-    if (current) return verifyCurrent(req, current, secrets, now, options.toleranceMs)
+    if (current) return verifyCurrent(req, current, secrets, now, toleranceMs)
     const legacy = req.headers['x-webhook-signature']?.trim()
     // Switched off, a legacy signature is one this source never matches, however well made.
-    if (options.legacyScheme === false) throw legacy ? new HG_ERR_SIGNATURE_INVALID() : new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature')
-    if (legacy) return verifyLegacy(req, legacy, secrets, options.legacyReserialized === true)
+    if (!legacyScheme) throw legacy ? new HG_ERR_SIGNATURE_INVALID() : new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature')
+    if (legacy) return verifyLegacy(req, legacy, secrets, legacyReserialized)
     throw new HG_ERR_SIGNATURE_MISSING('x-chaindoc-signature (or legacy x-webhook-signature)')
   }
 })
@@ -119,8 +134,14 @@ function signedReserialized (given: Buffer, secrets: readonly string[], bytes: B
   try { text = JSON.stringify(JSON.parse(utf8.decode(bytes))) } catch { return undefined }
   return signedBy(given, secrets, text) ? Buffer.from(text) : undefined
 }
-
-
+function parseChaindocOptions (options: Readonly<Record<string, unknown>>): ParsedOptions {
+  const problems = Object.keys(options).filter((key) => !Object.hasOwn(DEFAULT_OPTIONS, key)).map((key) => `unknown key '${key}' (known: legacyScheme, legacyReserialized)`)
+  const { legacyScheme = true, legacyReserialized = false } = options
+  if (typeof legacyScheme !== 'boolean') problems.push('legacyScheme: true or false')
+  if (typeof legacyReserialized !== 'boolean') problems.push('legacyReserialized: true or false')
+  if (legacyReserialized === true && legacyScheme === false) problems.push('legacyReserialized: the legacy scheme is switched off (legacyScheme: false), so there is nothing to fall back from')
+  return problems.length > 0 ? { problems } : { options: Object.freeze<ChaindocOptions>({ legacyScheme: legacyScheme as boolean, legacyReserialized: legacyReserialized as boolean }) }
+}
 
 function subjectOf (value: unknown): string | undefined {
   if (!isObject(value)) return undefined

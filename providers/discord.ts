@@ -10,16 +10,13 @@
  * toleranceSeconds still bounds replays of a captured request.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto'
-import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
-} from '../src/errors.js'
-import { requireWithinTolerance } from './tolerance.js'
+import { HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID } from '../src/errors.js'
+import { signedAtHeaders } from './tolerance.js'
 import { isObject, parseObject } from './json.js'
 import type { Handshake, Provider, VerifiedEvent } from './types.js'
 
 const PUBLIC_KEY = /^[0-9a-f]{64}$/i
 const SIGNATURE = /^[0-9a-f]{128}$/i
-const TIMESTAMP = /^\d{1,12}$/
 /** DER prefix of an ed25519 SubjectPublicKeyInfo (RFC 8410 §4): node:crypto takes raw keys only this way. */
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex')
 const INTERACTION_TYPES: Readonly<Record<number, string>> = {
@@ -43,11 +40,7 @@ export const discord: Provider<VerifiedEvent | Handshake> = Object.freeze<Provid
   },
 
   verify (req, secrets, now, options): VerifiedEvent | Handshake {
-    const signature = req.headers['x-signature-ed25519']
-    const timestamp = req.headers['x-signature-timestamp']
-    if (!signature || !timestamp) throw new HG_ERR_SIGNATURE_MISSING('x-signature-ed25519, x-signature-timestamp')
-    if (!TIMESTAMP.test(timestamp)) throw new HG_ERR_TIMESTAMP_INVALID()
-    requireWithinTolerance(Number(timestamp) * 1000, now, options.toleranceMs)
+    const { signature, timestamp } = signedAtHeaders(req, 'x-signature-ed25519', 'x-signature-timestamp', now, options.toleranceMs)
     if (!SIGNATURE.test(signature)) throw new HG_ERR_SIGNATURE_INVALID()
     const message = Buffer.concat([Buffer.from(timestamp), req.body])
     const given = Buffer.from(signature, 'hex')

@@ -15,8 +15,9 @@ import { standardWebhooks } from './standard-webhooks-provider.js'
 import { stripe } from './stripe.js'
 import { twilio } from './twilio.js'
 import type { AnyProvider } from './types.js'
+import { zoom } from './zoom.js'
 
-export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle, square, twilio, slack, discord, meta } as const satisfies Record<string, AnyProvider>)
+export const providers = Object.freeze({ clerk, chaindoc, 'standard-webhooks': standardWebhooks, github, stripe, shopify, hmac, gitlab, linear, paddle, square, twilio, slack, discord, meta, zoom } as const satisfies Record<string, AnyProvider>)
 
 export type ProviderName = keyof typeof providers
 

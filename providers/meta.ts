@@ -10,7 +10,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING } from '../src/errors.js'
 import { isObject, parseObject } from './json.js'
-import type { Handshake, Provider, RawRequest, VerifiedEvent } from './types.js'
+import type { Handshake, ParsedOptions, Provider, RawRequest, VerifiedEvent } from './types.js'
+
+/** A Meta source's `options`: the token its GET subscription check must carry, chosen by you in the app dashboard. */
+export interface MetaOptions { readonly verifyToken: string }
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/
 // Meta's challenge is a number; anything else is not echoed (the answer reflects it verbatim).
@@ -20,13 +23,14 @@ export const meta: Provider<VerifiedEvent | Handshake> = Object.freeze<Provider<
   name: 'meta',
   storedHeaders: ['x-hub-signature-256'],
   methods: Object.freeze(['POST', 'GET'] as const),
+  parseOptions: parseMetaOptions,
 
   validateSecret (secret) {
     return secret.trim() === secret ? null : 'the app secret has leading or trailing whitespace'
   },
 
   verify (req, secrets, _now, options): VerifiedEvent | Handshake {
-    if (req.method === 'GET') return subscription(req, options.verifyToken)
+    if (req.method === 'GET') return subscription(req, (options.options as MetaOptions | undefined)?.verifyToken)
     const header = req.headers['x-hub-signature-256']
     if (!header) throw new HG_ERR_SIGNATURE_MISSING('x-hub-signature-256')
     const hex = SIGNATURE.exec(header)?.[1]
@@ -49,6 +53,13 @@ export const meta: Provider<VerifiedEvent | Handshake> = Object.freeze<Provider<
     }
   }
 })
+
+function parseMetaOptions (options: Readonly<Record<string, unknown>>): ParsedOptions {
+  const problems = Object.keys(options).filter((key) => key !== 'verifyToken').map((key) => `unknown key '${key}' (known: verifyToken)`)
+  const { verifyToken } = options
+  if (typeof verifyToken !== 'string' || verifyToken === '') problems.push("verifyToken: required, the verify token you give Meta's dashboard (its GET subscription check is refused without it)")
+  return problems.length > 0 ? { problems } : { options: Object.freeze<MetaOptions>({ verifyToken: verifyToken as string }) }
+}
 
 /** The subscription check: the challenge back, only for the configured verify token (compared in constant time). */
 function subscription (req: RawRequest, verifyToken: string | undefined): Handshake {

@@ -12,7 +12,7 @@ import {
   HG_ERR_TIMESTAMP_INVALID, HG_ERR_TIMESTAMP_OUT_OF_TOLERANCE
 } from '../src/errors.js'
 import type { ProviderSample } from './samples.js'
-import type { AnyProvider, RawRequest, VerifyOptions } from './types.js'
+import type { AnyProvider, ParsedOptions, RawRequest, VerifyOptions } from './types.js'
 
 /** A plugin as loaded: its provider, and the sample `hookgate send` signs when it exports one. */
 export interface LoadedPlugin {
@@ -53,22 +53,27 @@ export function checkPlugin (candidate: unknown, sample: unknown): PluginLoad {
   }
   if (typeof p.verify !== 'function') problems.push("'verify' must be a function (req, secrets, now, options)")
   if (p.validateSecret !== undefined && typeof p.validateSecret !== 'function') problems.push("'validateSecret', when present, must be a function (secret) returning null or a problem")
+  if (p.parseOptions !== undefined && typeof p.parseOptions !== 'function') problems.push("'parseOptions', when present, must be a function (options) returning { options } or { problems }")
   if (p.methods !== undefined && !(Array.isArray(p.methods) && p.methods.length > 0 && p.methods.every((m) => METHODS.has(m as string)))) {
     problems.push("'methods', when present, must be a non-empty list of 'POST' and 'GET'")
   }
   const s = sample as Record<string, unknown> | undefined
   if (s !== undefined && (typeof s !== 'object' || s === null || typeof s.defaultType !== 'string' || typeof s.body !== 'function' || typeof s.sign !== 'function')) {
     problems.push("'sample', when exported, must be { defaultType, body (type, now), sign (body, secret, now) }")
+  } else if (s?.privateKey !== undefined && typeof (s.privateKey as { secretFor?: unknown } | null)?.secretFor !== 'function') {
+    problems.push("'sample.privateKey', when present, must be { secretFor (privateKeyPem) }")
   }
   if (problems.length > 0) return { problems }
   const name = p.name as string
   const verify = (p.verify as AnyProvider['verify']).bind(p)
   const validateSecret = p.validateSecret === undefined ? undefined : (p.validateSecret as NonNullable<AnyProvider['validateSecret']>).bind(p)
+  const parseOptions = p.parseOptions === undefined ? undefined : (p.parseOptions as NonNullable<AnyProvider['parseOptions']>).bind(p)
   const provider: AnyProvider = Object.freeze({
     name,
     storedHeaders: Object.freeze([...(p.storedHeaders as string[])]),
     ...(p.methods === undefined ? {} : { methods: Object.freeze([...(p.methods as Array<'POST' | 'GET'>)]) }),
     ...(validateSecret === undefined ? {} : { validateSecret: (secret: string) => { const r = validateSecret(secret); return typeof r === 'string' ? r : null } }),
+    ...(parseOptions === undefined ? {} : { parseOptions: (options: Readonly<Record<string, unknown>>) => checkedOptions(name, parseOptions, options) }),
     verify: (req: RawRequest, secrets: readonly string[], now: number, options: VerifyOptions) => {
       try {
         return verify(req, secrets, now, options)
@@ -78,6 +83,20 @@ export function checkPlugin (candidate: unknown, sample: unknown): PluginLoad {
     }
   })
   return { provider, sample: s === undefined ? null : Object.freeze(s as unknown as ProviderSample) }
+}
+
+/**
+ * A plugin's parseOptions is its author's code, run once at config load: one
+ * that throws or returns another shape is a problem listed with the rest, not
+ * a crash; what it returns is frozen like the rest of the config.
+ */
+function checkedOptions (name: string, parse: NonNullable<AnyProvider['parseOptions']>, options: Readonly<Record<string, unknown>>): ParsedOptions {
+  let result: unknown
+  try { result = parse(options) } catch { return { problems: [`the ${name} provider's parseOptions threw`] } }
+  const r = result as { options?: unknown, problems?: unknown } | null
+  if (typeof r === 'object' && r !== null && Array.isArray(r.problems) && r.problems.length > 0 && r.problems.every((x) => typeof x === 'string')) return { problems: [...r.problems as string[]] }
+  if (typeof r === 'object' && r !== null && 'options' in r && r.problems === undefined) return { options: r.options }
+  return { problems: [`the ${name} provider's parseOptions returned neither { options } nor { problems: [text, …] }`] }
 }
 
 /**

@@ -4,7 +4,7 @@
  * Standard Webhooks code that also verifies; the tests hold both to svix's own
  * Webhook (a devDependency), the library Clerk's senders use.
  */
-import { createHmac, sign as signBytes, type KeyObject } from 'node:crypto'
+import { createHmac, randomBytes, sign as signBytes, type KeyObject } from 'node:crypto'
 import type { HmacScheme } from './hmac-options.js'
 import { signStandardWebhook } from './standard-webhooks.js'
 
@@ -105,7 +105,21 @@ export function signDiscord ({ timestampSec, body, privateKey }: {
   return { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestampSec), 'content-type': 'application/json' }
 }
 
+/** The hex of an ed25519 public key's 32 raw bytes: what a Discord source's secret is (Developer Portal → Public Key). */
+export function discordPublicKeyHex (publicKey: KeyObject): string {
+  if (publicKey.asymmetricKeyType !== 'ed25519') throw new TypeError(`an ed25519 key is needed, not ${publicKey.asymmetricKeyType ?? 'a secret key'}`)
+  return (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex')
+}
+
 /** Meta (X-Hub-Signature-256): `sha256=` hex HMAC-SHA256 of the body, keyed with the app secret. */
 export function signMeta ({ body, secret }: { body: Buffer | string, secret: string }): Record<'x-hub-signature-256' | 'content-type', string> {
   return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`, 'content-type': 'application/json' }
+}
+
+/** Zoom: `v0=` hex HMAC-SHA256 of `v0:${timestamp}:${body}`, keyed with the app's secret token. */
+export function signZoom ({ timestampSec, body, secret }: {
+  timestampSec: number, body: Buffer | string, secret: string
+}): Record<'x-zm-signature' | 'x-zm-request-timestamp' | 'x-zm-trackingid' | 'content-type', string> {
+  const hex = createHmac('sha256', secret).update(`v0:${timestampSec}:`).update(body).digest('hex')
+  return { 'x-zm-signature': `v0=${hex}`, 'x-zm-request-timestamp': String(timestampSec), 'x-zm-trackingid': `WEB_${randomBytes(16).toString('hex')}`, 'content-type': 'application/json; charset=utf-8' }
 }

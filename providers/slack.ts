@@ -8,15 +8,12 @@
  * verified (https://api.slack.com/events/url_verification), and not stored.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
-} from '../src/errors.js'
-import { requireWithinTolerance } from './tolerance.js'
+import { HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID } from '../src/errors.js'
+import { signedAtHeaders } from './tolerance.js'
 import { isObject, parseObject, utf8 } from './json.js'
 import type { Handshake, Provider, RawRequest, VerifiedEvent } from './types.js'
 
 const SIGNATURE = /^v0=([0-9a-f]{64})$/ // §4.4: only v0 exists; bolt-js refuses any other version
-const TIMESTAMP = /^\d{1,12}$/
 
 export const slack: Provider<VerifiedEvent | Handshake> = Object.freeze<Provider<VerifiedEvent | Handshake>>({
   name: 'slack',
@@ -27,11 +24,7 @@ export const slack: Provider<VerifiedEvent | Handshake> = Object.freeze<Provider
   },
 
   verify (req, secrets, now, options): VerifiedEvent | Handshake {
-    const signature = req.headers['x-slack-signature']
-    const timestamp = req.headers['x-slack-request-timestamp']
-    if (!signature || !timestamp) throw new HG_ERR_SIGNATURE_MISSING('x-slack-signature, x-slack-request-timestamp')
-    if (!TIMESTAMP.test(timestamp)) throw new HG_ERR_TIMESTAMP_INVALID()
-    requireWithinTolerance(Number(timestamp) * 1000, now, options.toleranceMs)
+    const { signature, timestamp } = signedAtHeaders(req, 'x-slack-signature', 'x-slack-request-timestamp', now, options.toleranceMs)
     const hex = SIGNATURE.exec(signature)?.[1]
     if (hex === undefined || !signedBy(Buffer.from(hex, 'hex'), secrets, timestamp, req.body)) throw new HG_ERR_SIGNATURE_INVALID()
     return looksLikeJson(req.body) ? fromJson(req) : fromForm(req)

@@ -56,22 +56,11 @@ export function isHandshake (result: VerifiedEvent | Handshake): result is Hands
 export interface VerifyOptions {
   /** Accepted distance between the signed timestamp and now, both ways. */
   readonly toleranceMs: number
-  /** false: refuse the provider's legacy scheme (HG_ERR_SIGNATURE_INVALID); accepted when absent. */
-  readonly legacyScheme?: boolean
   /**
    * The source's `options` as the provider's parseOptions returned them
    * (normalised, frozen); undefined for a provider that takes none.
    */
   readonly options?: unknown
-  /**
-   * true: the legacy scheme also accepts a signature over the body
-   * re-serialised (JSON.stringify(JSON.parse(body))), as the sample on
-   * Chaindoc's older webhooks page computes it (docs/provider-specs.md §3.3);
-   * off when absent.
-   */
-  readonly legacyReserialized?: boolean
-  /** The source's subscription verify token (Meta's GET hub.verify_token), when it has one. */
-  readonly verifyToken?: string | undefined
 }
 
 /** What parseOptions gives back: the options to pass to verify, or every problem found. */
@@ -88,8 +77,6 @@ export interface Provider<Result extends VerifiedEvent | Handshake = VerifiedEve
   readonly storedHeaders: readonly string[]
   /** The HTTP methods its sender uses; ['POST'] when absent. A GET is only ever a handshake. */
   readonly methods?: readonly ('POST' | 'GET')[]
-  /** True when the provider has an older scheme a source may switch off (VerifyOptions.legacyScheme). */
-  readonly hasLegacyScheme?: boolean
   /**
    * Says what is wrong with a configured secret, or returns null when it is
    * usable. Config loading calls it so a malformed secret (not base64, too

@@ -93,7 +93,7 @@ t.test('kept keys survive a restart on the same file', async (t) => {
 
 t.test('a source with legacyScheme: false refuses legacy-signed requests (401 HG_ERR_SIGNATURE_INVALID) and stores nothing', async (t) => {
   const { app, clock } = await build(t, {
-    config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyScheme: false }, old: { provider: 'chaindoc', secret: CHAINDOC_SECRET } } }
+    config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, options: { legacyScheme: false } }, old: { provider: 'chaindoc', secret: CHAINDOC_SECRET } } }
   })
   const refused = await sendLegacy(app)
   t.match(refused, { status: 401, body: { code: 'HG_ERR_SIGNATURE_INVALID' } })

@@ -9,6 +9,7 @@
  *     acme:
  *       provider: { module: ./providers-local/acme.mjs }   # relative to the config file
  *       secret: ${ACME_WEBHOOK_SECRET}
+ *       options: { account: acct_123 }   # optional: only this account's events
  *
  * The contract is hookgate's providers/types.ts. A plugin imports node: modules
  * only (it runs inside the gateway on every request): no I/O, no state, no logs.
@@ -37,6 +38,14 @@ export default {
     return secret.length < 24 ? 'an Acme signing secret has at least 24 characters' : null
   },
 
+  // Optional: checks the source's `options` once at boot and returns them as verify gets them (options.options),
+  // or every problem. Without it, a source of this provider that gives options is refused.
+  parseOptions (options) {
+    const problems = Object.keys(options).filter((key) => key !== 'account').map((key) => `unknown key '${key}' (known: account)`)
+    if (options.account !== undefined && (typeof options.account !== 'string' || !/^acct_\w+$/.test(options.account))) problems.push("account: an Acme account id, 'acct_…'")
+    return problems.length > 0 ? { problems } : { options: { account: options.account ?? null } }
+  },
+
   verify (req, secrets, now, options) {
     const header = req.headers['acme-signature']
     const delivery = req.headers['acme-delivery']
@@ -59,6 +68,9 @@ export default {
     let body
     try { body = JSON.parse(utf8.decode(req.body)) } catch { throw refuse('HG_ERR_PAYLOAD_INVALID') }
     if (typeof body !== 'object' || body === null || typeof body.type !== 'string' || body.type === '') throw refuse('HG_ERR_PAYLOAD_INVALID')
+    // One signing secret may serve several Acme accounts: a source set to one refuses the others' events.
+    const account = options.options?.account ?? null
+    if (account !== null && body.account !== account) throw refuse('HG_ERR_PAYLOAD_INVALID')
     return {
       dedupKey: delivery,
       type: body.type,
@@ -72,7 +84,7 @@ export default {
 /** Optional: what `hookgate send <source>` posts for this provider. Without it, send says it cannot sign one. */
 export const sample = {
   defaultType: 'order.paid',
-  body: (type, now) => JSON.stringify({ id: `evt_${randomUUID()}`, type, created: Math.floor(now / 1000), data: { id: `ord_${randomUUID()}`, amount: 4200, currency: 'eur' } }),
+  body: (type, now) => JSON.stringify({ id: `evt_${randomUUID()}`, type, account: 'acct_demo', created: Math.floor(now / 1000), data: { id: `ord_${randomUUID()}`, amount: 4200, currency: 'eur' } }),
   sign: (body, secret, now) => {
     const t = String(Math.floor(now / 1000))
     return { 'acme-signature': `t=${t},v1=${hmacHex(secret, t, body)}`, 'acme-delivery': randomUUID(), 'content-type': 'application/json' }

@@ -30,7 +30,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   send: {
     summary: 'send <source> [--type T]  post a correctly signed sample event (--url, or the config\'s port)',
-    options: [['--type T', 'the event type (default: the provider\'s most common one)'], ...CLIENT]
+    options: [['--type T', 'the event type (default: the provider\'s most common one)'],
+      ['--signing-key FILE', 'a source that holds a public key (Discord): the PEM ed25519 private key that signs (or HOOKGATE_SIGNING_KEY)'], ...CLIENT]
   },
   events: {
     summary: 'events [--status S] [--source S]  list events; also --type, --subject, --since, --until, --limit, --cursor',

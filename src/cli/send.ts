@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { request } from 'undici'
 import { samples, type ProviderSample } from '../../providers/samples.js'
 import type { ProviderName } from '../../providers/index.js'
@@ -13,21 +14,23 @@ export function signedSample (provider: ProviderName | ProviderSample, type: str
 }
 
 /**
- * `hookgate send <source> [--type user.created] [--url URL]`: posts a
- * correctly signed sample event, so the gateway can be tried without Clerk
- * or Chaindoc. The secret comes from the config, as the gateway's does.
+ * `hookgate send <source> [--type user.created] [--url URL] [--signing-key FILE]`:
+ * posts a correctly signed sample event, so the gateway can be tried without
+ * the provider. The secret comes from the config, as the gateway's does; a
+ * source that holds a public key (Discord) signs with the private key given.
  */
 export async function sendCommand (argv: string[], io: Io = processIo): Promise<number> {
   const json = argv.includes('--json')
   return runCommand('send', io, json, async () => {
     const { values, positionals } = parse(argv, {
       ...clientOptions,
-      type: { type: 'string' }
+      type: { type: 'string' },
+      'signing-key': { type: 'string' }
     })
     const config = await loadConfig(configPath({ config: values.config ?? io.env.HOOKGATE_CONFIG }), io.env)
     const [name, ...extra] = positionals
     const sources = Object.keys(config.sources)
-    if (name === undefined || extra.length > 0) throw new UsageError(`usage: hookgate send <source> [--type T] [--url URL]; sources: ${sources.join(', ') || 'none'}`)
+    if (name === undefined || extra.length > 0) throw new UsageError(`usage: hookgate send <source> [--type T] [--url URL] [--signing-key FILE]; sources: ${sources.join(', ') || 'none'}`)
     const source = Object.hasOwn(config.sources, name) ? config.sources[name]! : undefined
     if (source === undefined) throw new UsageError(`no source '${name}' in the configuration; sources: ${sources.join(', ') || 'none'}`)
     // A plugin's sample is optional (samples.ts forces one for every built-in).
@@ -35,7 +38,8 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
     if (sample === null) throw new UsageError(`the ${source.provider} provider of source '${name}' is a plugin that exports no sample, so send cannot sign one; export \`sample = { defaultType, body, sign }\` from its module (README: Write a provider plugin)`)
     const type = values.type ?? sample.defaultType
     // A client's wall clock, as a real sender's: the gateway checks it against its own.
-    const { headers, body } = signedSample(sample, type, source.secrets[0]!, Date.now(), source.options)
+    const secret = sample.privateKey === undefined ? source.secrets[0]! : await signingKey(sample.privateKey, values['signing-key'], io.env, name, source.secrets)
+    const { headers, body } = signedSample(sample, type, secret, Date.now(), source.options)
     const url = `${gatewayUrl(values.url, io.env, config)}/webhooks/${encodeURIComponent(name)}`
     let res
     try {
@@ -47,4 +51,24 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
     if (res.statusCode !== 200) throw new ApiError(`${url} answered ${res.statusCode} ${answer?.code ?? ''} ${answer?.message ?? ''}`.trim(), answer)
     io.out(json ? JSON.stringify(answer) + '\n' : `sent ${type} to ${url}: ${res.statusCode}, event ${answer?.id}${answer?.duplicate === true ? ' (duplicate)' : ''}\n`)
   })
+}
+
+/**
+ * The private key that signs for a source whose secrets are public keys
+ * (Discord): from --signing-key FILE, else HOOKGATE_SIGNING_KEY (the PEM
+ * itself), and only when its public key is one the source lists, so a wrong
+ * key is named here rather than answered 401 by the gateway.
+ */
+async function signingKey (privateKey: NonNullable<ProviderSample['privateKey']>, file: string | undefined, env: NodeJS.ProcessEnv, source: string, secrets: readonly string[]): Promise<string> {
+  let pem = env.HOOKGATE_SIGNING_KEY
+  if (file !== undefined) {
+    try { pem = await readFile(file, 'utf8') } catch (err) { throw new UsageError(`cannot read --signing-key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`) }
+  }
+  if (pem === undefined || pem === '') {
+    throw new UsageError(`source '${source}' holds a public key, which only verifies: give send the matching private key, --signing-key FILE (a PEM ed25519 private key) or HOOKGATE_SIGNING_KEY (README: Connect Discord)`)
+  }
+  let secret: string
+  try { secret = privateKey.secretFor(pem) } catch { throw new UsageError('the signing key is not a PEM ed25519 private key') }
+  if (!secrets.some((s) => s.toLowerCase() === secret.toLowerCase())) throw new UsageError(`the signing key's public key (${secret}) is not among source '${source}''s keys`)
+  return pem
 }

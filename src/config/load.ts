@@ -3,9 +3,8 @@ import { dirname, resolve } from 'node:path'
 import { Settings } from 'typebox/system'
 import { Value } from 'typebox/value'
 import { parse as parseYaml } from 'yaml'
-import { isProviderName, providers as builtIns } from '../../providers/index.js'
 import { loadPlugin, type PluginLoad } from '../../providers/plugin.js'
-import { samples as builtInSamples, type ProviderSample } from '../../providers/samples.js'
+import type { ProviderSample } from '../../providers/samples.js'
 import type { AnyProvider } from '../../providers/types.js'
 import { validateStandardWebhooksSecret } from '../../providers/standard-webhooks.js'
 import { HG_ERR_CONFIG_INVALID } from '../errors.js'
@@ -14,22 +13,9 @@ import { resolveEnv } from './env.js'
 import { describeSchemaErrors } from './problems.js'
 import { isLoopbackHost, publishedAs, publishedSecretProblem } from './public-secrets.js'
 import { ConfigSchema, type ConfigInput } from './schema.js'
+import { normalizeSources, type SourceConfig } from './sources.js'
 
-export interface SourceConfig {
-  readonly name: string
-  /** The provider's name: a key of Config.providers (a built-in's, or a plugin's own). */
-  readonly provider: string
-  readonly secrets: readonly string[]
-  readonly toleranceMs: number
-  /** Whether the provider's legacy scheme is accepted (false when it has none). */
-  readonly legacyScheme: boolean
-  /** What the provider's parseOptions made of the source's `options`; undefined when it takes none. */
-  readonly options?: unknown
-  /** Whether the legacy scheme also accepts a signature over the re-serialised body (off unless asked for). */
-  readonly legacyReserialized: boolean
-  /** Meta's subscription verify token, when the source has one. */
-  readonly verifyToken?: string
-}
+export type { SourceConfig }
 
 export interface RetryPolicy {
   /** Delay before each attempt, the first included: its length is the number of attempts. */
@@ -133,85 +119,10 @@ function configInvalid (problems: readonly string[]): Error {
   return new HG_ERR_CONFIG_INVALID(problems.map((p) => `  - ${p}`).join('\n'))
 }
 
-/** The provider's reading of a source's `options`; a provider without parseOptions takes none. */
-function sourceOptions (name: string, provider: AnyProvider, options: Readonly<Record<string, unknown>> | undefined, problems: string[]): unknown {
-  const parse = provider.parseOptions
-  if (parse === undefined) {
-    if (options !== undefined) problems.push(`sources.${name}.options: provider '${provider.name}' takes no options`)
-    return undefined
-  }
-  const parsed = parse(options ?? {})
-  if ('problems' in parsed) {
-    for (const problem of parsed.problems) problems.push(`sources.${name}.options: ${problem}`)
-    return undefined
-  }
-  return parsed.options
-}
-
 function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>, problems: string[]): Config {
   // Published example secrets are for trying the gateway on this machine, never for one others can reach.
   const loopback = isLoopbackHost(input.server.host)
-  const providers: Record<string, AnyProvider> = { ...builtIns }
-  const samples: Record<string, ProviderSample | null> = { ...builtInSamples }
-  const modules = new Map<string, string>()
-  const sources: Record<string, SourceConfig> = {}
-  for (const [name, source] of Object.entries(input.sources)) {
-    const provider = typeof source.provider === 'string'
-      ? builtIns[source.provider]
-      : registerPlugin(`sources.${name}.provider.module`, source.provider.module)
-    if (provider === null) continue
-    const secrets = source.secrets ?? (source.secret === undefined ? [] : [source.secret])
-    if ((source.secret === undefined) === (source.secrets === undefined)) {
-      problems.push(`sources.${name}: give exactly one of 'secret' or 'secrets'`)
-    }
-    secrets.forEach((secret, i) => {
-      const at = `sources.${name}.${source.secrets === undefined ? 'secret' : `secrets[${i}]`}`
-      const problem = secretProblem(provider, secret)
-      if (problem != null) problems.push(`${at}: ${problem}`)
-      const published = publishedAs(secret)
-      if (published !== null && !loopback) problems.push(publishedSecretProblem(at, published, input.server.host, `sign webhooks for this source`))
-    })
-    const hasLegacy = provider.hasLegacyScheme === true
-    if (source.legacyScheme !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyScheme: the ${provider.name} provider has no legacy scheme to switch`)
-    if (source.legacyReserialized !== undefined && !hasLegacy) problems.push(`sources.${name}.legacyReserialized: the ${provider.name} provider has no legacy scheme`)
-    if (source.legacyReserialized === true && source.legacyScheme === false) problems.push(`sources.${name}.legacyReserialized: the legacy scheme is switched off (legacyScheme: false), so there is nothing to fall back from`)
-    sources[name] = {
-      name, provider: provider.name, secrets, toleranceMs: source.toleranceSeconds * 1000,
-      legacyScheme: hasLegacy && source.legacyScheme !== false,
-      legacyReserialized: hasLegacy && source.legacyScheme !== false && source.legacyReserialized === true,
-      ...(source.verifyToken === undefined ? {} : { verifyToken: source.verifyToken }),
-      options: sourceOptions(name, provider, source.options, problems)
-    }
-    if (source.verifyToken !== undefined && provider.name !== 'meta') problems.push(`sources.${name}.verifyToken: only a meta source has a subscription verify token`)
-    if (source.verifyToken === undefined && provider.name === 'meta') problems.push(`sources.${name}.verifyToken: a meta source needs the verify token you give Meta's dashboard (its GET subscription check is refused without it)`)
-  }
-
-  /** Adds a loaded plugin to the registry, or says why it cannot be (the problem names the key path). */
-  function registerPlugin (at: string, module: string): AnyProvider | null {
-    const load = plugins.get(module)
-    if (load === undefined) {
-      problems.push(`${at}: provider plugins are loaded with the config file (loadConfig), not from a parsed document`)
-      return null
-    }
-    if ('problems' in load) {
-      for (const problem of load.problems) problems.push(`${at}: ${module}: ${problem}`)
-      return null
-    }
-    const { name } = load.provider
-    if (isProviderName(name)) {
-      problems.push(`${at}: ${module}: the plugin's name '${name}' is a built-in provider's; give it its own`)
-      return null
-    }
-    const other = modules.get(name)
-    if (other !== undefined && other !== module) {
-      problems.push(`${at}: ${module}: the plugin's name '${name}' is also the name of ${other}`)
-      return null
-    }
-    modules.set(name, module)
-    providers[name] = load.provider
-    samples[name] = load.sample
-    return load.provider
-  }
+  const { providers, samples, sources } = normalizeSources(input, plugins, problems)
   const destinations: Record<string, DestinationConfig> = {}
   for (const [name, d] of Object.entries(input.destinations)) {
     const at = `destinations.${name}`
@@ -249,15 +160,6 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
     sources,
     destinations,
     admin: input.admin.token === undefined || input.admin.token === '' ? {} : { token: input.admin.token }
-  }
-}
-
-/** A plugin's validateSecret is the plugin author's code: one that throws is a problem, not a crash. */
-function secretProblem (provider: AnyProvider, secret: string): string | null {
-  try {
-    return provider.validateSecret?.(secret) ?? null
-  } catch {
-    return `the ${provider.name} provider's validateSecret threw`
   }
 }
 

@@ -60,14 +60,12 @@ export const SourceSchema = Type.Object({
   /** Several secrets while rotating: any one may match. */
   secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   toleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 }),
-  /** false refuses the provider's legacy scheme (Chaindoc's x-webhook-signature: no timestamp, no replay window). Accepted when absent. */
-  legacyScheme: Type.Optional(Type.Boolean()),
-  /** Per-provider settings (twilio's publicUrl, hmac's header…); the provider's parseOptions checks them. */
+  /** Per-provider settings (twilio's publicUrl, meta's verifyToken, chaindoc's legacyScheme…); the provider's parseOptions checks them. */
   options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  /** true also accepts a legacy signature over the re-serialised body (the sample on Chaindoc's older webhooks page, docs/provider-specs.md §3.3); the signed string is then stored. Off when absent. */
-  legacyReserialized: Type.Optional(Type.Boolean()),
-  /** Meta: the token its GET subscription check must carry (hub.verify_token); chosen by you in the app dashboard. */
-  verifyToken: Type.Optional(Type.String({ minLength: 1 }))
+  // Moved under `options`; accepted here only so the loader can say where they went.
+  legacyScheme: Type.Optional(Type.Unknown()),
+  legacyReserialized: Type.Optional(Type.Unknown()),
+  verifyToken: Type.Optional(Type.Unknown())
 }, withDefaults)
 
 /**

@@ -105,7 +105,7 @@ function verify ({ config, clock, route, budget }: IngestDeps, request: WebhookR
   const receivedAt = clock.now()
   let verified: VerifiedEvent | Handshake
   try {
-    verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, legacyScheme: source.legacyScheme, legacyReserialized: source.legacyReserialized, verifyToken: source.verifyToken, options: source.options })
+    verified = provider.verify(raw, source.secrets, receivedAt, { toleranceMs: source.toleranceMs, options: source.options })
   } catch (err) {
     if (isGatewayError(err)) return refused(err)
     throw err

@@ -207,19 +207,34 @@ t.test('storage.dedupWindowDays defaults to 90 days and must be positive', async
   }
 })
 
-t.test('sources.*.legacyScheme: on by default for Chaindoc, switched off by false, refused on a provider without one', async (t) => {
+t.test('sources.*.options.legacyScheme: on by default for Chaindoc, switched off by false, refused on a provider without options', async (t) => {
   const sources = {
     old: { provider: 'chaindoc', secret: 'chaindoc-secret-0123456789' },
-    strict: { provider: 'chaindoc', secret: 'chaindoc-secret-0123456789', legacyScheme: false },
+    strict: { provider: 'chaindoc', secret: 'chaindoc-secret-0123456789', options: { legacyScheme: false } },
     clerk: { provider: 'clerk', secret: 'whsec_' + Buffer.alloc(24, 1).toString('base64') }
   }
   const config = parseConfig({ sources }, {})
-  t.equal(config.sources.old!.legacyScheme, true)
-  t.equal(config.sources.strict!.legacyScheme, false)
-  t.equal(config.sources.clerk!.legacyScheme, false, 'Clerk has no legacy scheme to accept')
-  t.throws(() => parseConfig({ sources: { ...sources, clerk: { ...sources.clerk, legacyScheme: true } } }, {}),
-    { message: /sources\.clerk\.legacyScheme: the clerk provider has no legacy scheme/ })
-  t.throws(() => parseConfig({ sources: { strict: { ...sources.strict, legacyScheme: 'no' } } }, {}), { message: /sources\.strict\.legacyScheme/ })
+  t.same(config.sources.old!.options, { legacyScheme: true, legacyReserialized: false })
+  t.same(config.sources.strict!.options, { legacyScheme: false, legacyReserialized: false })
+  t.equal(config.sources.clerk!.options, undefined, 'Clerk takes no options')
+  t.throws(() => parseConfig({ sources: { ...sources, clerk: { ...sources.clerk, options: { legacyScheme: true } } } }, {}),
+    { message: /sources\.clerk\.options: provider 'clerk' takes no options/ })
+  t.throws(() => parseConfig({ sources: { strict: { ...sources.strict, options: { legacyScheme: 'no' } } } }, {}), { message: /sources\.strict\.options: legacyScheme: true or false/ })
+})
+
+t.test('the old top-level legacyScheme, legacyReserialized and verifyToken are refused, each naming its place under options', async (t) => {
+  const err = (() => {
+    try {
+      parseConfig({ sources: {
+        a: { provider: 'chaindoc', secret: 'chaindoc-secret-0123456789', legacyScheme: false, legacyReserialized: true },
+        m: { provider: 'meta', secret: 'meta-app-secret-0123', verifyToken: 'tok', options: { verifyToken: 'tok' } }
+      } }, {})
+    } catch (e) { return e as Error }
+    return null
+  })()
+  t.match(err?.message, "sources.a.legacyScheme: now under the source's options (sources.a.options.legacyScheme), which the chaindoc provider checks")
+  t.match(err?.message, 'sources.a.legacyReserialized: now under the source\'s options (sources.a.options.legacyReserialized)')
+  t.match(err?.message, 'sources.m.verifyToken: now under the source\'s options (sources.m.options.verifyToken), which the meta provider checks')
 })
 
 t.test('refuses options on a source whose provider takes none, naming the key', async (t) => {

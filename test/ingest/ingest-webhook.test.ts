@@ -3,6 +3,7 @@
 // What the HTTP adapter adds (status codes, Retry-After, the raw body parser)
 // is tested through app.inject() in webhooks.test.ts.
 import type { FastifyInstance } from 'fastify'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { signChaindoc, signChaindocLegacy, signClerk, signSlack } from '../../providers/sign.js'
 import { createIngestBudget, PER_WEBHOOK_BYTES, type IngestBudget } from '../../src/ingest/budget.js'
@@ -111,7 +112,7 @@ t.test("Chaindoc's re-serialised legacy fallback is off by default; asked for, t
 
   const receiver = await startReceiver(t)
   const { app } = await build(t, { config: {
-    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyReserialized: true } },
+    sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, options: { legacyReserialized: true } } },
     destinations: { svc: { url: receiver.url, format: 'raw' } }
   } })
   const outcome = await ingestWebhook(depsOf(app), request)
@@ -205,6 +206,12 @@ t.test('with the loop running, deliveries are inserted leased and handed to the 
   t.equal(outcome.kind, 'stored')
   t.equal(app.hookgate.dispatcher.inFlight, 1, 'and starts it at once')
   t.same(seen, [{ destination: 'svc', attempts: 1, locked_by: app.hookgate.dispatcher.owner }], 'committed already leased, first attempt counted')
-  await receiver.waitFor(1)
+  await receiver.received(1)
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, outcome.kind === 'stored' ? outcome.id : '', 'the event, sent under the lease')
+})
+
+t.test('the core imports no web framework: route.ts is the only ingest file that knows Fastify', async (t) => {
+  const imports = (file: string) => [...readFileSync(new URL(`../../src/ingest/${file}`, import.meta.url), 'utf8').matchAll(/^import\s[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1])
+  t.notOk(imports('ingest-webhook.ts').includes('fastify'), 'ingest-webhook.ts')
+  t.ok(imports('route.ts').includes('fastify'), 'route.ts adapts it')
 })

@@ -173,6 +173,6 @@ t.test('gives router and parser refusals a code too, without quoting the path ba
 })
 
 t.test('legacyReserialized is refused where it cannot apply', async (t) => {
-  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: CLERK_SECRET, legacyReserialized: true } } } }), { message: /sources\.clerk\.legacyReserialized: the clerk provider has no legacy scheme/ })
-  await t.rejects(build(t, { config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, legacyScheme: false, legacyReserialized: true } } } }), { message: /sources\.chaindoc\.legacyReserialized: the legacy scheme is switched off/ })
+  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: CLERK_SECRET, options: { legacyReserialized: true } } } } }), { message: /sources\.clerk\.options: provider 'clerk' takes no options/ })
+  await t.rejects(build(t, { config: { sources: { chaindoc: { provider: 'chaindoc', secret: CHAINDOC_SECRET, options: { legacyScheme: false, legacyReserialized: true } } } } }), { message: /sources\.chaindoc\.options: legacyReserialized: the legacy scheme is switched off/ })
 })

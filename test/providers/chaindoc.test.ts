@@ -19,8 +19,14 @@ const current = (signature = SIGNATURE, timestamp = TIMESTAMP): Headers =>
   ({ 'x-chaindoc-signature': signature, 'x-chaindoc-timestamp': timestamp })
 const verify = (headers: Headers, body: Buffer = BODY, secrets = [SECRET], now = NOW, options: VerifyOptions = OPTIONS) =>
   chaindoc.verify({ headers, body }, secrets, now, options)
-/** A source that asked for the re-serialised legacy fallback (`legacyReserialized: true`). */
-const FALLBACK = { ...OPTIONS, legacyReserialized: true }
+/** The source's options as chaindoc's parseOptions makes them of `given`. */
+function parsed (given: Record<string, unknown>): unknown {
+  const result = chaindoc.parseOptions!(given)
+  if ('problems' in result) throw new Error(result.problems.join('; '))
+  return result.options
+}
+/** A source that asked for the re-serialised legacy fallback (`options.legacyReserialized: true`). */
+const FALLBACK = { ...OPTIONS, options: parsed({ legacyReserialized: true }) }
 const verifyWithFallback = (headers: Headers, body: Buffer) => verify(headers, body, [SECRET], NOW, FALLBACK)
 /** Current-scheme headers for `body`, signed at the test clock. */
 const signed = (body: string): Headers => signChaindoc({ timestampIso: TIMESTAMP, body, secret: SECRET })
@@ -242,11 +248,17 @@ t.test('names itself chaindoc, keeps both header families and vets secrets loose
 })
 
 t.test('legacyScheme false: a well-signed legacy request is refused as a signature that does not match; the current scheme still verifies', async (t) => {
-  const off = { ...OPTIONS, legacyScheme: false }
+  const off = { ...OPTIONS, options: parsed({ legacyScheme: false }) }
   t.ok(verify({ 'x-webhook-signature': LEGACY_SIGNATURE }, LEGACY_BODY), 'accepted while the scheme is on')
   rejects(t, () => chaindoc.verify({ headers: { 'x-webhook-signature': LEGACY_SIGNATURE }, body: LEGACY_BODY }, [SECRET], NOW, off), 'HG_ERR_SIGNATURE_INVALID', 401)
   const missing = rejects(t, () => chaindoc.verify({ headers: {}, body: LEGACY_BODY }, [SECRET], NOW, off), 'HG_ERR_SIGNATURE_MISSING', 401)
   t.notMatch(missing.message, /x-webhook-signature/, 'a source without the legacy scheme does not ask for its header')
   t.match(chaindoc.verify({ headers: current(), body: BODY }, [SECRET], NOW, off), { dedupKey: '2bcb5d52-7d64-43c6-b715-0a72f20d9c2f' })
-  t.equal(chaindoc.hasLegacyScheme, true)
+})
+
+t.test('options: legacyScheme on and legacyReserialized off by default; booleans only; the fallback needs the scheme it falls back from', async (t) => {
+  t.same(parsed({}), { legacyScheme: true, legacyReserialized: false })
+  t.same(parsed({ legacyScheme: false }), { legacyScheme: false, legacyReserialized: false })
+  t.same(chaindoc.parseOptions!({ legacyScheme: 'no', legacyReserialised: true }), { problems: ["unknown key 'legacyReserialised' (known: legacyScheme, legacyReserialized)", 'legacyScheme: true or false'] })
+  t.same(chaindoc.parseOptions!({ legacyScheme: false, legacyReserialized: true }), { problems: ['legacyReserialized: the legacy scheme is switched off (legacyScheme: false), so there is nothing to fall back from'] })
 })

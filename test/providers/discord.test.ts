@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { verifyKey } from 'discord-interactions'
 import t, { type Test } from 'tap'
 import { discord } from '../../providers/discord.js'
 import { samples } from '../../providers/samples.js'
@@ -32,6 +33,21 @@ t.test('an interaction signed with the application key verifies: its id is the d
   const result = event(verify(signed(INTERACTION), INTERACTION))
   const parsed = JSON.parse(INTERACTION)
   t.same({ dedupKey: result.dedupKey, type: result.type, subject: result.subject }, { dedupKey: parsed.id, type: 'application_command', subject: parsed.member.user.id })
+})
+
+t.test("Discord's own verifyKey (discord-interactions) accepts what our signer makes, and both refuse the same changes", async (t) => {
+  const ping = '{"application_id":"1","id":"2","token":"t","type":1,"version":1}'
+  for (const body of [INTERACTION, ping]) {
+    const h = signed(body)
+    t.equal(await verifyKey(body, h['x-signature-ed25519']!, h['x-signature-timestamp']!, PUBLIC_HEX), true, 'discord-interactions verifies our fixture')
+    t.ok(verify(h, body), 'and so do we')
+    const changed = body.replace('"type":', '"type" :')
+    t.equal(await verifyKey(changed, h['x-signature-ed25519']!, h['x-signature-timestamp']!, PUBLIC_HEX), false, 'one changed byte: discord-interactions refuses')
+    rejects(t, () => verify(h, changed), 'HG_ERR_SIGNATURE_INVALID', 401)
+    const other = signed(body, TS, OTHER.privateKey)
+    t.equal(await verifyKey(body, other['x-signature-ed25519']!, other['x-signature-timestamp']!, PUBLIC_HEX), false, 'another key: discord-interactions refuses')
+    rejects(t, () => verify(other, body), 'HG_ERR_SIGNATURE_INVALID', 401)
+  }
 })
 
 t.test('a one-byte change of the body, the signature or the timestamp fails, and so does another key', async (t) => {
@@ -75,7 +91,7 @@ t.test('the public key must be 64 hex characters', async (t) => {
   t.match(discord.validateSecret?.('abc'), /64 hex characters/)
 })
 
-t.test('through the gateway: the PING is answered and nothing stored; send says it cannot sign', async (t) => {
+t.test('through the gateway: the PING is answered and nothing stored; the sample signs with a private key', async (t) => {
   const { app } = await build(t, { clock: new TestClock(NOW), config: { sources: { discord: { provider: 'discord', secret: PUBLIC_HEX } } } })
   const ping = '{"application_id":"1","id":"2","token":"t","type":1,"version":1}'
   const res = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(ping), payload: ping })
@@ -85,5 +101,10 @@ t.test('through the gateway: the PING is answered and nothing stored; send says 
   const ok = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: signed(INTERACTION), payload: INTERACTION })
   t.equal(ok.statusCode, 200)
   t.match(await storedEvents(app), [{ provider: 'discord', type: 'application_command' }])
-  t.throws(() => samples.discord.sign(INTERACTION, PUBLIC_HEX, NOW, samples.discord.defaultType), /send cannot sign a Discord request/)
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
+  t.equal(samples.discord.privateKey?.secretFor(pem), PUBLIC_HEX, 'the sample names the public key its private key signs for')
+  const fresh = samples.discord.body('application_command', NOW)
+  const sent = await app.inject({ method: 'POST', url: '/webhooks/discord', headers: samples.discord.sign(fresh, pem, NOW, samples.discord.defaultType), payload: fresh })
+  t.equal(sent.statusCode, 200, 'the sample signed with the private key is accepted')
+  t.throws(() => samples.discord.sign(fresh, PUBLIC_HEX, NOW, samples.discord.defaultType), 'a public key cannot sign')
 })

@@ -10,14 +10,14 @@ import { storedEvents } from '../fixtures/events.js'
 const SECRET = 'meta-app-secret-0123456789abcdef'
 const TOKEN = 'verify-token-0123456789'
 const NOW = Date.UTC(2026, 3, 5, 6, 7, 8)
-const OPTIONS = { toleranceMs: 300_000, verifyToken: TOKEN }
+const OPTIONS = { toleranceMs: 300_000, options: { verifyToken: TOKEN } }
 // A WhatsApp Cloud API messages notification, as Meta's docs show it.
 const BODY = '{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"messages":[{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","timestamp":"1749416383","text":{"body":"Does it come in another color?"},"type":"text"}]},"field":"messages"}]}]}'
 
 type Headers = Record<string, string | undefined>
 const sig = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
 const verify = (h: Headers, body: string, secrets = [SECRET]) => meta.verify({ headers: h, body: Buffer.from(body), method: 'POST' }, secrets, NOW, OPTIONS)
-const get = (query: string, verifyToken: string | null = TOKEN) => meta.verify({ headers: {}, body: Buffer.alloc(0), method: 'GET', query: new URLSearchParams(query) }, [SECRET], NOW, { toleranceMs: 300_000, ...(verifyToken === null ? {} : { verifyToken }) })
+const get = (query: string, verifyToken: string | null = TOKEN) => meta.verify({ headers: {}, body: Buffer.alloc(0), method: 'GET', query: new URLSearchParams(query) }, [SECRET], NOW, { toleranceMs: 300_000, ...(verifyToken === null ? {} : { options: { verifyToken } }) })
 const event = (r: ReturnType<typeof verify>): VerifiedEvent => { if (isHandshake(r)) throw new Error('a handshake'); return r }
 
 function rejects (t: Test, fn: () => unknown, code: string, statusCode: number): void {
@@ -60,7 +60,7 @@ t.test('the GET subscription check answers the challenge only for the configured
 })
 
 t.test('through the gateway: GET answers the challenge and stores nothing; a signed event is stored once', async (t) => {
-  const { app } = await build(t, { clock: new TestClock(NOW), config: { sources: { meta: { provider: 'meta', secret: SECRET, verifyToken: TOKEN } } } })
+  const { app } = await build(t, { clock: new TestClock(NOW), config: { sources: { meta: { provider: 'meta', secret: SECRET, options: { verifyToken: TOKEN } } } } })
   const res = await app.inject({ method: 'GET', url: `/webhooks/meta?hub.mode=subscribe&hub.verify_token=${TOKEN}&hub.challenge=42` })
   t.equal(res.statusCode, 200)
   t.equal(res.body, '42')
@@ -74,6 +74,8 @@ t.test('through the gateway: GET answers the challenge and stores nothing; a sig
   t.same(signMeta({ body, secret: SECRET })['x-hub-signature-256'], sig(body))
 })
 
-t.test('verifyToken is refused on other providers', async (t) => {
-  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', verifyToken: TOKEN } } } }), { message: /sources\.clerk\.verifyToken: only a meta source has a subscription verify token/ })
+t.test('options.verifyToken is required on a meta source and refused on others', async (t) => {
+  await t.rejects(build(t, { config: { sources: { clerk: { provider: 'clerk', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', options: { verifyToken: TOKEN } } } } }), { message: /sources\.clerk\.options: provider 'clerk' takes no options/ })
+  await t.rejects(build(t, { config: { sources: { meta: { provider: 'meta', secret: SECRET } } } }), { message: /sources\.meta\.options: verifyToken: required, the verify token you give Meta's dashboard/ })
+  t.same(meta.parseOptions!({ verifyToken: TOKEN, verify_token: 'x' }), { problems: ["unknown key 'verify_token' (known: verifyToken)"] })
 })

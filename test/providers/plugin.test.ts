@@ -151,3 +151,31 @@ t.test('a plugin event is forwarded as CloudEvents with the plugin as its provid
   t.equal(receiver.requests.length, 1)
   t.match(JSON.parse(receiver.requests[0]!.body.toString()), { source: '/sources/shop', provider: 'acme', type: 'order.paid', data: JSON.parse(body) })
 })
+
+t.test("the example plugin's parseOptions checks a source's options at boot, and verify gets what it returned", async (t) => {
+  const dir = configDir(t, { 'throws.mjs': "export default { name: 'odd', storedHeaders: [], verify () {}, parseOptions () { throw new Error('boom') } }", 'shape.mjs': "export default { name: 'shape', storedHeaders: [], verify () {}, parseOptions: () => 42 }" })
+  const file = writeConfig(dir, { server: { host: '127.0.0.1' }, sources: { shop: { ...acmeSource(), options: { account: 'acct_demo' } }, any: acmeSource() } })
+  const config = await loadConfig(file, {})
+  t.same(config.sources.shop!.options, { account: 'acct_demo' }, 'what parseOptions returned')
+  t.same(config.sources.any!.options, { account: null }, 'called with {} when the source gives none')
+  t.ok(Object.isFrozen(config.sources.shop!.options), 'frozen with the rest of the config')
+  const refused = async (sources: Record<string, unknown>) => {
+    const err = await loadConfig(writeConfig(dir, { server: { host: '127.0.0.1' }, sources }), {}).then(() => null, (e: unknown) => e as Error & { code: string })
+    t.equal(err?.code, 'HG_ERR_CONFIG_INVALID')
+    return err?.message ?? ''
+  }
+  const bad = await refused({ shop: { ...acmeSource(), options: { acount: 'acct_demo', account: 5 } } })
+  t.match(bad, "sources.shop.options: unknown key 'acount' (known: account)")
+  t.match(bad, "sources.shop.options: account: an Acme account id, 'acct_…'")
+  t.match(await refused({ a: { provider: { module: './providers-local/throws.mjs' }, secret: 's', options: {} } }), "sources.a.options: the odd provider's parseOptions threw")
+  t.match(await refused({ a: { provider: { module: './providers-local/shape.mjs' }, secret: 's' } }), "sources.a.options: the shape provider's parseOptions returned neither { options } nor { problems: [text, …] }")
+
+  const plugins = new Map([['./acme.mjs', await loadPlugin('./acme.mjs', join(packageRoot(), 'examples', 'providers'))]])
+  const { app } = await buildAdmin(t, { clock: new TestClock(NOW), plugins, config: { sources: { demo: { ...acmeSource('./acme.mjs'), options: { account: 'acct_demo' } }, other: { ...acmeSource('./acme.mjs'), options: { account: 'acct_other' } } } } })
+  const sample = app.hookgate.config.samples.acme!
+  const body = sample.body('order.paid', NOW)
+  const headers = sample.sign(body, ACME_SECRET, NOW, sample.defaultType)
+  t.equal((await app.inject({ method: 'POST', url: '/webhooks/demo', headers, payload: body })).statusCode, 200, "the source's own account")
+  const other = await app.inject({ method: 'POST', url: '/webhooks/other', headers, payload: body })
+  t.match({ status: other.statusCode, code: other.json().code }, { status: 400, code: 'HG_ERR_PAYLOAD_INVALID' }, "another account's event, well signed, is refused by the source's option")
+})

@@ -79,7 +79,7 @@ t.test('a Chaindoc sample of every 2.x event type (and later ones) is an envelop
 })
 
 t.test('the provider map lists each provider under its own name', async (t) => {
-  t.same([...providerNames].sort(), ['chaindoc', 'clerk', 'discord', 'github', 'gitlab', 'hmac', 'linear', 'meta', 'paddle', 'shopify', 'slack', 'square', 'standard-webhooks', 'stripe', 'twilio'])
+  t.same([...providerNames].sort(), ['chaindoc', 'clerk', 'discord', 'github', 'gitlab', 'hmac', 'linear', 'meta', 'paddle', 'shopify', 'slack', 'square', 'standard-webhooks', 'stripe', 'twilio', 'zoom'])
   for (const name of providerNames) {
     t.equal(providers[name].name, name)
     t.type(providers[name].validateSecret, 'function')

@@ -9,7 +9,7 @@ import t from 'tap'
 import { Pool } from 'undici'
 import { providers } from '../../providers/index.js'
 import { sampleEvent, samples } from '../../providers/samples.js'
-import { signChaindoc, signChaindocLegacy, signDiscord, signMeta, signSlack } from '../../providers/sign.js'
+import { signChaindoc, signChaindocLegacy, signDiscord, signMeta, signSlack, signZoom } from '../../providers/sign.js'
 import { startChildGateway } from '../child-gateway.js'
 import { build } from '../helper.js'
 import {
@@ -154,6 +154,10 @@ const SCHEMES: Record<typeof SIGNED_PROVIDERS[number], Scheme> = {
   square: {
     signatureHeader: 'x-square-hmacsha256-signature', timestamped: false, otherSecret: 'sq-not-the-signature-key',
     malformed: () => pick([randomBytes(32).toString('hex'), b64(32).slice(0, -1), `sha256=${b64(32)}`, b64(20), randomBytes(32).toString('base64url')])
+  },
+  zoom: {
+    signatureHeader: 'x-zm-signature', timestamped: true, otherSecret: 'not-the-zoom-secret-token',
+    malformed: () => pick([`v1=${randomBytes(32).toString('hex')}`, randomBytes(32).toString('hex'), `v0=${b64(32)}`, `v0=${randomBytes(31).toString('hex')}`, `v0=${randomBytes(32).toString('hex').toUpperCase()}`])
   },
   twilio: {
     signatureHeader: 'x-twilio-signature', timestamped: false, otherSecret: randomBytes(16).toString('hex'),
@@ -484,6 +488,22 @@ const CLASSES: readonly BadClass[] = [
     status: 400,
     code: 'HG_ERR_PAYLOAD_INVALID',
     make: () => { const b = pick(['not json', '{"entry":[]}', '{"object":"page"}', '[1]']); return post(Object.entries(signMeta({ body: b, secret: SECRETS.meta })), b, '/webhooks/meta') }
+  },
+  // Zoom (v0 over v0:ts:body; endpoint.url_validation answered only once verified).
+  {
+    name: 'Zoom, forged endpoint.url_validation',
+    status: 401,
+    code: 'HG_ERR_SIGNATURE_INVALID',
+    make: () => {
+      const b = JSON.stringify({ payload: { plainToken: randomBytes(16).toString('base64url') }, event_ts: Date.now(), event: 'endpoint.url_validation' })
+      return post(Object.entries(signZoom({ timestampSec: nowSec(), body: b, secret: 'not-' + SECRETS.zoom })), b, '/webhooks/zoom')
+    }
+  },
+  {
+    name: 'Zoom, endpoint.url_validation signed but without a plainToken',
+    status: 400,
+    code: 'HG_ERR_PAYLOAD_INVALID',
+    make: () => { const b = pick(['{"event":"endpoint.url_validation","payload":{}}', '{"event":"endpoint.url_validation"}', '{"event":"endpoint.url_validation","payload":{"plainToken":7}}']); return post(Object.entries(signZoom({ timestampSec: nowSec(), body: b, secret: SECRETS.zoom })), b, '/webhooks/zoom') }
   },
   {
     name: 'control character in a header value',

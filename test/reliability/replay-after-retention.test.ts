@@ -24,7 +24,7 @@ t.test('a legacy Chaindoc replay after retention is acknowledged as a duplicate:
     storage: { path: dbPath, retentionDays: RETENTION_MS / DAY_MS },
     sources: {
       chaindoc: { provider: 'chaindoc', secret: SECRETS.chaindoc },
-      'chaindoc-strict': { provider: 'chaindoc', secret: SECRETS.chaindoc, legacyScheme: false }
+      'chaindoc-strict': { provider: 'chaindoc', secret: SECRETS.chaindoc, options: { legacyScheme: false } }
     },
     destinations: { hooks: { url: receiver.url, headers: { authorization: SECRETS.destinationBearer } } },
     delivery: { pollIntervalMs: 100 }

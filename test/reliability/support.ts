@@ -37,6 +37,7 @@ export const SECRETS = Object.freeze({
   twilio: randomBytes(16).toString('hex'),
   slack: randomBytes(16).toString('hex'),
   meta: 'meta-' + randomBytes(16).toString('hex'),
+  zoom: 'zoom-' + randomBytes(16).toString('base64url'),
   metaVerifyToken: 'verify-' + randomBytes(16).toString('hex'),
   adminToken: 'admin-' + randomBytes(24).toString('hex'),
   destinationSigning: 'whsec_' + randomBytes(32).toString('base64'),
@@ -55,7 +56,7 @@ export function secretNeedles (): string[] {
 }
 
 /** The providers whose bad-input classes come from their sample signer (bad-input.test.ts providerClasses). */
-export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear', 'paddle', 'square', 'twilio'] as const satisfies readonly ProviderName[]
+export const SIGNED_PROVIDERS = ['standard-webhooks', 'github', 'stripe', 'shopify', 'hmac', 'gitlab', 'linear', 'paddle', 'square', 'twilio', 'zoom'] as const satisfies readonly ProviderName[]
 
 /** The per-source options of those that need them, as the config gives them. */
 export const SOURCE_OPTIONS: Partial<Record<ProviderName, Record<string, unknown>>> = Object.freeze({
@@ -77,7 +78,7 @@ export function gatewayConfigFile (dir: string, dbPath: string, extra: Record<st
       ...Object.fromEntries(SIGNED_PROVIDERS.map((provider) => [provider, { provider, secret: SECRETS[provider], ...(SOURCE_OPTIONS[provider] === undefined ? {} : { options: SOURCE_OPTIONS[provider] }) }])),
       slack: { provider: 'slack', secret: SECRETS.slack },
       discord: { provider: 'discord', secret: DISCORD_PUBLIC_HEX },
-      meta: { provider: 'meta', secret: SECRETS.meta, verifyToken: SECRETS.metaVerifyToken }
+      meta: { provider: 'meta', secret: SECRETS.meta, options: { verifyToken: SECRETS.metaVerifyToken } }
     },
     logging: { level: 'info' },
     ...extra
