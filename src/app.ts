@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { metricsRoute } from './metrics/route.js'
 import { createRetention, type Retention } from './retention.js'
 import { Dispatcher } from './outbox/dispatcher.js'
+import { createSenderRegistry } from './destinations/registry.js'
 import { createRouter } from './outbox/routing.js'
 import type { Store } from './store/contract.js'
 
@@ -114,7 +115,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
   })
   const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
   const metrics = createMetrics({ store, clock, destinations: Object.keys(config.destinations), budget })
-  const dispatcher = new Dispatcher({ config, store, clock, log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
+  const dispatcher = new Dispatcher({ config, store, clock, senders: createSenderRegistry(clock), log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
   const retention = createRetention({ config, store, clock, metrics, log: app.log.child({ component: 'retention' }) })
   app.decorate('hookgate', { config, clock, store, dispatcher, metrics, retention, begin })
 

@@ -17,10 +17,46 @@ import type { Store } from '../src/store/contract.js'
 export const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 export const CHAINDOC_SECRET = 'webhook-secret'
 
+/**
+ * Time that moves only when the test says. Wake-ups scheduled on it (the
+ * dispatcher's timer) fire as advance() passes their time, in order; one due
+ * at once fires on the next turn of the event loop, as a system timer would.
+ */
 export class TestClock {
+  readonly #timers = new Set<{ at: number, fn: () => void }>()
+
   constructor (public ms: number = Date.UTC(2026, 10, 23, 12, 0, 0)) {}
+
   now (): number { return this.ms }
-  advance (ms: number): void { this.ms += ms }
+
+  advance (ms: number): void {
+    const until = this.ms + ms
+    for (let next = this.#earliest(until); next !== undefined; next = this.#earliest(until)) {
+      this.#timers.delete(next)
+      this.ms = next.at
+      next.fn()
+    }
+    this.ms = until
+  }
+
+  schedule (fn: () => void, delayMs: number): () => void {
+    if (delayMs <= 0) {
+      const immediate = setImmediate(fn)
+      return () => clearImmediate(immediate)
+    }
+    const timer = { at: this.ms + delayMs, fn }
+    this.#timers.add(timer)
+    return () => { this.#timers.delete(timer) }
+  }
+
+  /** How many wake-ups wait for the clock to reach them. */
+  get pendingTimers (): number { return this.#timers.size }
+
+  #earliest (until: number): { at: number, fn: () => void } | undefined {
+    let earliest: { at: number, fn: () => void } | undefined
+    for (const timer of this.#timers) if (timer.at <= until && (earliest === undefined || timer.at < earliest.at)) earliest = timer
+    return earliest
+  }
 }
 
 export interface BuildOptions {

@@ -1,5 +1,6 @@
 import { Pool, type Dispatcher } from 'undici'
-import { parseRetryAfter } from '../outbox/backoff.js'
+import { parseRetryAfter } from './retry-after.js'
+import { errorVerdict, statusVerdict, TIMEOUT_CODES } from './retry-rules.js'
 import type { Outcome } from './types.js'
 
 /** The most of an answer's body kept on the attempt row. */
@@ -56,15 +57,14 @@ export async function deliverHttp (attempt: HttpAttempt): Promise<Outcome> {
   return classify(status, answer.headers['retry-after'], response, attempt.now())
 }
 
-/** 2xx done; 408, 429, 5xx and 3xx retry; other 4xx (410 Gone included) are final. */
+/** An answer as an Outcome, by the status table in retry-rules.ts; Retry-After is a floor on a retry's delay. */
 export function classify (status: number, retryAfter: string | string[] | undefined, response: string, now: number): Outcome {
-  if (status >= 200 && status < 300) return { ok: true, status, response }
-  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+  const verdict = statusVerdict(status)
+  if (verdict === 'delivered') return { ok: true, status, response }
+  if (verdict === 'final') {
     const reason = status === 410 ? 'HTTP 410 Gone: the receiver asked not to be sent this again' : `HTTP ${status}`
     return { ok: false, retry: false, reason, status, response }
   }
-  // 3xx: not followed (it would send a signed event where nobody configured it),
-  // but retried like Svix does: a moved endpoint is usually fixed by its owner.
   const reason = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`
   const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now)
   return { ok: false, retry: true, reason, status, response, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) }
@@ -88,7 +88,7 @@ async function readSnippet (body: Dispatcher.ResponseData['body']): Promise<stri
   return Buffer.concat(kept).toString('utf8')
 }
 
-/** Network errors and timeouts retry; a request undici refuses to send would fail the same way again. */
+/** A network error or a timeout as an Outcome, by the error tables in retry-rules.ts. */
 function failure (err: unknown, signal: AbortSignal, timeoutMs: number): Outcome {
   if (signal.aborted) {
     const why = signal.reason as { name?: string, message?: string } | undefined
@@ -97,9 +97,7 @@ function failure (err: unknown, signal: AbortSignal, timeoutMs: number): Outcome
   }
   const e = err as { code?: string, message?: string }
   const code = typeof e?.code === 'string' ? e.code : 'ERROR'
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return { ok: false, retry: true, reason: `timeout: ${code}` }
-  }
-  if (code === 'UND_ERR_INVALID_ARG') return { ok: false, retry: false, reason: `request refused by the HTTP client: ${e.message ?? code}` }
+  if (TIMEOUT_CODES.has(code)) return { ok: false, retry: true, reason: `timeout: ${code}` }
+  if (errorVerdict(code) === 'final') return { ok: false, retry: false, reason: `request refused by the HTTP client: ${e.message ?? code}` }
   return { ok: false, retry: true, reason: `${code}: ${e?.message ?? String(err)}`.slice(0, 500) }
 }

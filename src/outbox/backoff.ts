@@ -19,15 +19,3 @@ export function nextRunAt (now: number, attempt: number, policy: RetryPolicy, re
   const floor = Math.min(Math.max(0, retryAfterMs), maxDelayMs)
   return now + Math.max(jittered, floor)
 }
-
-/**
- * Retry-After as milliseconds from `now`: delta-seconds or an HTTP date
- * (RFC 9110 §10.2.3). Anything else, or a time already past, is 0.
- */
-export function parseRetryAfter (value: string | undefined, now: number): number {
-  if (value === undefined) return 0
-  const text = value.trim()
-  if (/^\d+$/.test(text)) return Number(text) * 1000
-  const at = Date.parse(text)
-  return Number.isNaN(at) ? 0 : Math.max(0, at - now)
-}

@@ -6,6 +6,13 @@ export const MAX_PAUSE_MS = 60_000
 interface State { failures: number, trips: number, pausedUntil: number }
 
 /**
+ * What a destination's breaker lets start: `flowing` (closed: only the
+ * concurrency limits count), `probe` (the pause is over and nothing is out:
+ * one attempt may test the receiver) or `held` (paused, or its probe is out).
+ */
+export type Admission = 'flowing' | 'probe' | 'held'
+
+/**
  * Per-destination circuit breakers, in memory. A destination whose attempts
  * keep failing (network errors, timeouts, 408/429/5xx, 3xx) is paused: no
  * claims for it until the pause ends (1 s, doubling to 60 s), then a single
@@ -20,12 +27,12 @@ interface State { failures: number, trips: number, pausedUntil: number }
 export class Breakers {
   readonly #states = new Map<string, State>()
 
-  /** How many attempts `destination` may start now, given `busy` in flight: unlimited, a probe, or none. */
-  allowance (destination: string, now: number, busy: number): number {
+  /** What `destination` may start now, given `sending` attempts of it talking to its receiver. */
+  admission (destination: string, now: number, sending: number): Admission {
     const state = this.#states.get(destination)
-    if (state === undefined || state.trips === 0) return Infinity
-    if (now < state.pausedUntil) return 0
-    return busy === 0 ? 1 : 0
+    if (state === undefined || state.trips === 0) return 'flowing'
+    if (now < state.pausedUntil) return 'held'
+    return sending === 0 ? 'probe' : 'held'
   }
 
   /**

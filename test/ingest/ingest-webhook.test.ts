@@ -206,7 +206,7 @@ t.test('with the loop running, deliveries are inserted leased and handed to the 
   t.equal(outcome.kind, 'stored')
   t.equal(app.hookgate.dispatcher.inFlight, 1, 'and starts it at once')
   t.same(seen, [{ destination: 'svc', attempts: 1, locked_by: app.hookgate.dispatcher.owner }], 'committed already leased, first attempt counted')
-  await receiver.waitFor(1)
+  await receiver.received(1)
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, outcome.kind === 'stored' ? outcome.id : '', 'the event, sent under the lease')
 })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseConfig } from '../../src/config/load.js'
-import { JITTER, nextRunAt, parseRetryAfter } from '../../src/outbox/backoff.js'
+import { JITTER, nextRunAt } from '../../src/outbox/backoff.js'
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0)
 const S = 1000
@@ -45,14 +45,4 @@ t.test('follows an exponential policy as the config loader expands it', async (t
   const config = parseConfig({ destinations: { d: { url: 'http://127.0.0.1:1/', retry: { maxAttempts: 5, initialDelay: '1s', maxDelay: '4s' } } } }, {})
   const policy = config.destinations.d!.retry
   t.same([1, 2, 3, 4, 5].map((a) => nextRunAt(NOW, a, policy, 0, middle)), [NOW + 1 * S, NOW + 2 * S, NOW + 4 * S, NOW + 4 * S, null])
-})
-
-t.test('reads Retry-After in seconds or as an HTTP date', async (t) => {
-  t.equal(parseRetryAfter('120', NOW), 120 * S)
-  t.equal(parseRetryAfter(' 3 ', NOW), 3 * S)
-  t.equal(parseRetryAfter(new Date(NOW + 90 * S).toUTCString(), NOW), 90 * S)
-  t.equal(parseRetryAfter(new Date(NOW - 90 * S).toUTCString(), NOW), 0, 'a date already past')
-  t.equal(parseRetryAfter('soon', NOW), 0)
-  t.equal(parseRetryAfter('-5', NOW), 0)
-  t.equal(parseRetryAfter(undefined, NOW), 0)
 })

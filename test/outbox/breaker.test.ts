@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Breakers, MAX_PAUSE_MS, TRIP_AFTER_FAILURES } from '../../src/outbox/breaker.js'
-import { build, sqlite } from '../helper.js'
+import { build, watchStore } from '../helper.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -9,25 +9,25 @@ const NOW = 1_000_000
 t.test('lets everything through until failures in a row reach the threshold', async (t) => {
   const b = new Breakers()
   for (let i = 1; i < TRIP_AFTER_FAILURES; i++) t.equal(b.record('d', 'failure', NOW), null)
-  t.equal(b.allowance('d', NOW, 0), Infinity)
+  t.equal(b.admission('d', NOW, 0), 'flowing')
   t.equal(b.record('d', 'failure', NOW), 1000, 'the fifth trips it for 1 s')
-  t.equal(b.allowance('d', NOW, 0), 0)
-  t.equal(b.allowance('other', NOW, 0), Infinity, 'per destination')
+  t.equal(b.admission('d', NOW, 0), 'held')
+  t.equal(b.admission('other', NOW, 0), 'flowing', 'per destination')
   t.equal(b.nextProbeAt(NOW), NOW + 1000)
 })
 
 t.test('an answer in between starts the count again', async (t) => {
   const b = new Breakers()
   for (let i = 0; i < 3 * TRIP_AFTER_FAILURES; i++) b.record('d', i % TRIP_AFTER_FAILURES === 0 ? 'answer' : 'failure', NOW)
-  t.equal(b.allowance('d', NOW, 0), Infinity)
+  t.equal(b.admission('d', NOW, 0), 'flowing')
 })
 
 t.test('after the pause allows one probe; a failed probe doubles the pause up to the cap', async (t) => {
   const b = new Breakers()
   for (let i = 0; i < TRIP_AFTER_FAILURES; i++) b.record('d', 'failure', NOW)
   t.equal(b.record('d', 'failure', NOW + 500), null, 'late failures of attempts already in flight do not extend it')
-  t.equal(b.allowance('d', NOW + 1000, 0), 1)
-  t.equal(b.allowance('d', NOW + 1000, 1), 0, 'one probe at a time')
+  t.equal(b.admission('d', NOW + 1000, 0), 'probe')
+  t.equal(b.admission('d', NOW + 1000, 1), 'held', 'one probe at a time')
   const pauses = []
   let now = NOW + 1000
   for (let i = 0; i < 10; i++) {
@@ -37,7 +37,7 @@ t.test('after the pause allows one probe; a failed probe doubles the pause up to
   }
   t.same(pauses, [2000, 4000, 8000, 16_000, 32_000, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS, MAX_PAUSE_MS])
   t.equal(b.record('d', 'answer', now), null)
-  t.equal(b.allowance('d', now, 0), Infinity, 'a successful probe closes it')
+  t.equal(b.admission('d', now, 0), 'flowing', 'a successful probe closes it')
   t.equal(b.nextProbeAt(now), null)
 })
 
@@ -65,22 +65,21 @@ t.test('a destination that keeps failing is paused without spending its backlog\
 
 t.test('while the breaker holds a destination, new webhooks do not make the running loop claim', async (t) => {
   const receiver = await startReceiver(t, () => ({ status: 503 }))
-  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 5 } } } })
+  // Watch the real store's calls: a claim is one store call.
+  const calls: string[] = []
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 5 } } }, wrapStore: (store) => watchStore(store, calls) })
   for (let i = 0; i < 5; i++) await ingest(app, i)
   const dispatcher = app.hookgate.dispatcher
   t.same(await dispatcher.runOnce(), { claimed: 5, settled: 5 }, 'five fail: it trips')
-  // Watch the writer's ops (the real writer runs them): a claim is one writer transaction.
-  const writer = sqlite(app).writer
-  const run = writer.run.bind(writer)
-  const ops: string[] = []
-  writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
+  const from = calls.length
+  const since = (): string[] => calls.slice(from)
   dispatcher.start()
   for (let i = 5; i < 25; i++) await ingest(app, i)
-  t.same(ops.filter((op) => op === 'claimDeliveries'), [], '20 nudges, no claim while paused')
-  t.equal(ops.filter((op) => op === 'recordEvent').length, 20)
+  t.same(since().filter((op) => op === 'claimDeliveries'), [], '20 nudges, no claim while paused')
+  t.equal(since().filter((op) => op === 'recordEvent').length, 20)
   clock.advance(1000)
   await ingest(app, 25)
-  t.same(ops.filter((op) => op === 'claimDeliveries'), ['claimDeliveries'], 'the pause is over: the next nudge claims (the probe)')
+  t.same(since().filter((op) => op === 'claimDeliveries'), ['claimDeliveries'], 'the pause is over: the next nudge claims (the probe)')
   await dispatcher.stop(1000)
 })
 
@@ -109,7 +108,8 @@ t.test('a destination that answers again gets what failed meanwhile out at once,
 t.test('a failure while catching up stops it; a destination that never failed costs no extra write', async (t) => {
   let answers: Array<200 | 503> = [503, 503, 503, 200, 503]
   const receiver = await startReceiver(t, () => ({ status: answers.shift() ?? 200 }))
-  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } } })
+  const calls: string[] = []
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } }, wrapStore: (store) => watchStore(store, calls) })
   const dispatcher = app.hookgate.dispatcher
   for (let i = 0; i < 3; i++) await ingest(app, i)
   for (let i = 0; i < 3; i++) await dispatcher.runOnce()
@@ -120,15 +120,13 @@ t.test('a failure while catching up stops it; a destination that never failed co
   clock.advance(5_000)
   t.same(await dispatcher.runOnce(), { claimed: 1, settled: 1 }, 'and are sent when it comes')
 
-  const writer = sqlite(app).writer
-  const run = writer.run.bind(writer)
-  const ops: string[] = []
-  writer.run = ((op, args) => { ops.push(op); return run(op, args) }) as typeof writer.run
+  const from = calls.length
+  const since = (): string[] => calls.slice(from)
   answers = []
   while ((await dispatcher.runOnce()).claimed > 0) clock.advance(300_000)
-  const hastens = ops.filter((op) => op === 'hastenDeliveries').length
+  const hastens = since().filter((op) => op === 'hastenDeliveries').length
   for (let i = 10; i < 20; i++) await ingest(app, i)
   while ((await dispatcher.runOnce()).claimed > 0);
-  t.equal(ops.filter((op) => op === 'hastenDeliveries').length, hastens, 'ten deliveries to a healthy destination, no hastening write')
+  t.equal(since().filter((op) => op === 'hastenDeliveries').length, hastens, 'ten deliveries to a healthy destination, no hastening write')
   t.ok((await deliveries(app)).every((d) => d.status === 'delivered'))
 })

@@ -36,7 +36,7 @@ t.test('every acknowledged event arrives at least once across a SIGKILL mid-deli
   t.teardown(() => { first.child.kill('SIGKILL') })
   const acked: string[] = []
   for (let i = 0; i < EVENTS; i++) acked.push(await send(first.url, i))
-  await receiver.waitFor(CONCURRENCY)
+  await receiver.received(CONCURRENCY)
   const held = receiver.requests.length
   t.equal(held, CONCURRENCY, 'the receiver holds one request per slot, and no more are sent')
   first.child.kill('SIGKILL')
@@ -45,7 +45,7 @@ t.test('every acknowledged event arrives at least once across a SIGKILL mid-deli
   slow = false
   const second = await startChildGateway(config)
   t.teardown(() => { second.child.kill('SIGKILL') })
-  await receiver.waitFor(held + EVENTS)
+  await receiver.received(held + EVENTS)
   const ids = receiver.requests.map((r) => JSON.parse(r.body.toString()).id as string)
   const answered = new Set(ids.slice(held))
   t.same(acked.filter((id) => !answered.has(id)), [], 'every acknowledged event was delivered after the restart')

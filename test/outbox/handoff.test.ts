@@ -6,40 +6,24 @@
  * first, a paused destination waits, and every place reserved for an event
  * that stored no delivery is given back.
  */
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import type { OpName } from '../../src/db/write-ops.js'
 import { setPaused } from '../../src/db/queries/destinations.js'
 import { recordEvent } from '../../src/db/queries/record.js'
-import { build, migratedDb, sqlite } from '../helper.js'
+import { build, migratedDb } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
-
-/** Counts what the dispatcher's claims took, by watching the real writer's answers. */
-function countClaims (app: FastifyInstance): { claimed: number } {
-  const writer = sqlite(app).writer
-  const run = writer.run.bind(writer)
-  const seen = { claimed: 0 }
-  writer.run = (async (op: OpName, args: never) => {
-    const result = await run(op, args)
-    if (op === 'claimDeliveries') seen.claimed += (result as { claimed: unknown[] }).claimed.length
-    return result
-  }) as typeof writer.run
-  return seen
-}
 
 const oneDestination = (url: string, concurrency = 10) => ({ destinations: { hooks: { url, concurrency } } })
 
 t.test('a destination with room gets a new event with its acknowledgement, without a claim', async (t) => {
   const receiver = await startReceiver(t, [])
   const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url) })
-  await app.hookgate.dispatcher.runOnce() // the start's claim is over: any claim from here is counted
-  const claims = countClaims(app)
+  const dispatcher = app.hookgate.dispatcher
+  await dispatcher.idle() // the start's claim is over
   const id = await ingest(app, 1)
-  await receiver.waitFor(1)
-  await app.hookgate.dispatcher.stop(5000) // waits for the settle
+  await dispatcher.idle()
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'the receiver got the event')
-  t.equal(claims.claimed, 0, 'no claim took it')
+  t.same(dispatcher.leasedSoFar(), { byClaim: 0, byHandoff: 1 }, 'no claim took it: ingest leased it')
   t.match(await deliveries(app), [{ event_id: id, status: 'delivered', attempts: 1, locked_at: null, locked_by: null }])
   t.match(await attempts(app), [{ attempt: 1, status_code: 200 }])
 })
@@ -47,7 +31,7 @@ t.test('a destination with room gets a new event with its acknowledgement, witho
 t.test('reservations for ingest are bounded by twice the concurrency and come back when unused', async (t) => {
   const { app } = await build(t, { startDispatcher: true, config: oneDestination('http://127.0.0.1:9/hooks', 1) })
   const dispatcher = app.hookgate.dispatcher
-  await dispatcher.runOnce()
+  await dispatcher.idle()
   const lease = dispatcher.reserve(['hooks'])
   t.match(lease, { owner: dispatcher.owner, destinations: ['hooks'] })
   t.ok(dispatcher.reserve(['hooks']), 'concurrency 1: a second may wait its turn in memory')
@@ -80,7 +64,7 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   const receiver = await startReceiver(t, [])
   const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
   const dispatcher = app.hookgate.dispatcher
-  await dispatcher.runOnce()
+  await dispatcher.idle()
   await app.hookgate.store.setPaused({ name: 'hooks', paused: true, now: app.hookgate.clock.now() })
   const id = await ingest(app, 1)
   t.match(await deliveries(app), [{ event_id: id, status: 'pending', attempts: 0, locked_at: null }], 'inserted pending, not leased')
@@ -88,22 +72,27 @@ t.test('a paused destination\'s delivery is left pending, and its slot given bac
   await app.hookgate.store.setPaused({ name: 'hooks', paused: false, now: app.hookgate.clock.now() })
   // The loop runs: whichever claim comes first after the resume takes it, which needs the one slot back.
   await dispatcher.runOnce()
-  await receiver.waitFor(1)
+  await dispatcher.idle()
+  t.equal(receiver.requests.length, 1)
   t.equal(JSON.parse(receiver.requests[0]!.body.toString()).id, id, 'delivered after the resume: the paused event did not keep the slot')
 })
 
 t.test('deliveries beyond the free slots go out in the order they came in', async (t) => {
-  // The first hangs until its timeout: meanwhile the second waits leased in
-  // memory and the third, beyond twice the concurrency, waits in the table.
-  const receiver = await startReceiver(t, (_r, index) => index === 0 ? 'hang' : { status: 200 })
-  const { app, clock } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 1, timeoutMs: 300 } } } })
-  await app.hookgate.dispatcher.runOnce()
+  // The first is held until the test releases it: meanwhile the second waits
+  // leased in memory and the third, beyond twice the concurrency, in the table.
+  const receiver = await startReceiver(t, (_r, index) => index === 0 ? 'hold' : { status: 200 })
+  const { app, clock } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } } })
+  const dispatcher = app.hookgate.dispatcher
+  await dispatcher.idle()
   const ids = []
   for (let i = 1; i <= 3; i++) {
     ids.push(await ingest(app, i))
     clock.advance(1)
   }
+  await receiver.received(1)
   t.match((await deliveries(app)).map((d) => d.locked_at === null), [false, false, true], 'in flight, waiting leased, waiting in the table')
-  await receiver.waitFor(3)
-  t.same(receiver.requests.slice(0, 3).map((r) => JSON.parse(r.body.toString()).id), ids)
+  receiver.release()
+  await dispatcher.idle()
+  t.same(receiver.requests.map((r) => JSON.parse(r.body.toString()).id), ids)
+  t.match(await deliveries(app), ids.map(() => ({ status: 'delivered', attempts: 1 })))
 })
