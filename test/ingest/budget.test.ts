@@ -4,33 +4,15 @@
 // cap and the use are in /metrics.
 import t from 'tap'
 import { PER_WEBHOOK_BYTES } from '../../src/ingest/budget.js'
-import type { Store } from '../../src/store/contract.js'
 import { build, TestClock } from '../helper.js'
+import { recordEventsReached } from '../fixtures/writes-reached.js'
 import { holdWriteLock, signed } from '../lock-holder.js'
-
-/** A store wrapper whose `reached` resolves once recordEvent has been called `count` times: ingest takes its budget just before. */
-function countWrites (count: number) {
-  let calls = 0
-  let reach!: () => void
-  const reached = new Promise<void>((resolve) => { reach = resolve })
-  const wrapStore = (store: Store): Store => new Proxy(store, {
-    get (target, key) {
-      const value: unknown = Reflect.get(target, key, target)
-      if (typeof value !== 'function') return value
-      return (...args: unknown[]) => {
-        if (key === 'recordEvent' && ++calls === count) reach()
-        return (value as (...a: unknown[]) => unknown).apply(target, args)
-      }
-    }
-  })
-  return { wrapStore, reached }
-}
 
 t.test('past the cap a webhook is refused 503 HG_ERR_OVERLOADED with Retry-After at once; taken again once the queue drains', async (t) => {
   const size = Buffer.byteLength(signed(new TestClock()).body) + PER_WEBHOOK_BYTES
   const fits = Math.floor(8 * 1024 / size)
   t.ok(fits >= 1, `${fits} webhooks of ${size} bytes fit`)
-  const writes = countWrites(fits)
+  const writes = recordEventsReached(fits)
   const { app, clock, config } = await build(t, { wrapStore: writes.wrapStore, config: { server: { ingestMaxBytesInFlight: 8 * 1024, ingestTimeoutMs: 60_000 } } })
   const post = (request = signed(clock)) => app.inject({ method: 'POST', url: '/webhooks/clerk', headers: request.headers, payload: request.body })
 

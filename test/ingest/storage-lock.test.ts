@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { build, sqlite } from '../helper.js'
+import { recordEventsReached } from '../fixtures/writes-reached.js'
 import { holdWriteLock, signed } from '../lock-holder.js'
 
 const INGEST_TIMEOUT_MS = 1000
@@ -32,11 +33,15 @@ t.test('a write lock held by another process: ten webhooks answered 503 within t
 })
 
 t.test('webhooks queued behind a stalled batch are answered at the deadline and never sent to the store after', async (t) => {
-  const { app, clock, config } = await build(t, { config: { server: { ingestTimeoutMs: INGEST_TIMEOUT_MS } } })
+  const firstWrite = recordEventsReached(1)
+  const { app, clock, config } = await build(t, { wrapStore: firstWrite.wrapStore, config: { server: { ingestTimeoutMs: INGEST_TIMEOUT_MS } } })
   const release = await holdWriteLock(t, config.storage.path)
   // The first batch waits on the lock (busy_timeout, 5 s); these queue behind it.
   const first = post(app, signed(clock))
-  while (sqlite(app).writer.depth.inFlight === 0) await new Promise((resolve) => setImmediate(resolve))
+  await firstWrite.reached
+  // The writer sends a batch on the setImmediate its first queued write scheduled, which runs before this one.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(sqlite(app).writer.depth, { queued: 0, inFlight: 1 }, 'the first write is in the stalled batch')
   const queued = Array.from({ length: 5 }, () => signed(clock))
   const answers = await Promise.all(queued.map((r) => post(app, r)))
   t.same(answers.map((a) => a.statusCode), Array(5).fill(503))

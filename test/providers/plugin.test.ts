@@ -10,7 +10,7 @@ import { writeConfig } from '../child-gateway.js'
 import { admin, ADMIN_TOKEN, buildAdmin, rejectionsWritten } from '../fixtures/admin.js'
 import { capture } from '../fixtures/cli.js'
 import { startReceiver } from '../fixtures/receiver.js'
-import { sqlite, TestClock } from '../helper.js'
+import { TestClock } from '../helper.js'
 import { storedEvents } from '../fixtures/events.js'
 
 const EXAMPLE = join(packageRoot(), 'examples', 'providers', 'acme.mjs')
