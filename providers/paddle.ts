@@ -5,16 +5,11 @@
  * secret rotates. Paddle's SDK allows 5 s of skew; here the source's tolerance.
  * Dedup on `event_id`, type `event_type`, subject `data.id`, time `occurred_at`.
  */
-import {
-  HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID, HG_ERR_SIGNATURE_MISSING, HG_ERR_TIMESTAMP_INVALID
-} from '../src/errors.js'
-import { requireWithinTolerance } from './tolerance.js'
+import { HG_ERR_PAYLOAD_INVALID, HG_ERR_SIGNATURE_INVALID } from '../src/errors.js'
+import { signedAtHeader } from './tolerance.js'
 import { isObject, parseObject } from './json.js'
 import { macMatches, validateSharedSecret } from './mac.js'
 import type { Provider, VerifiedEvent } from './types.js'
-
-const SECONDS = /^\d{1,12}$/
-const HEX_SHA256 = /^[0-9a-f]{64}$/i
 
 export const paddle: Provider = Object.freeze<Provider>({
   name: 'paddle',
@@ -22,21 +17,8 @@ export const paddle: Provider = Object.freeze<Provider>({
   validateSecret: validateSharedSecret,
 
   verify (req, secrets, now, options): VerifiedEvent {
-    const header = req.headers['paddle-signature']?.trim()
-    if (!header) throw new HG_ERR_SIGNATURE_MISSING('paddle-signature')
-    const timestamps: string[] = []
-    const signatures: Buffer[] = []
-    // A repeated header arrives joined with ', ', so both separators split; its second ts= is refused as ambiguous.
-    for (const item of header.split(/[;,]/)) {
-      const at = item.indexOf('=')
-      const key = item.slice(0, at).trim()
-      const value = item.slice(at + 1).trim()
-      if (key === 'ts') timestamps.push(value)
-      else if (key === 'h1' && HEX_SHA256.test(value)) signatures.push(Buffer.from(value, 'hex'))
-    }
-    const ts = timestamps.length === 1 ? timestamps[0]! : ''
-    if (!SECONDS.test(ts)) throw new HG_ERR_TIMESTAMP_INVALID()
-    requireWithinTolerance(Number(ts) * 1000, now, options.toleranceMs)
+    // A repeated header arrives joined with ', ', so both separators split.
+    const { timestamp: ts, signatures } = signedAtHeader(req, 'paddle-signature', { separator: /[;,]/, timestampKey: 'ts', signatureKey: 'h1' }, now, options.toleranceMs)
     if (!signatures.some((given) => macMatches(given, secrets, 'sha256', ts, ':', req.body))) throw new HG_ERR_SIGNATURE_INVALID()
 
     const body = parseObject(req.body, 'Paddle')
