@@ -7,8 +7,6 @@ import { verifyTypedStandardWebhook } from './standard-webhooks-provider.js'
 import { standardWebhooksHeaders, validateStandardWebhooksSecret } from './standard-webhooks.js'
 import type { Provider, VerifiedEvent } from './types.js'
 
-// fatal: a body that is not UTF-8 is refused, not silently given U+FFFD
-
 export const clerk: Provider = Object.freeze<Provider>({
   name: 'clerk',
   storedHeaders: standardWebhooksHeaders,
@@ -19,8 +17,6 @@ export const clerk: Provider = Object.freeze<Provider>({
     return { dedupKey: id, type: body.type, subject, occurredAt: isoFromMs(body.timestamp), payload: body }
   }
 })
-
-
 
 // §2.2: `timestamp` is epoch milliseconds. Out-of-range numbers give no time
 // rather than a RangeError from toISOString().

@@ -6,9 +6,8 @@
  */
 import { createHmac, randomBytes, sign as signBytes, type KeyObject } from 'node:crypto'
 import type { HmacScheme } from './hmac-options.js'
+import { utf8 } from './json.js'
 import { signStandardWebhook } from './standard-webhooks.js'
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function signClerk ({ id, timestampSec, body, secret }: {
   id: string, timestampSec: number, body: Buffer | string, secret: string
