@@ -47,12 +47,14 @@ export function ingestRoutes (deps: IngestDeps): FastifyPluginAsync {
       done()
     }
     app.route<{ Params: { source: string } }>({ method: ['POST', 'GET'], url: '/webhooks/:source', onRequest: markWebhook, schema: { response: { 200: ACCEPTED } }, handler: async (request, reply) => {
+      // Most webhooks carry no query string: only then is one parsed (providers read a missing one as empty).
+      const queryAt = request.url.indexOf('?')
       await ingestWebhook(deps, {
         source: request.params.source,
         method: request.method,
         headers: request.headers as RawRequest['headers'],
         body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-        query: new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length))
+        query: queryAt === -1 ? undefined : new URLSearchParams(request.url.slice(queryAt + 1))
       }, (outcome) => answer(request, reply, outcome))
       return reply
     } })
