@@ -27,7 +27,7 @@ const features = all.filter((file) => !file.startsWith('src/db/'))
 
 t.test('outside src/db/, only app.ts imports the adapter, and only to open it', async (t) => {
   const crossings = features.flatMap((file) => imports(file).filter((s) => s.startsWith('src/db/')).map((s) => `${file} → ${s}`))
-  t.same(crossings, ['src/app.ts → src/db/sqlite-store.ts'])
+  t.same(crossings, ['src/app.ts → src/db/sqlite/sqlite-store.ts'])
 })
 
 t.test('no file outside src/db/ names better-sqlite3 or holds an SQL statement', async (t) => {

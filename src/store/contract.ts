@@ -1,7 +1,7 @@
 /**
  * The storage contract: the one port between the features (ingest, outbox,
  * admin, metrics, health, retention) and whatever stores the events. The
- * SQLite adapter (src/db/sqlite-store.ts) implements it and app.ts wires it
+ * SQLite adapter (src/db/sqlite/sqlite-store.ts) implements it and app.ts wires it
  * in; features import only this file. Nothing here names a database: another
  * adapter implements the same Store without touching a feature.
  *

@@ -2,7 +2,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { signClerk } from '../../providers/sign.js'
-import { openDatabase } from '../../src/db/open.js'
+import { openDatabase } from '../../src/db/sqlite/open.js'
 import { startChildGateway, writeConfig } from '../child-gateway.js'
 import { CLERK_SECRET } from '../helper.js'
 

@@ -3,7 +3,7 @@
 // ingest-webhook.test.ts.
 import t from 'tap'
 import { signClerk } from '../../providers/sign.js'
-import { openDatabase } from '../../src/db/open.js'
+import { openDatabase } from '../../src/db/sqlite/open.js'
 import { build, CHAINDOC_SECRET, CLERK_SECRET, sqlite } from '../helper.js'
 
 const clerkBody = (id = 'user_29w83sxmDNGwOuEthce5gg56FcC', type = 'user.created') =>

@@ -7,8 +7,8 @@
  * that stored no delivery is given back.
  */
 import t from 'tap'
-import { setPaused } from '../../src/db/queries/destinations.js'
-import { recordEvent } from '../../src/db/queries/record.js'
+import { setPaused } from '../../src/db/sqlite/queries/destinations.js'
+import { recordEvent } from '../../src/db/sqlite/queries/record.js'
 import { build, migratedDb } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'

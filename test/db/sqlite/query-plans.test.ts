@@ -2,12 +2,12 @@
 // with the receipt time) and by events_pending and events_dead. This checks the planner's
 // choice for the real SQL the queries prepare, captured as they prepare it.
 import { test, type Test } from 'tap'
-import type { Db } from '../../src/db/open.js'
-import { listEvents } from '../../src/db/queries/events.js'
-import { acceptedBetween, rejectedBetween } from '../../src/db/queries/traffic.js'
-import { purgeDedupKeys, purgeEvents } from '../../src/db/queries/retention.js'
-import { recordEvent } from '../../src/db/queries/record.js'
-import { migratedDb } from '../helper.js'
+import type { Db } from '../../../src/db/sqlite/open.js'
+import { listEvents } from '../../../src/db/sqlite/queries/events.js'
+import { acceptedBetween, rejectedBetween } from '../../../src/db/sqlite/queries/traffic.js'
+import { purgeDedupKeys, purgeEvents } from '../../../src/db/sqlite/queries/retention.js'
+import { recordEvent } from '../../../src/db/sqlite/queries/record.js'
+import { migratedDb } from '../../helper.js'
 
 function capturingDb (t: Test): { db: Db, prepared: string[] } {
   const db = migratedDb(t)

@@ -1,5 +1,5 @@
-import { eventIdFloor } from '../../ids.js'
-import type { AttemptRow, DeliveryRow, EventDetail, EventDetailRow, EventFilter, EventOrigin, EventRow, LeasedDelivery, Page, ReplayArgs } from '../../store/contract.js'
+import { eventIdFloor } from '../../../ids.js'
+import type { AttemptRow, DeliveryRow, EventDetail, EventDetailRow, EventFilter, EventOrigin, EventRow, LeasedDelivery, Page, ReplayArgs } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { toPage, whereClause } from './filters.js'

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { createTrafficCache } from '../../src/db/traffic-cache.js'
-import { newEventId } from '../../src/ids.js'
-import { recordEvent } from '../../src/db/queries/record.js'
-import { recordRejection } from '../../src/db/queries/rejections.js'
-import { migratedDb } from '../helper.js'
-import type { Db } from '../../src/db/open.js'
+import { createTrafficCache } from '../../../src/db/sqlite/traffic-cache.js'
+import { newEventId } from '../../../src/ids.js'
+import { recordEvent } from '../../../src/db/sqlite/queries/record.js'
+import { recordRejection } from '../../../src/db/sqlite/queries/rejections.js'
+import { migratedDb } from '../../helper.js'
+import type { Db } from '../../../src/db/sqlite/open.js'
 
 const HOUR = 3_600_000
 const NOW = Date.UTC(2026, 10, 23, 12, 30, 0)

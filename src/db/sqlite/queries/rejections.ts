@@ -1,4 +1,4 @@
-import type { Page, PurgeArgs, RecordRejectionArgs, RejectionFilter, RejectionRow } from '../../store/contract.js'
+import type { Page, PurgeArgs, RecordRejectionArgs, RejectionFilter, RejectionRow } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { toPage, whereClause } from './filters.js'

@@ -1,4 +1,4 @@
-import type { Page } from '../../store/contract.js'
+import type { Page } from '../../../store/contract.js'
 
 /**
  * WHERE clauses for the admin lists. Each filter is a fixed SQL fragment with

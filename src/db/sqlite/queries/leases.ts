@@ -4,7 +4,7 @@
  * run inside the writer's group commit, with time passed in from the
  * gateway's clock, never SQLite's.
  */
-import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, ReleaseArgs, SettleArgs, UnclaimArgs } from '../../store/contract.js'
+import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, ReleaseArgs, SettleArgs, UnclaimArgs } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { pausedNames } from './destinations.js'

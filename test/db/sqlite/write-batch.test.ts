@@ -3,9 +3,9 @@
 // bookkeeping, rejections, retention) commits with NORMAL.
 import Database from 'better-sqlite3'
 import { test } from 'tap'
-import { executeBatch, type WriteItem } from '../../src/db/write-batch.js'
-import { relaxedOps, writeOps } from '../../src/db/write-ops.js'
-import { migratedDb } from '../helper.js'
+import { executeBatch, type WriteItem } from '../../../src/db/sqlite/write-batch.js'
+import { relaxedOps, writeOps } from '../../../src/db/sqlite/write-ops.js'
+import { migratedDb } from '../../helper.js'
 
 test('each batch commits with FULL unless every op in it is relaxed', async (t) => {
   const db = migratedDb(t)

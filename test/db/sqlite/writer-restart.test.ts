@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { sampleEvent } from '../../providers/samples.js'
-import { signClerk } from '../../providers/sign.js'
-import { buildApp } from '../../src/app.js'
-import { MAX_RESTARTS } from '../../src/db/writer.js'
-import { build, CLERK_SECRET, sqlite, TestClock, testConfig } from '../helper.js'
+import { sampleEvent } from '../../../providers/samples.js'
+import { signClerk } from '../../../providers/sign.js'
+import { buildApp } from '../../../src/app.js'
+import { MAX_RESTARTS } from '../../../src/db/sqlite/writer.js'
+import { build, CLERK_SECRET, sqlite, TestClock, testConfig } from '../../helper.js'
 
 function send (app: FastifyInstance, clock: TestClock) {
   const id = `msg_${randomUUID()}`

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
-import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED, HG_ERR_WRITER_EXITED, HG_ERR_WRITER_FAILED } from '../errors.js'
-import type { WriteOptions } from '../store/contract.js'
+import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED, HG_ERR_WRITER_EXITED, HG_ERR_WRITER_FAILED } from '../../errors.js'
+import type { WriteOptions } from '../../store/contract.js'
 import type { OpArgs, OpName, OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 

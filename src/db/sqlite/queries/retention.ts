@@ -1,5 +1,5 @@
-import { eventIdFloor } from '../../ids.js'
-import type { PurgeArgs, PurgeEventsArgs, VacuumArgs } from '../../store/contract.js'
+import { eventIdFloor } from '../../../ids.js'
+import type { PurgeArgs, PurgeEventsArgs, VacuumArgs } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 

@@ -7,9 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
-import { migrate } from '../../src/db/migrate.js'
-import { openDatabase } from '../../src/db/open.js'
-import { packageRoot } from '../../src/package-root.js'
+import { migrate } from '../../../src/db/sqlite/migrate.js'
+import { openDatabase } from '../../../src/db/sqlite/open.js'
+import { packageRoot } from '../../../src/package-root.js'
 
 function migrator (script: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: packageRoot(), stdio: ['pipe', 'pipe', 'pipe'] })
@@ -32,8 +32,8 @@ t.test('two processes migrating one fresh file at once: every file runs once, ne
   openDatabase(dbPath).close()
   const script = join(dir, 'migrate.ts')
   writeFileSync(script, `
-import { migrate } from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'src/db/migrate.ts')).href)}
-import { openDatabase } from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'src/db/open.ts')).href)}
+import { migrate } from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'src/db/sqlite/migrate.ts')).href)}
+import { openDatabase } from ${JSON.stringify(pathToFileURL(join(packageRoot(), 'src/db/sqlite/open.ts')).href)}
 const db = openDatabase(${JSON.stringify(dbPath)})
 process.stdout.write('ready\\n')
 process.stdin.once('data', () => {

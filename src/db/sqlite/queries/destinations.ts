@@ -1,4 +1,4 @@
-import type { DestinationFigures, PauseState, QueueDepth, SetPausedArgs } from '../../store/contract.js'
+import type { DestinationFigures, PauseState, QueueDepth, SetPausedArgs } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 

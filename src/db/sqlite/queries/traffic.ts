@@ -1,5 +1,5 @@
 import type { Db } from '../open.js'
-import { eventIdFloor } from '../../ids.js'
+import { eventIdFloor } from '../../../ids.js'
 import { prepared } from '../statements.js'
 
 export interface SourceCount { source: string, n: number, /** Of n, those received at or after `split`. */ after: number }

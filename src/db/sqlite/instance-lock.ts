@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { HG_ERR_STORAGE_IN_USE } from '../errors.js'
+import { HG_ERR_STORAGE_IN_USE } from '../../errors.js'
 
 export interface InstanceLock {
   release (): void

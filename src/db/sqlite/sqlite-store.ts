@@ -5,14 +5,14 @@
  * connection, beside the writer (WAL). Each method is one transaction: a
  * write is one op of a batch, a read one statement or a few on one snapshot.
  */
-import type { Clock } from '../clock.js'
-import type { Config } from '../config/load.js'
+import type { Clock } from '../../clock.js'
+import type { Config } from '../../config/load.js'
 import type {
   BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
   RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, Store, StoreEvents,
   Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
-} from '../store/contract.js'
+} from '../../store/contract.js'
 import { lockInstance, type InstanceLock } from './instance-lock.js'
 import { migrate } from './migrate.js'
 import { openDatabase, type Db } from './open.js'

@@ -1,6 +1,6 @@
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import type { BulkRetryArgs, DeliveryFilter, DeliveryListRow, DeliveryRow, Page, RetryResult } from '../../store/contract.js'
+import type { BulkRetryArgs, DeliveryFilter, DeliveryListRow, DeliveryRow, Page, RetryResult } from '../../../store/contract.js'
 import { toPage, whereClause } from './filters.js'
 
 function deliveryWhere (filter: DeliveryFilter & { cursor?: number | undefined }): string {

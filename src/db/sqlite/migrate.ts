@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { HG_ERR_MIGRATION_FAILED } from '../errors.js'
-import { packageRoot } from '../package-root.js'
+import { HG_ERR_MIGRATION_FAILED } from '../../errors.js'
+import { packageRoot } from '../../package-root.js'
 import type { Db } from './open.js'
 
-export const migrationsDir = (): string => join(packageRoot(), 'migrations')
+export const migrationsDir = (): string => join(packageRoot(), 'migrations', 'sqlite')
 
 /**
  * Applies migrations/NNNN_*.sql in name order, each in its own transaction,

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { packageRoot } from '../../src/package-root.js'
-import { startChildGateway, writeConfig } from '../child-gateway.js'
-import { CLERK_SECRET, testConfig } from '../helper.js'
+import { buildApp } from '../../../src/app.js'
+import { packageRoot } from '../../../src/package-root.js'
+import { startChildGateway, writeConfig } from '../../child-gateway.js'
+import { CLERK_SECRET, testConfig } from '../../helper.js'
 
 const config = (dbPath: string) => ({
   server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 1000 },

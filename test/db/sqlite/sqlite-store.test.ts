@@ -3,9 +3,9 @@
 // file, plus what is this adapter's own (its instance lock).
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { openSqliteStore } from '../../src/db/sqlite-store.js'
-import type { NewEvent, Store } from '../../src/store/contract.js'
-import { TestClock } from '../helper.js'
+import { openSqliteStore } from '../../../src/db/sqlite/sqlite-store.js'
+import type { NewEvent, Store } from '../../../src/store/contract.js'
+import { TestClock } from '../../helper.js'
 
 const newEvent = (n: number, receivedAt: number): NewEvent => ({
   id: `evt_${String(n).padStart(9, '0')}`, source: 'clerk', provider: 'clerk', dedupKey: `msg_${n}`, type: 'user.created',

@@ -1,4 +1,4 @@
-import type { LeasedDelivery, RecordArgs, RecordResult } from '../../store/contract.js'
+import type { LeasedDelivery, RecordArgs, RecordResult } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { pausedNames } from './destinations.js'

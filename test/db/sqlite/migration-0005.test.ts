@@ -3,11 +3,11 @@
 import t from 'tap'
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { migrate, migrationsDir } from '../../src/db/migrate.js'
-import { openDatabase } from '../../src/db/open.js'
-import { purgeEvents } from '../../src/db/queries/retention.js'
-import { newEventId } from '../../src/ids.js'
-import { recordEvent } from '../../src/db/queries/record.js'
+import { migrate, migrationsDir } from '../../../src/db/sqlite/migrate.js'
+import { openDatabase } from '../../../src/db/sqlite/open.js'
+import { purgeEvents } from '../../../src/db/sqlite/queries/retention.js'
+import { newEventId } from '../../../src/ids.js'
+import { recordEvent } from '../../../src/db/sqlite/queries/record.js'
 
 const event = (id: string, dedupKey: string, receivedAt: number) =>
   ({ id, source: 'chaindoc', provider: 'chaindoc', dedupKey, type: 'document.signed', subject: null, occurredAt: null, receivedAt, headers: '{}', body: new Uint8Array([123, 125]) })

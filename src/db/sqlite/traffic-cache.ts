@@ -1,4 +1,4 @@
-import type { TrafficArgs, TrafficCounts, Traffic } from '../store/contract.js'
+import type { TrafficArgs, TrafficCounts, Traffic } from '../../store/contract.js'
 import type { Db } from './open.js'
 import { acceptedBetween, rejectedBetween, type SourceCount } from './queries/traffic.js'
 
