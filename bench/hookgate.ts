@@ -19,6 +19,8 @@ export interface HookgateOptions {
   destinationUrl?: string
   /** Extra node flags for the child, e.g. --cpu-prof. */
   nodeFlags?: readonly string[]
+  /** Cores it may run on, as a taskset list (default: the server core). */
+  cores?: string | undefined
 }
 
 export function hookgateBuilt (): boolean {
@@ -48,7 +50,8 @@ export async function startHookgate (options: HookgateOptions): Promise<ServerPr
   const server = await startServer({
     name: options.name,
     args: [...(options.nodeFlags ?? []), HOOKGATE_MAIN, 'start', '--config', configPath],
-    port
+    port,
+    ...(options.cores === undefined ? {} : { core: options.cores })
   })
   return { ...server, dbPath }
 }

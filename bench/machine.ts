@@ -19,7 +19,7 @@ export function pinning (): boolean {
 }
 
 /** [command, args] that run `argv` on one core, or unpinned without taskset. */
-export function pinnedCommand (core: number, argv: readonly string[]): [string, string[]] {
+export function pinnedCommand (core: number | string, argv: readonly string[]): [string, string[]] {
   const [command = '', ...rest] = argv
   return tasksetUsable ? ['taskset', ['-c', String(core), command, ...rest]] : [command, rest]
 }

@@ -14,6 +14,12 @@ export interface Plan {
   chaindocSeconds: number
   e2eRateSeconds: number
   e2eLoadSeconds: number
+  /** The sustained-rate search: each probe, and the hold that confirms a rate. */
+  sustainedProbeSeconds: number
+  sustainedHoldSeconds: number
+  /** At half the sustained rate: how long, and the first and last windows compared. */
+  halfRateSeconds: number
+  halfRateWindowSeconds: number
   /** Deliveries left pending to a dead receiver before ingest is measured again. */
   deadPendingEvents: number
   /** Requests signed per phase = observed rate × seconds × this. */
@@ -32,6 +38,10 @@ export const FULL_PLAN: Plan = Object.freeze({
   chaindocSeconds: 4,
   e2eRateSeconds: 5,
   e2eLoadSeconds: 5,
+  sustainedProbeSeconds: 4,
+  sustainedHoldSeconds: 30,
+  halfRateSeconds: 30,
+  halfRateWindowSeconds: 10,
   deadPendingEvents: 10_000,
   poolHeadroom: 1.6,
   warmupRateCeiling: 20_000
@@ -46,5 +56,9 @@ export const QUICK_PLAN: Plan = Object.freeze({
   chaindocSeconds: 2,
   e2eRateSeconds: 2,
   e2eLoadSeconds: 2,
+  sustainedProbeSeconds: 1.5,
+  sustainedHoldSeconds: 3,
+  halfRateSeconds: 3,
+  halfRateWindowSeconds: 1,
   deadPendingEvents: 3000
 })

@@ -3,13 +3,14 @@
 import { cpuUse, type CpuSample } from './cpu.js'
 import type { DeadReceiverFigures } from './dead-receiver.js'
 import type { EndToEndFigures } from './e2e.js'
+import { endToEndLines } from './report-e2e.js'
 import type { LoadResult } from './load.js'
 import type { Machine } from './machine.js'
 import type { ServerFigures } from './measure.js'
 import type { Plan } from './plan.js'
 import type { Memory } from './server-process.js'
 import { summarise } from './stats.js'
-import { evaluateTargets, ms, serverByKey, throughputRatio, times } from './targets.js'
+import { evaluateTargets, int, mib, ms, serverByKey, throughputRatio, times } from './targets.js'
 
 export interface BenchReport {
   command: string
@@ -31,8 +32,6 @@ export interface BenchReport {
 /** Past this share of a core used by other processes, a phase is not trustworthy. */
 const CROWDED_PERCENT = 10
 
-const int = (n: number): string => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–'
-const mib = (n: number): string => Number.isFinite(n) ? n.toFixed(0) : '–'
 const range = (values: number[]): string => values.length < 2 ? '' : ` (${int(Math.min(...values))}–${int(Math.max(...values))})`
 
 /** "74 (47 + 24 + 2)": total µs, then event loop + busiest other thread + rest when another thread matters. */
@@ -67,22 +66,6 @@ function ratioLine (report: BenchReport): string {
   const b = serverByKey(report, 'b')
   const c = serverByKey(report, 'c')
   return `Ratios (req/s, same run): **hookgate / (b) = ${times(throughputRatio(a, b) ?? NaN)}**${perRound(b)}, **hookgate / (c) = ${times(throughputRatio(a, c) ?? NaN)}**${perRound(c)}.`
-}
-
-function endToEndLines ({ endToEnd: e, plan }: BenchReport): string[] {
-  if (e === undefined) return ['Not run: hookgate did not build.']
-  if (e.skipped !== undefined) return [`Skipped: ${e.skipped}`]
-  const lines: string[] = []
-  if (e.fixedRate !== undefined) {
-    const { ackToDelivery: d, ingest, undelivered } = e.fixedRate
-    lines.push(`- At ${plan.fixedRatePerSecond} req/s for ${plan.e2eRateSeconds} s (${int(ingest.ok)} acknowledged, non-2xx ${ingest.non2xx + ingest.errors}): acknowledgement → delivery **p50 ${ms(d.p50Ms)} ms, p99 ${ms(d.p99Ms)} ms** (max ${ms(d.maxMs)} ms); undelivered after 15 s: ${undelivered}.`)
-  }
-  if (e.fullLoad !== undefined) {
-    const f = e.fullLoad
-    lines.push(`- At full load (${plan.connections} connections, ${plan.e2eLoadSeconds} s): ingest ${int(f.ingest.requestsPerSecond)} req/s; **${int(f.deliveredPerSecondDuringLoad)} events/s delivered** while ingesting, ${int(f.deliveredPerSecondOverall)} events/s from the first request to the last delivery; backlog drained ${f.drainSeconds.toFixed(1)} s after the load stopped; undelivered after 30 s: ${f.undelivered}.`)
-  }
-  if (e.memory !== undefined) lines.push(`- hookgate RSS after: ${mib(e.memory.rssMiB)} MiB (peak ${mib(e.memory.peakMiB)} MiB).`)
-  return lines
 }
 
 function deadReceiverLines ({ deadReceiver: d, plan }: BenchReport): string[] {

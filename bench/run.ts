@@ -1,7 +1,10 @@
 // `npm run bench`: hookgate against two baselines on the same requests, then
 // end to end through a receiver. Prints the report and writes
 // bench/results/latest.md. Flags: --quick (short smoke run), --cpu-prof
-// (profiles every hookgate child into bench/results/profiles/).
+// (profiles every hookgate child into bench/results/profiles/), --e2e-only
+// (hookgate and verify-only in one round, then end to end; no naive or
+// dead-receiver phase; writes bench/results/e2e.md), --gateway-cores=0,1
+// (the end-to-end gateway's taskset list instead of core 0).
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -19,7 +22,9 @@ import { startBaseline, type ServerProcess } from './server-process.js'
 
 const quick = process.argv.includes('--quick')
 const cpuProf = process.argv.includes('--cpu-prof')
-const plan = quick ? QUICK_PLAN : FULL_PLAN
+const e2eOnly = process.argv.includes('--e2e-only')
+const gatewayCores = process.argv.find((a) => a.startsWith('--gateway-cores='))?.slice('--gateway-cores='.length)
+const plan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...(e2eOnly ? { rounds: 1 } : {}) }
 const RESULTS_DIR = 'bench/results'
 const PROFILES_DIR = join(RESULTS_DIR, 'profiles')
 const log = (line: string): void => { process.stderr.write(line + '\n') }
@@ -98,7 +103,7 @@ async function benchmark (): Promise<void> {
       skipped.push('hookgate: dist/src/main.js is missing (the gateway did not build)')
     }
     contenders.push(contenderOf('(b) verify-only', await start(startBaseline('verify-only', 'verify-only.js', { SECRET: secrets.clerk }))))
-    contenders.push(contenderOf('(c) naive-durable', await start(startBaseline('naive-durable', 'naive-durable.js', { SECRET: secrets.clerk, DB_PATH: join(tmp, 'naive.db') }))))
+    if (!e2eOnly) contenders.push(contenderOf('(c) naive-durable', await start(startBaseline('naive-durable', 'naive-durable.js', { SECRET: secrets.clerk, DB_PATH: join(tmp, 'naive.db') }))))
 
     log(`ingest: ${contenders.map((c) => c.name).join(', ')}`)
     servers = await compareServers(contenders, warmupDrafts, secrets.clerk, plan, tmp, log)
@@ -112,13 +117,16 @@ async function benchmark (): Promise<void> {
       chaindoc = { result, memory: plain.server.memory() }
       log(`  chaindoc on hookgate: ${result.requestsPerSecond.toFixed(0)} req/s, non-2xx ${result.non2xx}`)
 
-      const ctx = { tmp, secrets, plan, nodeFlags, log, plainRequestsPerSecond: plain.estimate }
+      const verifyOnly = servers.find((s) => s.name.startsWith('(b)'))?.throughput.merged.requestsPerSecond ?? NaN
+      const ctx = { tmp, secrets, plan, nodeFlags, log, plainRequestsPerSecond: plain.estimate, verifyOnlyRequestsPerSecond: verifyOnly, gatewayCores }
       log('end to end: hookgate → receiver on 127.0.0.1')
       endToEnd = await measureEndToEnd(ctx)
       if (endToEnd.skipped !== undefined) skipped.push(`end to end: ${endToEnd.skipped}`)
-      log(`ingest with ${plan.deadPendingEvents} deliveries pending to a dead receiver, interleaved with the plain hookgate`)
-      deadReceiver = await measureDeadReceiver(ctx, plain)
-      if (deadReceiver.skipped !== undefined) skipped.push(`dead receiver: ${deadReceiver.skipped}`)
+      if (!e2eOnly) {
+        log(`ingest with ${plan.deadPendingEvents} deliveries pending to a dead receiver, interleaved with the plain hookgate`)
+        deadReceiver = await measureDeadReceiver(ctx, plain)
+        if (deadReceiver.skipped !== undefined) skipped.push(`dead receiver: ${deadReceiver.skipped}`)
+      }
     }
   } finally {
     for (const server of started) await server.stop()
@@ -126,7 +134,7 @@ async function benchmark (): Promise<void> {
   }
 
   const report: BenchReport = {
-    command: `npm run bench${quick ? ' -- --quick' : ''}`,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     date: new Date().toISOString(),
     durationSeconds: (Date.now() - startedAt) / 1000,
     loadAverage: { before: loadBefore, after: loadavg()[0] ?? NaN },
@@ -143,8 +151,8 @@ async function benchmark (): Promise<void> {
   const markdown = renderReport(report)
   process.stdout.write(markdown)
   if (!existsSync(RESULTS_DIR)) mkdirSync(RESULTS_DIR, { recursive: true })
-  // A quick run is a smoke test: it never replaces the figures the README quotes.
-  writeFileSync(join(RESULTS_DIR, quick ? 'quick.md' : 'latest.md'), markdown)
+  // A quick or partial run never replaces the figures the README quotes.
+  writeFileSync(join(RESULTS_DIR, quick ? 'quick.md' : e2eOnly || gatewayCores !== undefined ? 'e2e.md' : 'latest.md'), markdown)
 }
 
 main().catch((err: unknown) => {

@@ -30,7 +30,8 @@ export interface StartOptions {
   args: readonly string[]
   port: number
   env?: Record<string, string>
-  core?: number
+  /** A core, or a taskset list such as '0,1'. */
+  core?: number | string
   readyTimeoutMs?: number
 }
 
