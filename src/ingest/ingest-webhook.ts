@@ -20,7 +20,7 @@ export interface IngestDeps {
    * write (those deliveries are inserted leased and start as soon as it
    * commits and a slot is free), and the write's outcome after it.
    */
-  readonly outbox: Pick<Dispatcher, 'reserve' | 'recorded'>
+  readonly outbox: Pick<Dispatcher, 'admit' | 'recorded'>
   /** Bytes verified webhooks may hold while they wait for their commit. */
   readonly budget: IngestBudget
 }
@@ -140,7 +140,8 @@ function verify ({ config, clock, route, budget }: IngestDeps, request: WebhookR
 
 async function store (deps: IngestDeps, { event, destinations, label, bodyBytes }: Verified, answer: Answer | undefined): Promise<IngestOutcome> {
   const deadlineMs = deps.config.server.ingestTimeoutMs
-  const lease = deps.outbox.reserve(destinations)
+  // Waits only while a brisk receiver's window is full: backpressure the sender sees (Backpressure).
+  const lease = await deps.outbox.admit(destinations)
   const write = recordEvent(deps, { event, destinations, lease }, deadlineMs)
   // Until the write settles, answered or not: a refused body still sits in the writer's queue or batch.
   const give = (): void => deps.budget.give(bodyBytes)

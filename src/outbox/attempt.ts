@@ -37,7 +37,7 @@ export interface AttemptContext {
    * written: the receiver's slot can take the next delivery while the
    * bookkeeping commits (the row stays leased until then, so nothing takes it twice).
    */
-  readonly onAnswered?: (health: AttemptEnd['health']) => void
+  readonly onAnswered?: (health: AttemptEnd['health'], durationMs: number) => void
 }
 
 export interface AttemptEnd {
@@ -75,7 +75,7 @@ export async function attemptDelivery (delivery: ClaimedDelivery, ctx: AttemptCo
   else if (settlement.result === 'retry') log('warn', { ...facts, reason: settlement.error, runAt: new Date(settlement.runAt ?? 0).toISOString() }, 'delivery failed; will retry')
   else log('error', { ...facts, reason: settlement.error }, 'delivery dead: no more attempts')
   const health = ctx.signal.aborted ? 'interrupted' : outcome.ok || !outcome.retry ? 'answer' : 'failure'
-  try { ctx.onAnswered?.(health) } catch {}
+  try { ctx.onAnswered?.(health, durationMs) } catch {}
   try {
     await ctx.store.settleDeliveries({ now: clock.now(), settlements: [settlement] })
   } catch (err) {

@@ -5,6 +5,7 @@ import type { Config } from '../config/load.js'
 import type { SenderRegistry } from '../destinations/registry.js'
 import type { Sender } from '../destinations/sender.js'
 import type { AttemptEnd, AttemptLog, SettledAttempt } from './attempt.js'
+import { Backpressure } from './backpressure.js'
 import { Breakers } from './breaker.js'
 import { Capacity } from './capacity.js'
 import { ClaimLoop } from './claim-loop.js'
@@ -46,6 +47,7 @@ export class Dispatcher {
   readonly #senders: Readonly<Record<string, Sender>>
   readonly #destinations: readonly string[]
   readonly #breakers = new Breakers()
+  readonly #backpressure: Backpressure
   readonly #capacity: Capacity<ClaimedDelivery>
   readonly #due: DueDestinations
   readonly #handoff: IngestHandoff
@@ -71,8 +73,9 @@ export class Dispatcher {
     this.#capacity = new Capacity({ concurrency, globalConcurrency: config.delivery.concurrency },
       (name, sending) => this.#breakers.admission(name, clock.now(), sending))
     this.#due = new DueDestinations(this.#destinations)
+    this.#backpressure = new Backpressure(clock)
     this.#handoff = new IngestHandoff({
-      owner: this.owner, clock, capacity: this.#capacity, due: this.#due,
+      owner: this.owner, clock, capacity: this.#capacity, due: this.#due, backpressure: this.#backpressure,
       accepting: () => this.#running && !this.#stopping,
       startWaiting: () => { this.#startWaiting() },
       claimSoon: () => { this.#loop.pump() }
@@ -96,12 +99,14 @@ export class Dispatcher {
     })
     this.#inFlight = new InFlight({
       config, senders: this.#senders, store: this.#storage, clock, log: options.log, random: options.random ?? Math.random, observe: options.observe,
-      answered: (destination, health) => { this.#answered(destination, health) },
+      answered: (destination, health, durationMs) => { this.#answered(destination, health, durationMs) },
       ended: (end) => { this.#ended(end) }
     })
   }
 
   get inFlight (): number { return this.#inFlight.size }
+  /** Ingest requests waiting for a place in a brisk receiver's window (see Backpressure). */
+  get ingestWaiting (): number { return this.#backpressure.waiting }
 
   /** How the deliveries sent so far were leased: by a claim, or by ingest's insert (the hand-off). */
   leasedSoFar (): { byClaim: number, byHandoff: number } {
@@ -119,21 +124,20 @@ export class Dispatcher {
     this.#loop.pump()
   }
 
-  /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
   /** Whether the destination's circuit breaker holds it back (the console and the admin API show it). */
-  breakerOpen (destination: string): boolean {
-    return this.#breakers.failing(destination)
-  }
+  breakerOpen (destination: string): boolean { return this.#breakers.failing(destination) }
 
+  /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
   nudge (): void {
     this.#due.markAll()
     this.#loop.pump()
   }
 
   /** Before ingest writes an event: places for its deliveries, inserted leased (see IngestHandoff). Null while the loop is off. */
-  reserve (destinations: readonly string[]): DeliveryLease | null {
-    return this.#handoff.reserve(destinations)
-  }
+  reserve (destinations: readonly string[]): DeliveryLease | null { return this.#handoff.reserve(destinations) }
+
+  /** reserve(), waiting (bounded) for a place where a brisk receiver's window is full: ingest's backpressure. */
+  admit (destinations: readonly string[]): Promise<DeliveryLease | null> { return this.#handoff.admit(destinations) }
 
   /** After ingest's write: `stored` is null when nothing new was stored. */
   recorded (lease: DeliveryLease | null, stored: RecordedEvent | null): void {
@@ -174,6 +178,7 @@ export class Dispatcher {
   async stop (graceMs: number): Promise<void> {
     if (this.#stopping) return
     this.#stopping = true
+    this.#backpressure.releaseAll()
     await this.#loop.stop()
     await this.#claims.giveBack()
     if (!await this.#inFlight.endWithin(Math.max(0, graceMs - Math.min(1000, graceMs / 4)))) {
@@ -196,7 +201,9 @@ export class Dispatcher {
   /** Starts the leased deliveries waiting for a slot, in order, as far as the slots allow. */
   #startWaiting (): Array<Promise<AttemptEnd>> {
     if (this.#stopping) return []
-    return this.#capacity.takeStartable().map((delivery) => this.#inFlight.start(delivery))
+    const started = this.#capacity.takeStartable().map((delivery) => this.#inFlight.start(delivery))
+    this.#handoff.grantWaiting()
+    return started
   }
 
   #ended (end: AttemptEnd): void {
@@ -208,8 +215,9 @@ export class Dispatcher {
    * count exchanges with receivers, not settles: a slot held until its settle
    * committed would leave receivers idle while commits are slow.
    */
-  #answered (destination: string, health: Health): void {
+  #answered (destination: string, health: Health, durationMs: number): void {
     if (health !== 'interrupted') {
+      this.#backpressure.exchanged(destination, health === 'answer', durationMs)
       const wasFailing = this.#breakers.failing(destination)
       const pauseMs = this.#breakers.record(destination, health, this.#clock.now())
       if (pauseMs !== null) {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { Backpressure } from './backpressure.js'
 import type { Capacity } from './capacity.js'
 import type { DueDestinations } from './due-destinations.js'
 import type { ClaimedDelivery, DeliveryLease, LeasedDelivery, StoredEvent } from '../store/contract.js'
@@ -15,6 +16,7 @@ export interface HandoffDeps {
   readonly clock: Clock
   readonly capacity: Capacity<ClaimedDelivery>
   readonly due: DueDestinations
+  readonly backpressure: Backpressure
   /** False while the loop is off (tests driving runOnce()) or stopping: nothing is then reserved. */
   readonly accepting: () => boolean
   /** Starts what waits for a slot, as far as the slots allow. */
@@ -47,6 +49,30 @@ export class IngestHandoff {
     if (!this.#deps.accepting() || destinations.length === 0) return null
     const taken = destinations.filter((name) => this.#deps.capacity.reserve(name))
     return taken.length === 0 ? null : { owner: this.#deps.owner, at: this.#deps.clock.now(), destinations: taken }
+  }
+
+  /**
+   * reserve(), and where that found no place but the receiver is brisk and
+   * its breaker lets it flow, waits for one (bounded: see Backpressure).
+   */
+  async admit (destinations: readonly string[]): Promise<DeliveryLease | null> {
+    const { capacity, backpressure, clock, owner } = this.#deps
+    const lease = this.reserve(destinations)
+    if (!this.#deps.accepting()) return lease
+    const placed = new Set(lease?.destinations ?? [])
+    const pressing = destinations.filter((name) => !placed.has(name) && capacity.admission(name) === 'flowing' && backpressure.brisk(name))
+    if (pressing.length === 0) return lease
+    const granted = await Promise.all(pressing.map((name) => backpressure.wait(name)))
+    pressing.forEach((name, i) => { if (granted[i] === true) placed.add(name) })
+    return placed.size === 0 ? null : { owner, at: clock.now(), destinations: destinations.filter((name) => placed.has(name)) }
+  }
+
+  /** Ingest waiting for room gets what a claim need not take first: older deliveries due go first. */
+  grantWaiting (): void {
+    const { backpressure, due, capacity } = this.#deps
+    for (const name of backpressure.awaited()) {
+      if (!due.has(name)) backpressure.grant(name, () => capacity.reserve(name))
+    }
   }
 
   /**

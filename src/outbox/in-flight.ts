@@ -15,7 +15,7 @@ export interface InFlightDeps {
   readonly random: () => number
   readonly observe: ((attempt: SettledAttempt) => void) | undefined
   /** Once per attempt, when its exchange with the receiver is over (before its settle commits): its slot is free. */
-  readonly answered: (destination: string, health: Health) => void
+  readonly answered: (destination: string, health: Health, durationMs: number) => void
   /** When its settle is written; `retryAt` when it made the delivery due again. */
   readonly ended: (end: AttemptEnd) => void
 }
@@ -42,10 +42,10 @@ export class InFlight {
     const { config, senders, store, clock, log, random, observe } = this.#deps
     const attempt: Attempt = { controller: new AbortController(), done: Promise.resolve({ settled: false, health: 'interrupted' }), answered: false }
     this.#attempts.add(attempt)
-    const answered = (health: Health): void => {
+    const answered = (health: Health, durationMs = 0): void => {
       if (attempt.answered) return
       attempt.answered = true
-      this.#deps.answered(delivery.destination, health)
+      this.#deps.answered(delivery.destination, health, durationMs)
     }
     attempt.done = attemptDelivery(delivery, {
       destination: config.destinations[delivery.destination]!,
