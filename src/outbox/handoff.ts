@@ -70,6 +70,7 @@ export class IngestHandoff {
   /** Ingest waiting for room gets what a claim need not take first: older deliveries due go first. */
   grantWaiting (): void {
     const { backpressure, due, capacity } = this.#deps
+    if (backpressure.waiting === 0) return // every freed slot comes here
     for (const name of backpressure.awaited()) {
       if (!due.has(name)) backpressure.grant(name, () => capacity.reserve(name))
     }

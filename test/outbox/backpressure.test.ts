@@ -5,7 +5,7 @@
  * longer than BACKPRESSURE_MAX_WAIT_MS. A failing, slow or silent receiver
  * never holds ingest back.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { setImmediate as turn } from 'node:timers/promises'
 import { Backpressure, BACKPRESSURE_MAX_WAIT_MS, BRISK_ANSWER_MS } from '../../src/outbox/backpressure.js'
 import { build, TestClock } from '../helper.js'
@@ -47,7 +47,7 @@ t.test('places go to waiting ingest oldest first, and a wait ends unplaced after
 })
 
 /** Concurrency 1 (a window of two): a first event answered at once, so the receiver is brisk; then `rest`. */
-async function gateway (t: Parameters<Parameters<typeof t.test>[1]>[0], rest: Answer[]) {
+async function gateway (t: Test, rest: Answer[]) {
   const receiver = await startReceiver(t, [{ status: 200 }, ...rest])
   const { app, clock } = await build(t, { startDispatcher: true, config: { destinations: { hooks: { url: receiver.url, concurrency: 1 } } } })
   const dispatcher = app.hookgate.dispatcher
