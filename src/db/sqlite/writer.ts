@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED, HG_ERR_WRITER_EXITED, HG_ERR_WRITER_FAILED } from '../../errors.js'
 import type { WriteOptions } from '../../store/contract.js'
-import type { OpArgs, OpName, OpResult } from './write-ops.js'
+import { deferrableOps, type OpArgs, type OpName, type OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 
 interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, expiresAt?: number }
@@ -18,6 +18,8 @@ export class WriteError extends Error {
 
 /** The most ops one transaction carries: bounds the time a batch holds the lock. */
 const MAX_BATCH = 512
+/** The longest a queue of only deferrable ops (settles) waits for a durable op to share its commit. */
+export const DEFER_MS = 2
 /** A thread that dies more often than this within RESTART_WINDOW_MS will die again: give up, let the supervisor restart the process. */
 export const MAX_RESTARTS = 3
 const RESTART_WINDOW_MS = 60_000
@@ -43,6 +45,9 @@ export class Writer {
   #inFlight: Pending[] | null = null
   #seq = 0
   #scheduled = false
+  #deferred: NodeJS.Timeout | null = null
+  /** Queued ops that are not deferrable: while there are any, the next batch goes at once. */
+  #urgent = 0
   #closed = false
   #closing = false
   #restarting: Promise<void> | null = null
@@ -92,7 +97,8 @@ export class Writer {
       const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject }
       if (options.deadlineMs !== undefined) pending.expiresAt = performance.now() + options.deadlineMs
       this.#queue.push(pending)
-      this.#schedule()
+      if (deferrableOps.has(op)) this.#defer()
+      else { this.#urgent++; this.#schedule() }
     })
   }
 
@@ -106,7 +112,18 @@ export class Writer {
     await this.#exited
   }
 
+  /** A batch of only deferrable ops waits DEFER_MS for company, unless it is full already. */
+  #defer (): void {
+    if (this.#queue.length >= MAX_BATCH) return this.#schedule()
+    if (this.#scheduled || this.#inFlight !== null || this.#deferred !== null) return
+    this.#deferred = setTimeout(() => {
+      this.#deferred = null
+      this.#flush()
+    }, DEFER_MS)
+  }
+
   #schedule (): void {
+    if (this.#deferred !== null) { clearTimeout(this.#deferred); this.#deferred = null }
     if (this.#scheduled || this.#inFlight !== null) return
     this.#scheduled = true
     // setImmediate, not a microtask: requests parsed in the same I/O phase join the batch.
@@ -124,6 +141,7 @@ export class Writer {
     while (batch.length < MAX_BATCH && taken < this.#queue.length) {
       const pending = this.#queue[taken++]!
       // Expired: its request was already refused, so committing it now would store what the sender was told was not.
+      if (!deferrableOps.has(pending.item.op)) this.#urgent--
       if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new HG_ERR_WRITE_EXPIRED())
       else batch.push(pending)
     }
@@ -141,7 +159,8 @@ export class Writer {
       if (outcome?.ok === true) pending.resolve(outcome.value)
       else pending.reject(new WriteError(outcome?.error.message ?? 'no outcome', outcome?.error.code))
     })
-    this.#flush()
+    if (this.#urgent > 0) this.#flush()
+    else if (this.#queue.length > 0) this.#defer()
   }
 
   #died (err: Error): void {
@@ -172,6 +191,7 @@ export class Writer {
   #failAll (err: Error): void {
     this.#closed = true
     const all = [...(this.#inFlight ?? []), ...this.#queue.splice(0)]
+    this.#urgent = 0
     this.#inFlight = null
     const refused = coded(err)
     for (const pending of all) pending.reject(refused)
