@@ -41,17 +41,29 @@ export class Backpressure {
       this.#clock.now() - pace.answeredAt <= BRISK_ANSWER_MS
   }
 
-  /** Resolves true once `grant` gave a place (already reserved for the caller), false after the longest wait. */
+  /**
+   * Resolves true once `grant` gave a place (already reserved for the
+   * caller); false as soon as the receiver is no longer brisk (looked at
+   * every BRISK_ANSWER_MS: a receiver that stalls must not hold waiting
+   * ingest), or after the longest wait.
+   */
   wait (destination: string): Promise<boolean> {
     return new Promise((resolve) => {
       const queue = this.#waiting.get(destination) ?? []
       this.#waiting.set(destination, queue)
-      const cancel = scheduleOn(this.#clock, () => {
+      const giveUpAt = this.#clock.now() + BACKPRESSURE_MAX_WAIT_MS
+      let cancel = (): void => {}
+      const look = (): void => {
+        if (this.brisk(destination) && this.#clock.now() < giveUpAt) {
+          cancel = scheduleOn(this.#clock, look, BRISK_ANSWER_MS)
+          return
+        }
         queue.splice(queue.indexOf(waiter), 1)
         resolve(false)
-      }, BACKPRESSURE_MAX_WAIT_MS)
+      }
       const waiter: Waiter = { grant: (placed) => { cancel(); resolve(placed) } }
       queue.push(waiter)
+      cancel = scheduleOn(this.#clock, look, BRISK_ANSWER_MS)
     })
   }
 

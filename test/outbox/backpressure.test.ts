@@ -27,23 +27,33 @@ t.test('a receiver is brisk only while it answers, fast, and lately', async (t) 
   t.notOk(pressure.brisk('other'), 'per destination')
 })
 
-t.test('places go to waiting ingest oldest first, and a wait ends unplaced after the longest wait', async (t) => {
+t.test('places go to waiting ingest oldest first; a wait ends unplaced once the receiver is no longer brisk, or after the longest wait', async (t) => {
   const clock = new TestClock()
   const pressure = new Backpressure(clock)
+  pressure.exchanged('hooks', true, 1)
   const first = pressure.wait('hooks')
   clock.advance(10)
   const second = pressure.wait('hooks')
   t.equal(pressure.waiting, 2)
   let room = 1
+  pressure.exchanged('hooks', true, 1) // the answer that freed a place
   pressure.grant('hooks', () => room-- > 0)
   t.equal(await first, true, 'the older one got the place')
   t.equal(pressure.waiting, 1)
-  clock.advance(BACKPRESSURE_MAX_WAIT_MS)
-  t.equal(await second, false, 'the other gave up waiting')
+  clock.advance(BRISK_ANSWER_MS)
+  t.equal(pressure.waiting, 1, 'still waiting while the receiver answered lately')
+  clock.advance(BRISK_ANSWER_MS)
+  t.equal(await second, false, 'the receiver went quiet: the other gave up waiting')
   t.equal(pressure.waiting, 0)
-  const third = pressure.wait('hooks')
+  let waited = pressure.wait('hooks')
+  for (let at = 0; at < BACKPRESSURE_MAX_WAIT_MS; at += BRISK_ANSWER_MS) {
+    pressure.exchanged('hooks', true, 1) // brisk throughout, yet no place frees
+    clock.advance(BRISK_ANSWER_MS)
+  }
+  t.equal(await waited, false, 'a brisk receiver holds ingest no longer than the longest wait')
+  waited = pressure.wait('hooks')
   pressure.releaseAll()
-  t.equal(await third, false, 'a stop ends every wait')
+  t.equal(await waited, false, 'a stop ends every wait')
 })
 
 /** Concurrency 1 (a window of two): a first event answered at once, so the receiver is brisk; then `rest`. */
@@ -57,48 +67,45 @@ async function gateway (t: Test, rest: Answer[]) {
   return { app, clock, receiver, dispatcher }
 }
 
-/** Until the dispatcher has `n` ingest requests waiting: event-loop turns, no timer. */
-async function waitingFor (dispatcher: { ingestWaiting: number }, n: number): Promise<void> {
-  while (dispatcher.ingestWaiting < n) await turn()
-}
-
-t.test('with a brisk receiver\'s window full, ingest waits for a place and its delivery is still handed off, not claimed', async (t) => {
-  const { app, receiver, dispatcher } = await gateway(t, ['hold', 'hold'])
-  await ingest(app, 2) // sending, held by the receiver
-  await receiver.received(2)
-  await ingest(app, 3) // leased, waiting for the slot
-  let answered = false
-  const fourth = ingest(app, 4).then(() => { answered = true })
-  await waitingFor(dispatcher, 1)
-  t.notOk(answered, 'the sender has no answer yet: it sees the backlog as latency')
-  receiver.release() // 2 is answered: 3 takes the slot, 4 its place in the window
-  await fourth
-  t.equal(dispatcher.ingestWaiting, 0)
-  await receiver.received(3)
-  receiver.release()
-  await receiver.received(4)
-  receiver.release()
-  await dispatcher.idle()
-  t.same(dispatcher.leasedSoFar(), { byClaim: 0, byHandoff: 4 }, 'every delivery leased by its insert')
-})
-
-t.test('a wait is bounded: past it the event is stored unleased and answered', async (t) => {
-  const { app, clock, receiver, dispatcher } = await gateway(t, ['hold', 'hold', 'hold'])
+/** Events 2 (sending, held) and 3 (waiting for the slot) fill the window; event 4 is sent once ingest waits for a place. */
+async function fourthWaiting ({ app, receiver, dispatcher }: Awaited<ReturnType<typeof gateway>>): Promise<{ fourth: Promise<string> }> {
   await ingest(app, 2)
   await receiver.received(2)
   await ingest(app, 3)
   const fourth = ingest(app, 4)
-  await waitingFor(dispatcher, 1)
-  clock.advance(BACKPRESSURE_MAX_WAIT_MS)
-  await fourth
-  t.equal(dispatcher.ingestWaiting, 0)
-  receiver.release()
-  await receiver.received(3)
-  receiver.release()
-  await receiver.received(4)
-  receiver.release()
+  while (dispatcher.ingestWaiting < 1) await turn() // event-loop turns, no timer
+  return { fourth }
+}
+
+/** Answers 2, 3 and 4 in turn, then waits for their settles. */
+async function answerAll ({ receiver, dispatcher }: Awaited<ReturnType<typeof gateway>>): Promise<void> {
+  for (const n of [2, 3, 4]) {
+    await receiver.received(n)
+    receiver.release()
+  }
   await dispatcher.idle()
-  t.same(dispatcher.leasedSoFar(), { byClaim: 1, byHandoff: 3 }, 'the one that gave up waiting was claimed')
+}
+
+t.test('with a brisk receiver\'s window full, ingest waits for a place and its delivery is still handed off, not claimed', async (t) => {
+  const gw = await gateway(t, ['hold', 'hold', 'hold'])
+  let answered = false
+  const fourth = (await fourthWaiting(gw)).fourth.then(() => { answered = true })
+  t.notOk(answered, 'the sender has no answer yet: it sees the backlog as latency')
+  gw.receiver.release() // 2 is answered: 3 takes the slot, 4 its place in the window
+  await fourth
+  t.equal(gw.dispatcher.ingestWaiting, 0)
+  await answerAll(gw)
+  t.same(gw.dispatcher.leasedSoFar(), { byClaim: 0, byHandoff: 4 }, 'every delivery leased by its insert')
+})
+
+t.test('a wait ends when the receiver stops answering: the event is stored unleased and answered', async (t) => {
+  const gw = await gateway(t, ['hold', 'hold', 'hold'])
+  const { fourth } = await fourthWaiting(gw)
+  gw.clock.advance(2 * BRISK_ANSWER_MS)
+  await fourth
+  t.equal(gw.dispatcher.ingestWaiting, 0)
+  await answerAll(gw)
+  t.same(gw.dispatcher.leasedSoFar(), { byClaim: 1, byHandoff: 3 }, 'the one that gave up waiting was claimed')
 })
 
 t.test('a failing receiver never makes ingest wait, however full its window', async (t) => {
