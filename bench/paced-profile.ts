@@ -39,14 +39,14 @@ async function main (): Promise<void> {
   try {
     for (const server of [forwarding, plain]) await paced(server.baseUrl, sign(rate), { ratePerSecond: rate, connections: CONNECTIONS, spin: false })
     const run = await ackRun(forwarding, receiver, sign(rate * seconds), rate, CONNECTIONS)
-    const [, plainCpu] = await withCpu(plain, () => paced(plain.baseUrl, sign(rate * seconds), { ratePerSecond: rate, connections: CONNECTIONS, spin: false }))
+    const [plainRun, plainCpu] = await withCpu(plain, () => paced(plain.baseUrl, sign(rate * seconds), { ratePerSecond: rate, connections: CONNECTIONS, spin: false }))
     const latency = summarise(run.deliveries.map((d) => d.latencyMs))
     const a = cpuUse(run.cpu).perRequestUs
     const b = cpuUse(plainCpu).perRequestUs
     process.stdout.write([
-      `${rate}/s for ${seconds} s: ack → delivery p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, undelivered ${run.undelivered}`,
+      `${rate}/s for ${seconds} s: ack → delivery p50 ${latency.p50Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, undelivered ${run.undelivered}; request → ack p99 ${run.ingest.latency.p99Ms.toFixed(2)} ms, not sent ${run.ingest.notSent}`,
       `  with a destination: ${perEvent(run.cpu)}`,
-      `  without:            ${perEvent(plainCpu)}`,
+      `  without:            ${perEvent(plainCpu)}; request → ack p99 ${plainRun.latency.p99Ms.toFixed(2)} ms`,
       `  one delivery:       ${(a.total - b.total).toFixed(0)} µs (main ${(a.main - b.main).toFixed(0)} + writer ${(a.busiestOther - b.busiestOther).toFixed(0)} + rest ${(a.rest - b.rest).toFixed(0)})`,
       ''
     ].join('\n'))

@@ -68,8 +68,9 @@ function ratioLine (report: BenchReport): string {
   return `Ratios (req/s, same run): **hookgate / (b) = ${times(throughputRatio(a, b) ?? NaN)}**${perRound(b)}, **hookgate / (c) = ${times(throughputRatio(a, c) ?? NaN)}**${perRound(c)}.`
 }
 
-function deadReceiverLines ({ deadReceiver: d, plan }: BenchReport): string[] {
-  if (d === undefined) return ['Not run: hookgate did not build.']
+function deadReceiverLines (report: BenchReport): string[] {
+  const { deadReceiver: d, plan } = report
+  if (d === undefined) return [report.command.includes('--e2e-only') ? 'Not run (--e2e-only).' : 'Not run: hookgate did not build.']
   if (d.skipped !== undefined) return [`Skipped: ${d.skipped}`]
   if (d.dead === undefined || d.plain === undefined || d.control === undefined) return []
   const { dead, control, plain } = d
