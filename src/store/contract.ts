@@ -20,8 +20,12 @@ export type * from './rows.js'
 export type * from './writes.js'
 
 export interface WriteOptions {
-  /** Not started once this long has passed in the queue: its caller has given up on it (answered 503), so storing it now would store what the sender was told was not. */
-  readonly deadlineMs?: number
+  /**
+   * Aborted once the caller has given up on the write (ingest answered 503 at
+   * its deadline): a write not started by then is dropped (HG_ERR_WRITE_EXPIRED),
+   * since storing it would store what the sender was told was not.
+   */
+  readonly signal?: AbortSignal
 }
 
 /** What the store tells the gateway about itself while it runs; the gateway logs it. */
