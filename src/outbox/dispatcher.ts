@@ -86,7 +86,7 @@ export class Dispatcher {
       storage, clock, log,
       concurrencyOf: (name) => config.destinations[name]?.concurrency,
       stopping: () => this.#stopping,
-      hastened: (name) => { this.#due.mark(name); this.#loop.pump() },
+      hastened: (name) => { this.#peers.queued(name) },
       track: (work) => { this.#track(work) }
     })
     this.#loop = new ClaimLoop({

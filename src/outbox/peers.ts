@@ -40,9 +40,9 @@ export class Peers {
     this.#unsubscribe = null
   }
 
-  /** An operator made deliveries due (replay, retry): claim for them here now, and tell the others. */
-  queued (): void {
-    this.#tellAll({ kind: 'due', destination: null })
+  /** Deliveries were made due (an operator's replay or retry; hastened after an outage): claim for them here now, and tell the others. */
+  queued (destination: string | null = null): void {
+    this.#tellAll({ kind: 'due', destination })
   }
 
   /** An operator paused or resumed a destination: read the states here now, and tell the others. */

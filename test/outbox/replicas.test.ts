@@ -220,3 +220,36 @@ t.test('a gateway stopping gracefully gives its leases back and the other takes 
   t.equal(clock.now(), start, 'no poll: B\'s signal woke A')
   t.match(await deliveries(app), [{ status: 'delivered', locked_by: null }])
 })
+
+t.test('a bulk retry of dead deliveries on one gateway wakes the other at once', async (t) => {
+  const { app, b, clock, receiver } = await twoGateways(t, [{ status: 400 }, { status: 400 }])
+  await ingest(app, 1)
+  await ingest(app, 2)
+  b.start()
+  await receiver.received(2)
+  await b.idle()
+  t.match(await deliveries(app), [{ status: 'dead' }, { status: 'dead' }])
+  const start = clock.now()
+  const again = receiver.received(4)
+  t.match(await admin(app, 'POST', '/admin/deliveries/retry', { status: 'dead' }), { status: 200, body: { count: 2 } })
+  await again
+  await b.idle()
+  t.equal(clock.now(), start, 'the clock never moved: B heard A\'s signal')
+  t.match(await deliveries(app), [{ status: 'delivered' }, { status: 'delivered' }])
+})
+
+t.test('deliveries one gateway hastens when a receiver answers again wake the other at once', async (t) => {
+  const { app, a, b, clock, receiver } = await twoGateways(t, [{ status: 503 }])
+  await ingest(app, 1)
+  t.same(await a.runOnce(), { claimed: 1, settled: 1 }, 'fails: waits 5 s for its retry')
+  b.start()
+  await b.idle()
+  await ingest(app, 2)
+  const start = clock.now()
+  const hastened = receiver.received(3)
+  t.same(await a.runOnce(), { claimed: 1, settled: 1 }, 'the receiver answers again: A hastens the first')
+  await hastened
+  await b.idle()
+  t.equal(clock.now(), start, 'not at its retry time: B heard A\'s signal')
+  t.match(await deliveries(app), [{ status: 'delivered', attempts: 2 }, { status: 'delivered', attempts: 1 }])
+})
