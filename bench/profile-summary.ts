@@ -1,6 +1,9 @@
 // Where a server's time goes: the self time of a V8 .cpuprofile (from
 // `npm run bench -- --cpu-prof`) by function and by package or source file.
 // Usage: tsx bench/profile-summary.ts bench/results/profiles/CPU.….cpuprofile [top]
+// [--minus OTHER.cpuprofile]: with --minus, the busy time by package / file of
+// the first profile less the second's (a gateway with a destination against
+// one without, say), largest differences first.
 import { readFileSync } from 'node:fs'
 
 interface ProfileNode {
@@ -49,12 +52,23 @@ function top (map: Map<string, number>, busyMs: number, n: number): string[] {
     .map(([name, ms]) => `${(100 * ms / busyMs).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`)
 }
 
-const [file, count = '25'] = process.argv.slice(2)
-if (file === undefined) {
+const minusAt = process.argv.indexOf('--minus')
+const minus = minusAt === -1 ? undefined : process.argv[minusAt + 1]
+const [file, count = '25'] = process.argv.slice(2).filter((a, i, all) => a !== '--minus' && all[i - 1] !== '--minus')
+const read = (path: string): ReturnType<typeof summariseProfile> => summariseProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile)
+if (file !== undefined && minus !== undefined) {
+  const a = read(file).byPlace
+  const b = read(minus).byPlace
+  const places = new Set([...a.keys(), ...b.keys()].filter((name) => name !== '(idle)'))
+  const diff = [...places].map((name): [string, number] => [name, (a.get(name) ?? 0) - (b.get(name) ?? 0)]).sort((x, y) => y[1] - x[1])
+  const total = diff.reduce((sum, [, ms]) => sum + ms, 0)
+  process.stdout.write([`${file} less ${minus}: ${total.toFixed(0)} ms busy more`, '',
+    ...diff.slice(0, Number(count)).map(([name, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${name}`), ''].join('\n'))
+} else if (file === undefined) {
   process.stderr.write('usage: tsx bench/profile-summary.ts FILE.cpuprofile [top]\n')
   process.exitCode = 2
 } else {
-  const { totalMs, byFunction, byPlace } = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile)
+  const { totalMs, byFunction, byPlace } = read(file)
   const n = Number(count)
   const busyMs = totalMs - (byPlace.get('(idle)') ?? 0)
   process.stdout.write([
