@@ -58,7 +58,7 @@ export class IngestHandoff {
   async admit (destinations: readonly string[]): Promise<DeliveryLease | null> {
     const { capacity, backpressure, clock, owner } = this.#deps
     const lease = this.reserve(destinations)
-    if (!this.#deps.accepting()) return lease
+    if (!this.#deps.accepting() || (lease?.destinations.length ?? 0) === destinations.length) return lease // the usual case
     const placed = new Set(lease?.destinations ?? [])
     const pressing = destinations.filter((name) => !placed.has(name) && capacity.admission(name) === 'flowing' && backpressure.brisk(name))
     if (pressing.length === 0) return lease
