@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs a command with HOOKGATE_TEST_POSTGRES_URL set: node scripts/with-postgres.mjs tap
+// Runs a command with HOOKGATE_TEST_POSTGRES_URL set: node scripts/with-postgres.mjs [--skip-without] tap
 //
 // When the variable is already set (a server of your own), the command runs as
 // is. Otherwise a throwaway PostgreSQL cluster is made for it: initdb in a
@@ -7,15 +7,16 @@
 // (root cannot run the server), listening on 127.0.0.1 and a free port, with
 // fsync and synchronous_commit on as in production; stopped and deleted when
 // the command ends. Without PostgreSQL's binaries the command runs without the
-// variable (the PostgreSQL tests then skip), except under CI=true, where that
-// is a failure: CI must test both drivers.
+// variable (the PostgreSQL tests then skip), or with --skip-without not at
+// all, except under CI=true, where that is a failure: CI tests both drivers.
 import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const [command, ...args] = process.argv.slice(2)
+const skipWithout = process.argv[2] === '--skip-without'
+const [command, ...args] = process.argv.slice(skipWithout ? 3 : 2)
 if (command === undefined) {
   process.stderr.write('usage: node scripts/with-postgres.mjs <command> [args...]\n')
   process.exit(2)
@@ -69,11 +70,12 @@ let cluster = null
 if (env.HOOKGATE_TEST_POSTGRES_URL === undefined || env.HOOKGATE_TEST_POSTGRES_URL === '') {
   const bin = binDir()
   if (bin === null) {
-    if (env.CI === 'true') {
+    if (env.CI === 'true' || env.HOOKGATE_REQUIRE_POSTGRES === '1') {
       process.stderr.write('with-postgres: no PostgreSQL binaries (apt-get install -y postgresql, or set PG_BIN or HOOKGATE_TEST_POSTGRES_URL): CI tests both drivers\n')
       process.exit(1)
     }
-    process.stderr.write('with-postgres: no PostgreSQL found; the PostgreSQL tests will skip\n')
+    process.stderr.write(`with-postgres: no PostgreSQL found; ${skipWithout ? `not running ${command} ${args.join(' ')}` : 'the PostgreSQL tests will skip'}\n`)
+    if (skipWithout) process.exit(0)
   } else {
     cluster = await startCluster(bin)
     env.HOOKGATE_TEST_POSTGRES_URL = cluster.url

@@ -36,6 +36,7 @@ export class PgStore implements Store {
   /** The pool, for the adapter's own tests (rows the contract has no read for). */
   readonly pool: Pool
   readonly #batcher: RecordBatcher
+  readonly #writing = new Set<Promise<unknown>>()
   #closing: Promise<void> | null = null
 
   constructor (pool: Pool) {
@@ -45,7 +46,24 @@ export class PgStore implements Store {
 
   #write<T> (fn: (conn: Conn) => Promise<T>, options?: TxOptions): Promise<T> {
     if (this.closed) return Promise.reject(new HG_ERR_WRITER_CLOSED())
-    return transaction(this.pool, fn, options)
+    return this.#track(transaction(this.pool, fn, options))
+  }
+
+  #track<T> (write: Promise<T>): Promise<T> {
+    this.#writing.add(write)
+    const done = () => { this.#writing.delete(write) }
+    write.then(done, done)
+    return write
+  }
+
+  /**
+   * Resolves once every write started before it has finished. SQLite's one
+   * writer runs writes in the order called, so a caller there can wait for
+   * earlier fire-and-forget writes by making one of its own; here writes run
+   * side by side on the pool, and this is that wait.
+   */
+  async settled (): Promise<void> {
+    await Promise.allSettled([...this.#writing])
   }
 
   async #read<T> (fn: (pool: Pool) => Promise<T>): Promise<T> {
@@ -56,7 +74,7 @@ export class PgStore implements Store {
     }
   }
 
-  recordEvent (args: RecordArgs, options?: WriteOptions): Promise<RecordResult> { return this.#batcher.record(args, options) }
+  recordEvent (args: RecordArgs, options?: WriteOptions): Promise<RecordResult> { return this.#track(this.#batcher.record(args, options)) }
   probeWrite (args: ProbeArgs): Promise<void> { return this.#write((c) => probeWrite(c, args)) }
 
   claimDeliveries (args: ClaimArgs): Promise<ClaimResult> { return this.#write((c) => claimDeliveries(c, args), relaxed) }

@@ -7,8 +7,14 @@ interface Pending { args: RecordArgs, resolve: (r: RecordResult) => void, reject
 
 /** The most webhooks one transaction carries: bounds the time its locks are held. */
 const MAX_BATCH = 512
-/** Batches committing at once: one fills while another waits for its WAL flush. */
-const MAX_IN_FLIGHT = 2
+/**
+ * Batches committing at once. One, as SQLite's writer: a webhook that waited
+ * past its deadline in the queue is dropped unsent (its sender was answered
+ * 503), and only the one batch already sent may still land after its
+ * callers gave up. Batches grow under load, so one at a time still shares
+ * each WAL flush among many (bench/pg-clients.ts: about 17,000 a second).
+ */
+const MAX_IN_FLIGHT = 1
 
 /**
  * Group commit for ingest, as the SQLite writer does it: webhooks that arrive
