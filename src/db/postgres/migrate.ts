@@ -19,6 +19,8 @@ const MIGRATION_LOCK = 7_204_185_531
 export async function migrate (pool: Pool, dir: string = migrationsDir(), now: number = Date.now()): Promise<string[]> {
   const conn = await pool.connect()
   let broken: Error | undefined
+  const onError = (err: Error) => { broken = err }
+  conn.on('error', onError)
   try {
     await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
     try {
@@ -48,6 +50,7 @@ export async function migrate (pool: Pool, dir: string = migrationsDir(), now: n
     broken = err as Error
     throw err
   } finally {
+    conn.off('error', onError)
     conn.release(broken)
   }
 }

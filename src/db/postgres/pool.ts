@@ -95,6 +95,10 @@ export async function transaction<T> (pool: Pool, fn: (conn: Conn) => Promise<T>
     throw coded(err)
   }
   let broken: Error | undefined
+  // A checked-out connection that dies between two statements reports it as an 'error' event, which
+  // pg-pool listens for only while the connection is idle: unheard, it would end the process.
+  const onError = (err: Error) => { broken = err }
+  conn.on('error', onError)
   try {
     await conn.query(options.snapshot === true ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN')
     if (options.relaxed === true) await conn.query('SET LOCAL synchronous_commit = off')
@@ -106,6 +110,7 @@ export async function transaction<T> (pool: Pool, fn: (conn: Conn) => Promise<T>
     else await conn.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr })
     throw coded(err)
   } finally {
+    conn.off('error', onError)
     conn.release(broken)
   }
 }
