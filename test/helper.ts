@@ -24,6 +24,13 @@ export const CHAINDOC_SECRET = 'webhook-secret'
  * dispatcher's timer) fire as advance() passes their time, in order; one due
  * at once fires on the next turn of the event loop, as a system timer would.
  */
+/**
+ * svix's and standardwebhooks' Webhook.verify check a signature's timestamp
+ * against the wall clock and take no `now`: a test that hands them a
+ * signature signs at the wall clock's time, through this, and only then.
+ */
+export const verifierWallClock = (): number => Date.now()
+
 export class TestClock {
   readonly #timers = new Set<{ at: number, fn: () => void }>()
 

@@ -1,17 +1,21 @@
 import { request } from 'undici'
+import { systemClock, type Clock } from '../clock.js'
 import { loadConfig, type Config } from '../config/load.js'
 
-/** Where a command writes, and the environment it reads: process's by default, captured in tests. */
+/** Where a command writes, the environment and the time it reads: process's by default, captured in tests. */
 export interface Io {
   readonly out: (text: string) => void
   readonly err: (text: string) => void
   readonly env: NodeJS.ProcessEnv
+  /** What `send` signs with: a client's wall clock, as a real sender's (the gateway checks it against its own). */
+  readonly clock: Clock
 }
 
 export const processIo: Io = {
   out: (text) => { process.stdout.write(text) },
   err: (text) => { process.stderr.write(text) },
-  env: process.env
+  env: process.env,
+  clock: systemClock
 }
 
 /** A usage mistake: the command prints it and exits 2. */

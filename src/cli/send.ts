@@ -37,9 +37,8 @@ export async function sendCommand (argv: string[], io: Io = processIo): Promise<
     const sample = config.samples[source.provider] ?? null
     if (sample === null) throw new UsageError(`the ${source.provider} provider of source '${name}' is a plugin that exports no sample, so send cannot sign one; export \`sample = { defaultType, body, sign }\` from its module (README: Write a provider plugin)`)
     const type = values.type ?? sample.defaultType
-    // A client's wall clock, as a real sender's: the gateway checks it against its own.
     const secret = sample.privateKey === undefined ? source.secrets[0]! : await signingKey(sample.privateKey, values['signing-key'], io.env, name, source.secrets)
-    const { headers, body } = signedSample(sample, type, secret, Date.now(), source.options)
+    const { headers, body } = signedSample(sample, type, secret, io.clock.now(), source.options)
     const url = `${gatewayUrl(values.url, io.env, config)}/webhooks/${encodeURIComponent(name)}`
     let res
     try {

@@ -1,6 +1,6 @@
 import type { FastifyError } from '@fastify/error'
 import { isHandshake, type Handshake, type RawRequest, type VerifiedEvent } from '../../providers/types.js'
-import type { Clock } from '../clock.js'
+import { scheduleOn, type Clock } from '../clock.js'
 import type { Config, SourceConfig } from '../config/load.js'
 import { HG_ERR_OVERLOADED, HG_ERR_SOURCE_UNKNOWN, HG_ERR_STORAGE_UNAVAILABLE } from '../errors.js'
 import { RETRY_AFTER_S } from '../http-errors.js'
@@ -141,12 +141,14 @@ function verify ({ config, clock, route, budget }: IngestDeps, request: WebhookR
 async function store (deps: IngestDeps, { event, destinations, label, bodyBytes }: Verified, answer: Answer | undefined): Promise<IngestOutcome> {
   const deadlineMs = deps.config.server.ingestTimeoutMs
   const lease = deps.outbox.reserve(destinations)
-  const write = recordEvent(deps, { event, destinations, lease }, deadlineMs)
+  const givenUp = new AbortController()
+  const write = recordEvent(deps, { event, destinations, lease }, givenUp.signal)
   // Until the write settles, answered or not: a refused body still sits in the writer's queue or batch.
   const give = (): void => deps.budget.give(bodyBytes)
   write.then(give, give)
   const handOff = (result: RecordResult | null): void => deps.outbox.recorded(lease, result === null || result.duplicate ? null : { event, destinations, leased: result.leased })
-  const settled = await within(write, deadlineMs)
+  const stopWaiting = scheduleOn(deps.clock, () => { givenUp.abort() }, deadlineMs)
+  const settled = await within(write, givenUp.signal).finally(stopWaiting)
   if (settled.state === 'stored') {
     const result = settled.value
     const outcome: IngestOutcome = { kind: result.duplicate ? 'duplicate' : 'stored', id: result.id, event: label }
@@ -171,8 +173,8 @@ async function store (deps: IngestDeps, { event, destinations, label, bodyBytes 
 }
 
 /** The one write of ingest: the event and its deliveries, in one transaction. */
-function recordEvent (deps: IngestDeps, args: RecordArgs, deadlineMs: number): Promise<RecordResult> {
-  return deps.store.recordEvent(args, { deadlineMs })
+function recordEvent (deps: IngestDeps, args: RecordArgs, signal: AbortSignal): Promise<RecordResult> {
+  return deps.store.recordEvent(args, { signal })
 }
 
 function refused (error: FastifyError, event?: EventLabel, cause?: unknown): IngestOutcome {
@@ -191,14 +193,17 @@ function isGatewayError (err: unknown): err is FastifyError {
 
 type Settled<T> = { state: 'stored', value: T } | { state: 'failed', err: unknown } | { state: 'pending' }
 
-/** The write's outcome, or 'pending' once deadlineMs has passed: the sender is answered then, whatever the store does. */
-function within<T> (write: Promise<T>, deadlineMs: number): Promise<Settled<T>> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<Settled<T>>((resolve) => { timer = setTimeout(() => resolve({ state: 'pending' }), deadlineMs) })
+/**
+ * The write's outcome, or 'pending' once the caller gave up (the deadline, on
+ * the gateway's clock): the sender is answered then, whatever the store does.
+ * The same signal tells the store not to start the write any more.
+ */
+function within<T> (write: Promise<T>, givenUp: AbortSignal): Promise<Settled<T>> {
+  const gaveUp = new Promise<Settled<T>>((resolve) => { givenUp.addEventListener('abort', () => resolve({ state: 'pending' }), { once: true }) })
   return Promise.race([
     write.then((value): Settled<T> => ({ state: 'stored', value }), (err: unknown): Settled<T> => ({ state: 'failed', err })),
-    deadline
-  ]).finally(() => clearTimeout(timer))
+    gaveUp
+  ])
 }
 
 /**

@@ -83,11 +83,18 @@ export class ClaimLoop {
     await this.#claiming
   }
 
-  /** Wakes at the next due time, a retry or a pause's end, or after the poll interval, whichever is sooner. */
+  /**
+   * Wakes at the next due time, a retry or a pause's end, or after the poll
+   * interval, whichever is sooner. A due time already past is dropped: the
+   * claim that reported it could not take it for want of room, and a freed
+   * slot pumps anyway; waking at once for it would spin while every due
+   * destination is full. A past retry still wakes once (the wake clears it).
+   */
   #arm (): void {
     if (!this.#deps.active()) return
     const now = this.#deps.clock.now()
-    const next = [...this.#deps.wakeTimes(now), this.#retryAt].filter((at) => at !== null)
+    const next = this.#deps.wakeTimes(now).filter((at) => at !== null && at > now) as number[]
+    if (this.#retryAt !== null) next.push(this.#retryAt)
     this.#wake.wakeBy(Math.min(now + this.#deps.pollIntervalMs, ...next))
   }
 }

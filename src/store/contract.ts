@@ -12,16 +12,20 @@
  */
 import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow, Traffic, TrafficArgs } from './rows.js'
 import type {
-  BulkRetryArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ProbeArgs, PurgeArgs, PurgeEventsArgs, ReclaimArgs, RecordArgs, RecordRejectionArgs,
-  RecordResult, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, UnclaimArgs, VacuumArgs
+  BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ProbeArgs, PurgeArgs, PurgeEventsArgs, ReclaimArgs, RecordArgs, RecordRejectionArgs,
+  RecordResult, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, StaleLeasesArgs, StoreSignal, UnclaimArgs, VacuumArgs
 } from './writes.js'
 
 export type * from './rows.js'
 export type * from './writes.js'
 
 export interface WriteOptions {
-  /** Not started once this long has passed in the queue: its caller has given up on it (answered 503), so storing it now would store what the sender was told was not. */
-  readonly deadlineMs?: number
+  /**
+   * Aborted once the caller has given up on the write (ingest answered 503 at
+   * its deadline): a write not started by then is dropped (HG_ERR_WRITE_EXPIRED),
+   * since storing it would store what the sender was told was not.
+   */
+  readonly signal?: AbortSignal
 }
 
 /** What the store tells the gateway about itself while it runs; the gateway logs it. */
@@ -56,12 +60,47 @@ export interface Store {
   settleDeliveries (args: SettleArgs): Promise<number>
   /** Gives back deliveries leased but never started, their claimed attempt taken back. */
   unclaimDeliveries (args: UnclaimArgs): Promise<number>
-  /** Frees leases older than args.olderThanMs, recording the interrupted attempt as of unknown outcome. */
+  /** Frees leases older than args.olderThanMs (only args.owner's when given), recording the interrupted attempt as of unknown outcome. */
   reclaimLeases (args: ReclaimArgs): Promise<number>
   /** Frees every lease of args.owner (a graceful stop). */
   releaseLeases (args: ReleaseArgs): Promise<number>
   /** Makes up to args.limit of a destination's deliveries that wait for a later retry due now, the longest waiting first. */
   hastenDeliveries (args: HastenArgs): Promise<number>
+
+  /*
+   * Replicas: several gateways may share one store (see `exclusive`). Each
+   * dispatcher is a lease owner that beats every few seconds; a live owner's
+   * leases are never taken, however old, and the leases of an owner silent
+   * for a takeover window are freed by any live one.
+   */
+
+  /**
+   * True when the store admits one gateway at a time (SQLite's instance
+   * lock): at boot every lease is then a dead process's, freed at once
+   * (reclaimLeases with 0). False when replicas share it: a booting gateway
+   * leaves other owners' leases to reclaimStaleLeases.
+   */
+  readonly exclusive: boolean
+  /** Records that args.owner is alive at args.now (its first beat registers it). */
+  beat (args: BeatArgs): Promise<void>
+  /**
+   * Frees every lease whose owner last beat at or before now − staleAfterMs
+   * (an owner that never beat, or was forgotten, counts from the lease's own
+   * start), recording the interrupted attempt as of unknown outcome as
+   * reclaimLeases does, and forgets those owners. Resolves to the leases freed.
+   */
+  reclaimStaleLeases (args: StaleLeasesArgs): Promise<number>
+  /** Forgets args.owner: a graceful stop, after releaseLeases. */
+  retireOwner (args: RetireArgs): Promise<void>
+  /**
+   * Tells every gateway on this store (this one included) something it
+   * should act on without waiting for a poll. Best effort: a signal may be
+   * lost (a dropped connection), so receivers keep polling as a backstop.
+   * Never delivered synchronously inside the call.
+   */
+  signal (signal: StoreSignal): Promise<void>
+  /** Calls `listener` with every signal sent on this store from now on; returns what unsubscribes it. */
+  onSignal (listener: (signal: StoreSignal) => void): () => void
 
   /* Operations: the admin API's writes (durable), rejections and retention (bookkeeping). */
 

@@ -117,8 +117,10 @@ export interface SettleArgs {
 
 export interface ReclaimArgs {
   readonly now: number
-  /** Leases at least this old are freed: 0 frees all (at boot). */
+  /** Leases at least this old are freed: 0 frees all (at boot, on an exclusive store). */
   readonly olderThanMs: number
+  /** Only this owner's leases (the dispatcher's own expiry sweep); every owner's when absent. */
+  readonly owner?: string
   /** Why, as the interrupted attempt's row tells it. */
   readonly why: string
 }
@@ -132,6 +134,37 @@ export interface UnclaimArgs {
 export interface ReleaseArgs {
   readonly now: number
   readonly owner: string
+}
+
+/* Replicas */
+
+export interface BeatArgs {
+  readonly owner: string
+  readonly now: number
+}
+
+export interface StaleLeasesArgs {
+  readonly now: number
+  /** An owner whose last beat is at least this old is taken for dead. */
+  readonly staleAfterMs: number
+  /** Why, as the interrupted attempt's row tells it. */
+  readonly why: string
+}
+
+export interface RetireArgs {
+  readonly owner: string
+}
+
+/**
+ * What one gateway tells the others on its store. `due`: deliveries were
+ * made due now (a replay, a retry, leases a stopping gateway gave back):
+ * claim for them. `paused`: a destination was paused or resumed: read the
+ * pause states again (the signal says which changed, not how).
+ */
+export interface StoreSignal {
+  readonly kind: 'due' | 'paused'
+  /** The destination concerned; null for any. */
+  readonly destination: string | null
 }
 
 export interface HastenArgs {

@@ -20,7 +20,7 @@ const ACME_SOURCE = { provider: { module: ACME }, secret: 'acme-test-secret-0123
 t.test('check-config accepts one source of every built-in provider and a plugin, and send signs a sample each accepts', async (t) => {
   const plugins = new Map([[ACME, await loadPlugin(ACME, '/')]])
   const sources = { ...PROVIDER_SOURCES, acme: ACME_SOURCE }
-  const built = await build(t, { clock: new TestClock(Date.now()), plugins, config: { sources } })
+  const built = await build(t, { clock: new TestClock(), plugins, config: { sources } })
   await built.app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = built.app.server.address() as AddressInfo
   const configFile = writeConfig(built.dir, { server: { host: '127.0.0.1', port }, storage: { path: `${built.dir}/unused.db` }, sources })
@@ -49,7 +49,7 @@ t.test('check-config accepts one source of every built-in provider and a plugin,
 })
 
 t.test('send discord: the key from HOOKGATE_SIGNING_KEY, and a missing, unreadable or foreign key refused before posting', async (t) => {
-  const built = await build(t, { clock: new TestClock(Date.now()), config: { sources: { discord: PROVIDER_SOURCES.discord } } })
+  const built = await build(t, { clock: new TestClock(), config: { sources: { discord: PROVIDER_SOURCES.discord } } })
   await built.app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = built.app.server.address() as AddressInfo
   const configFile = writeConfig(built.dir, { server: { host: '127.0.0.1', port }, storage: { path: `${built.dir}/unused.db` }, sources: { discord: PROVIDER_SOURCES.discord } })

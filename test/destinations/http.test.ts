@@ -5,13 +5,13 @@ import { startReceiver, type Answer } from '../fixtures/receiver.js'
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0)
 
-async function attempt (t: Test, answer: Answer, options: { timeoutMs?: number, signal?: AbortSignal } = {}) {
+async function attempt (t: Test, answer: Answer, options: { timeoutMs?: number } = {}) {
   const receiver = await startReceiver(t, [answer])
   const pool = createPool(receiver.url, 2, options.timeoutMs ?? 2000)
   t.teardown(() => pool.destroy())
   const outcome = await deliverHttp({
     pool, path: new URL(receiver.url).pathname, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"a":1}'),
-    timeoutMs: options.timeoutMs ?? 2000, now: () => NOW, ...(options.signal === undefined ? {} : { signal: options.signal })
+    timeoutMs: options.timeoutMs ?? 2000, now: () => NOW
   })
   return { outcome, receiver }
 }
@@ -56,11 +56,10 @@ t.test('a redirect is not followed and is retried as a failure', async (t) => {
 })
 
 t.test('a receiver that hangs past the timeout is a retryable timeout', async (t) => {
-  const started = performance.now()
+  // The receiver never answers: only the attempt's own timeout can end it, and it says so.
   const { outcome } = await attempt(t, 'hang', { timeoutMs: 150 })
   t.match(outcome, { ok: false, retry: true, reason: /^timeout/ })
   t.notOk('status' in outcome)
-  t.ok(performance.now() - started < 2000, 'gave up near the timeout')
 })
 
 t.test('a status sent but a body that never ends is a timeout too', async (t) => {
@@ -97,9 +96,14 @@ t.test('keeps only the first 1 KiB of a long answer', async (t) => {
 
 t.test('an abort (graceful stop) ends the attempt as a retry', async (t) => {
   const controller = new AbortController()
-  setTimeout(() => controller.abort(new Error('the gateway is stopping')), 50)
-  const { outcome } = await attempt(t, 'hang', { timeoutMs: 5000, signal: controller.signal })
-  t.match(outcome, { ok: false, retry: true, reason: 'aborted: the gateway is stopping' })
+  const receiver = await startReceiver(t, ['hang'])
+  const pool = createPool(receiver.url, 1, 5000)
+  t.teardown(() => pool.destroy())
+  const sending = deliverHttp({ pool, path: '/hooks', headers: {}, body: Buffer.from('{}'), timeoutMs: 5000, now: () => NOW, signal: controller.signal })
+  // Aborted while the receiver holds the request: the stop interrupts an exchange under way.
+  await receiver.received(1)
+  controller.abort(new Error('the gateway is stopping'))
+  t.match(await sending, { ok: false, retry: true, reason: 'aborted: the gateway is stopping' })
 })
 
 t.test('a request the HTTP client refuses to send (a header with a newline) is final, not retried', async (t) => {

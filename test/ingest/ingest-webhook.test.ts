@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { recordEventsReached } from '../fixtures/writes-reached.js'
 import { signChaindoc, signChaindocLegacy, signClerk, signSlack } from '../../providers/sign.js'
 import { createIngestBudget, PER_WEBHOOK_BYTES, type IngestBudget } from '../../src/ingest/budget.js'
 import { ingestWebhook, type IngestDeps, type IngestOutcome, type WebhookRequest } from '../../src/ingest/ingest-webhook.js'
@@ -183,11 +184,17 @@ t.test('a store that cannot write refuses with HG_ERR_STORAGE_UNAVAILABLE; its o
 })
 
 t.test('a write not committed by server.ingestTimeoutMs is refused, and may still land: the retry is then a duplicate', async (t) => {
-  const { app, clock, config } = await build(t, { config: { server: { ingestTimeoutMs: 200 } } })
+  const firstWrite = recordEventsReached(1)
+  const { app, clock, config } = await build(t, { wrapStore: firstWrite.wrapStore, config: { server: { ingestTimeoutMs: 200 } } })
   const deps = depsOf(app)
   const release = await holdWriteLock(t, config.storage)
-  // The deadline's own cause, not SQLITE_BUSY: answered at 200 ms, not after the 5 s busy wait.
-  const first = await ingestWebhook(deps, clerkWebhook(clock))
+  const answer = ingestWebhook(deps, clerkWebhook(clock))
+  await firstWrite.reached
+  // The writer sends a batch on the setImmediate its first queued write scheduled: the write is then under way, not merely queued.
+  await new Promise((resolve) => setImmediate(resolve))
+  clock.advance(200)
+  // The deadline's own cause, not SQLITE_BUSY: answered when the clock reaches 200 ms, while the write still waits on the lock.
+  const first = await answer
   t.match(first, { kind: 'refused', error: { code: 'HG_ERR_STORAGE_UNAVAILABLE' }, cause: { message: 'not committed within server.ingestTimeoutMs (200 ms)' } })
   await release()
   // The writer keeps its order: the retry commits after the first write, which was already being committed.

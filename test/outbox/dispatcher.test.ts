@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { createHmac } from 'node:crypto'
 import { HTTP, type CloudEvent } from 'cloudevents'
 import { Webhook } from 'svix'
-import { build, CLERK_SECRET, TestClock } from '../helper.js'
+import { build, CLERK_SECRET, TestClock, verifierWallClock } from '../helper.js'
 import { attempts, deliveries, eventStatus, ingest, storedEvents } from '../fixtures/events.js'
 import { startReceiver, type Script } from '../fixtures/receiver.js'
 
@@ -128,7 +128,7 @@ t.test('is dead after the last attempt of its schedule, and stays visible', asyn
 })
 
 t.test('signs with Standard Webhooks headers that svix verifies, fresh on each attempt', async (t) => {
-  const clock = new TestClock(Date.now())
+  const clock = new TestClock(verifierWallClock())
   const { app, receiver, dispatcher } = await setup(t, [{ status: 500 }], { format: 'raw', signingSecret: SIGNING_SECRET }, clock)
   const id = await ingest(app, 1)
   await dispatcher.runOnce()

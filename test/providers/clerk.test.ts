@@ -4,6 +4,7 @@ import { Webhook } from 'svix'
 import { clerk } from '../../providers/clerk.js'
 import { sampleEvent } from '../../providers/samples.js'
 import { signClerk } from '../../providers/sign.js'
+import { verifierWallClock } from '../helper.js'
 
 // docs/provider-specs.md §2.6 [derived]: a Clerk-shaped body under the official Svix secret.
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -114,7 +115,7 @@ t.test('leaves subject and time out when the body does not give them usably', as
 })
 
 t.test('verifies a svix-signed user.created sample and agrees with svix on its payload', async (t) => {
-  const now = Date.now()
+  const now = verifierWallClock()
   const body = sampleEvent('clerk', 'user.created', now)
   const id = `msg_${randomUUID()}`
   const h = signClerk({ id, timestampSec: Math.floor(now / 1000), body, secret: SECRET })

@@ -120,7 +120,7 @@ t.test('two sources may share one plugin module', async (t) => {
 })
 
 t.test('hookgate send signs with the sample a plugin exports, and says so when it exports none', async (t) => {
-  const { app } = await acmeGateway(t, new TestClock(Date.now()))
+  const { app } = await acmeGateway(t, new TestClock())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
   const dir = configDir(t)

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { samples } from '../../providers/samples.js'
 import { shopify } from '../../providers/shopify.js'
-import { changeChar, flipByte, rejects } from './support.js'
+import { changeChar, flipByte, NOW, rejects } from './support.js'
 
 // docs/provider-specs.md §4.3 [derived].
 const SECRET = 'shpss_test_secret'
@@ -34,8 +34,8 @@ t.test('during a rotation the old and the new secret both verify', async (t) => 
 })
 
 t.test('our sample signs as Shopify does: base64 HMAC of the exact body', async (t) => {
-  const body = samples.shopify.body('orders/create', Date.now())
-  const signed = samples.shopify.sign(body, SECRET, Date.now(), 'orders/paid')
+  const body = samples.shopify.body('orders/create', NOW)
+  const signed = samples.shopify.sign(body, SECRET, NOW, 'orders/paid')
   t.equal(signed['x-shopify-hmac-sha256'], createHmac('sha256', SECRET).update(body).digest('base64'))
   t.match(verify(signed, body), { type: 'orders/paid', subject: 'gid://shopify/Order/820982911946154508' })
 })

@@ -5,6 +5,8 @@ import { clerk } from '../../providers/clerk.js'
 import { isProviderName, providerNames, providers } from '../../providers/index.js'
 import { sampleEvent } from '../../providers/samples.js'
 import { signChaindoc, signChaindocLegacy, signClerk } from '../../providers/sign.js'
+import { verifierWallClock } from '../helper.js'
+import { NOW } from './support.js'
 
 const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const OPTIONS = { toleranceMs: 300_000 }
@@ -49,7 +51,7 @@ t.test('signChaindoc and signChaindocLegacy reproduce the §3.4 signatures', asy
 })
 
 t.test('a Clerk user.created sample is about 1.5 KB, signed by svix and verified by the provider and svix', async (t) => {
-  const now = Date.now()
+  const now = verifierWallClock()
   const body = sampleEvent('clerk', 'user.created', now)
   t.ok(Buffer.byteLength(body) > 1400 && Buffer.byteLength(body) < 1700, `${Buffer.byteLength(body)} bytes`)
   const headers = signClerk({ id: 'msg_sample', timestampSec: Math.floor(now / 1000), body, secret: CLERK_SECRET })
@@ -60,7 +62,7 @@ t.test('a Clerk user.created sample is about 1.5 KB, signed by svix and verified
 })
 
 t.test('a Clerk session sample is about a session', async (t) => {
-  const now = Date.now()
+  const now = NOW
   const body = sampleEvent('clerk', 'session.created', now)
   const headers = signClerk({ id: 'msg_s', timestampSec: Math.floor(now / 1000), body, secret: CLERK_SECRET })
   t.match(clerk.verify({ headers, body: Buffer.from(body) }, [CLERK_SECRET], now, OPTIONS), { type: 'session.created', subject: /^sess_/ })

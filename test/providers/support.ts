@@ -1,6 +1,9 @@
 /** What every provider test checks the same way: the code and status thrown, and no secret in the message. */
 import type { Test } from 'tap'
 
+/** The time of provider tests whose verifier takes `now` (ours all do). */
+export const NOW = Date.UTC(2026, 10, 23, 12, 0, 0)
+
 export function rejects (t: Test, fn: () => unknown, code: string, statusCode: number, secrets: readonly string[] = []): void {
   let error: unknown
   try { fn() } catch (err) { error = err }

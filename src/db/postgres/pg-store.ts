@@ -12,10 +12,10 @@ import type { Clock } from '../../clock.js'
 import type { Config } from '../../config/load.js'
 import { HG_ERR_STORAGE_UNREACHABLE, HG_ERR_WRITER_CLOSED } from '../../errors.js'
 import type {
-  BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
+  BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
-  RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, Store, StoreEvents,
-  Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
+  RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, StaleLeasesArgs, Store, StoreEvents,
+  StoreSignal, Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
 } from '../../store/contract.js'
 import { describeStorage } from '../../config/storage.js'
 import { migrate } from './migrate.js'
@@ -27,7 +27,9 @@ import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settle
 import { probeWrite } from './queries/record.js'
 import { listRejections, purgeRejections, recordRejection } from './queries/rejections.js'
 import { purgeDedupKeys, purgeEvents } from './queries/retention.js'
+import { beat, reclaimStaleLeases, retireOwner } from './queries/replicas.js'
 import { RecordBatcher } from './record-batcher.js'
+import { PgSignals } from './signals.js'
 import { trafficBySource } from './traffic.js'
 
 const relaxed: TxOptions = { relaxed: true }
@@ -36,12 +38,16 @@ export class PgStore implements Store {
   /** The pool, for the adapter's own tests (rows the contract has no read for). */
   readonly pool: Pool
   readonly #batcher: RecordBatcher
+  readonly #signals: PgSignals
+  /** Replicas share the database: a booting gateway leaves other owners' leases to reclaimStaleLeases. */
+  readonly exclusive = false
   readonly #writing = new Set<Promise<unknown>>()
   #closing: Promise<void> | null = null
 
-  constructor (pool: Pool) {
+  constructor (pool: Pool, url: string) {
     this.pool = pool
     this.#batcher = new RecordBatcher(pool)
+    this.#signals = new PgSignals(pool, url)
   }
 
   #write<T> (fn: (conn: Conn) => Promise<T>, options?: TxOptions): Promise<T> {
@@ -84,6 +90,15 @@ export class PgStore implements Store {
   releaseLeases (args: ReleaseArgs): Promise<number> { return this.#write((c) => releaseLeases(c, args), relaxed) }
   hastenDeliveries (args: HastenArgs): Promise<number> { return this.#write((c) => hastenDeliveries(c, args), relaxed) }
 
+  beat (args: BeatArgs): Promise<void> { return this.#write((c) => beat(c, args), relaxed) }
+  reclaimStaleLeases (args: StaleLeasesArgs): Promise<number> { return this.#write((c) => reclaimStaleLeases(c, args), relaxed) }
+  retireOwner (args: RetireArgs): Promise<void> { return this.#write((c) => retireOwner(c, args), relaxed) }
+  /** NOTIFY: every gateway on the database hears it once it commits (./signals.ts). */
+  signal (signal: StoreSignal): Promise<void> { return this.closed ? Promise.resolve() : this.#signals.send(signal) }
+  onSignal (listener: (signal: StoreSignal) => void): () => void { return this.#signals.subscribe(listener) }
+  /** Resolves once the first onSignal's LISTEN connection is up: signals sent before it are not heard here. */
+  listening (): Promise<void> { return this.#signals.listening() }
+
   replayEvent (args: ReplayArgs): Promise<LeasedDelivery[] | null> { return this.#write((c) => replayEvent(c, args)) }
   retryDelivery (args: RetryArgs): Promise<RetryResult> { return this.#write((c) => retryDelivery(c, args)) }
   retryDeadDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): Promise<number> { return this.#write((c) => retryDeadDeliveries(c, args)) }
@@ -116,7 +131,7 @@ export class PgStore implements Store {
   get closed (): boolean { return this.#batcher.closed }
 
   close (): Promise<void> {
-    this.#closing ??= this.#batcher.close().finally(() => this.pool.end())
+    this.#closing ??= this.#batcher.close().then(() => this.#signals.close()).finally(() => this.pool.end())
     return this.#closing
   }
 }
@@ -131,7 +146,7 @@ export async function openPgStore (storage: Pick<Config['storage'], 'url' | 'poo
   try {
     await reachable(pool, storage)
     await migrate(pool, undefined, clock.now())
-    return new PgStore(pool)
+    return new PgStore(pool, storage.url ?? '')
   } catch (err) {
     await pool.end()
     throw err

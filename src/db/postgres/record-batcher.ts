@@ -3,7 +3,7 @@ import type { RecordArgs, RecordResult, WriteOptions } from '../../store/contrac
 import { isStorageFault, transaction, type Pool } from './pool.js'
 import { recordBatch } from './queries/record.js'
 
-interface Pending { args: RecordArgs, resolve: (r: RecordResult) => void, reject: (e: unknown) => void, expiresAt?: number }
+interface Pending { args: RecordArgs, resolve: (r: RecordResult) => void, reject: (e: unknown) => void, signal?: AbortSignal | undefined }
 
 /** The most webhooks one transaction carries: bounds the time its locks are held. */
 const MAX_BATCH = 512
@@ -37,9 +37,7 @@ export class RecordBatcher {
   record (args: RecordArgs, options: WriteOptions = {}): Promise<RecordResult> {
     if (this.#closed) return Promise.reject(new HG_ERR_WRITER_CLOSED())
     return new Promise((resolve, reject) => {
-      const pending: Pending = { args, resolve, reject }
-      if (options.deadlineMs !== undefined) pending.expiresAt = performance.now() + options.deadlineMs
-      this.#queue.push(pending)
+      this.#queue.push({ args, resolve, reject, signal: options.signal })
       this.#schedule()
     })
   }
@@ -63,12 +61,11 @@ export class RecordBatcher {
 
   #flush (): void {
     while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
-      const now = performance.now()
       const batch: Pending[] = []
       while (batch.length < MAX_BATCH && this.#queue.length > 0) {
         const pending = this.#queue.shift()!
-        // Expired: its sender was already answered 503, so storing it now would store what it was told was not.
-        if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new HG_ERR_WRITE_EXPIRED())
+        // Given up on: its sender was already answered 503, so storing it now would store what it was told was not.
+        if (pending.signal?.aborted === true) pending.reject(new HG_ERR_WRITE_EXPIRED())
         else batch.push(pending)
       }
       if (batch.length === 0) continue

@@ -8,12 +8,13 @@
 import type { Clock } from '../../clock.js'
 import type { Config } from '../../config/load.js'
 import type {
-  BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
+  BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
-  RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, Store, StoreEvents,
-  Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
+  RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, StaleLeasesArgs, Store, StoreEvents,
+  StoreSignal, Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
 } from '../../store/contract.js'
 import { lockInstance, type InstanceLock } from './instance-lock.js'
+import { LocalSignals } from './local-signals.js'
 import { migrate } from './migrate.js'
 import { openDatabase, type Db } from './open.js'
 import { countDeliveries, listDeliveries } from './queries/deliveries.js'
@@ -32,6 +33,9 @@ export class SqliteStore implements Store {
   readonly writer: Writer
   readonly #lock: InstanceLock
   readonly #traffic: ReturnType<typeof createTrafficCache>
+  readonly #signals = new LocalSignals()
+  /** The instance lock admits one gateway per file: at boot, every lease is a dead process's. */
+  readonly exclusive = true
   #closing: Promise<void> | null = null
 
   constructor (db: Db, writer: Writer, lock: InstanceLock) {
@@ -50,6 +54,12 @@ export class SqliteStore implements Store {
   reclaimLeases (args: ReclaimArgs): Promise<number> { return this.writer.run('reclaimLeases', args) }
   releaseLeases (args: ReleaseArgs): Promise<number> { return this.writer.run('releaseLeases', args) }
   hastenDeliveries (args: HastenArgs): Promise<number> { return this.writer.run('hastenDeliveries', args) }
+
+  async beat (args: BeatArgs): Promise<void> { await this.writer.run('beat', args) }
+  reclaimStaleLeases (args: StaleLeasesArgs): Promise<number> { return this.writer.run('reclaimStaleLeases', args) }
+  async retireOwner (args: RetireArgs): Promise<void> { await this.writer.run('retireOwner', args) }
+  async signal (signal: StoreSignal): Promise<void> { this.#signals.send(signal) }
+  onSignal (listener: (signal: StoreSignal) => void): () => void { return this.#signals.subscribe(listener) }
 
   replayEvent (args: ReplayArgs): Promise<LeasedDelivery[] | null> { return this.writer.run('replayEvent', args) }
   retryDelivery (args: RetryArgs): Promise<RetryResult> { return this.writer.run('retryDelivery', args) }

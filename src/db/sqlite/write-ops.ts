@@ -12,6 +12,7 @@ import { replayEvent } from './queries/events.js'
 import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from './queries/leases.js'
 import { probeWrite, recordEvent } from './queries/record.js'
 import { purgeRejections, recordRejection } from './queries/rejections.js'
+import { beat, reclaimStaleLeases, retireOwner } from './queries/replicas.js'
 import { incrementalVacuum, purgeDedupKeys, purgeEvents } from './queries/retention.js'
 
 export const writeOps = {
@@ -23,6 +24,9 @@ export const writeOps = {
   reclaimLeases,
   releaseLeases,
   hastenDeliveries,
+  beat,
+  reclaimStaleLeases,
+  retireOwner,
   // operations (admin API, rejections, retention)
   replayEvent,
   retryDelivery,
@@ -46,7 +50,7 @@ export const writeOps = {
  * other op, recordEvent first, is fsynced before its caller hears back.
  */
 export const relaxedOps: ReadonlySet<string> = new Set<OpName>([
-  'claimDeliveries', 'settleDeliveries', 'unclaimDeliveries', 'reclaimLeases', 'releaseLeases', 'hastenDeliveries',
+  'claimDeliveries', 'settleDeliveries', 'unclaimDeliveries', 'reclaimLeases', 'releaseLeases', 'hastenDeliveries', 'beat', 'reclaimStaleLeases', 'retireOwner',
   'recordRejection', 'purgeRejections', 'purgeEvents', 'purgeDedupKeys', 'incrementalVacuum'
 ])
 

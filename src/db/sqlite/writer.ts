@@ -4,7 +4,7 @@ import type { WriteOptions } from '../../store/contract.js'
 import type { OpArgs, OpName, OpResult } from './write-ops.js'
 import type { WriteItem, WriteOutcome } from './write-batch.js'
 
-interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, expiresAt?: number }
+interface Pending { item: WriteItem, resolve: (v: unknown) => void, reject: (e: Error) => void, signal?: AbortSignal | undefined }
 
 /** A failure the thread reported for one op: SQLite's message and its SQLITE_* code. */
 export class WriteError extends Error {
@@ -89,8 +89,7 @@ export class Writer {
   run<K extends OpName> (op: K, args: OpArgs<K>, options: WriteOptions = {}): Promise<OpResult<K>> {
     if (this.#closed) return Promise.reject(new HG_ERR_WRITER_CLOSED())
     return new Promise((resolve, reject) => {
-      const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject }
-      if (options.deadlineMs !== undefined) pending.expiresAt = performance.now() + options.deadlineMs
+      const pending: Pending = { item: { op, args }, resolve: resolve as (v: unknown) => void, reject, signal: options.signal }
       this.#queue.push(pending)
       this.#schedule()
     })
@@ -118,13 +117,12 @@ export class Writer {
 
   #flush (): void {
     if (this.#inFlight !== null || this.#restarting !== null || this.#queue.length === 0) return
-    const now = performance.now()
     const batch: Pending[] = []
     let taken = 0
     while (batch.length < MAX_BATCH && taken < this.#queue.length) {
       const pending = this.#queue[taken++]!
-      // Expired: its request was already refused, so committing it now would store what the sender was told was not.
-      if (pending.expiresAt !== undefined && pending.expiresAt <= now) pending.reject(new HG_ERR_WRITE_EXPIRED())
+      // Given up on: its request was already refused, so committing it now would store what the sender was told was not.
+      if (pending.signal?.aborted === true) pending.reject(new HG_ERR_WRITE_EXPIRED())
       else batch.push(pending)
     }
     this.#queue.splice(0, taken)

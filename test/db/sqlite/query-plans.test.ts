@@ -7,6 +7,7 @@ import { listEvents } from '../../../src/db/sqlite/queries/events.js'
 import { acceptedBetween, rejectedBetween } from '../../../src/db/sqlite/queries/traffic.js'
 import { purgeDedupKeys, purgeEvents } from '../../../src/db/sqlite/queries/retention.js'
 import { recordEvent } from '../../../src/db/sqlite/queries/record.js'
+import { reclaimStaleLeases } from '../../../src/db/sqlite/queries/replicas.js'
 import { migratedDb } from '../../helper.js'
 
 function capturingDb (t: Test): { db: Db, prepared: string[] } {
@@ -87,4 +88,13 @@ test('a source filter walks the ids newest first instead of sorting every event 
   const plan = planOf(db, prepared.at(-1)!, { source: 'clerk', take: 11 })
   t.match(plan, /SCAN events USING INDEX sqlite_autoindex_events_1/)
   t.notMatch(plan, /TEMP B-TREE/)
+})
+
+test('the stale-lease sweep walks only leased deliveries, not the table', async (t) => {
+  const { db, prepared } = capturingDb(t)
+  reclaimStaleLeases(db, { now: 1_700_000_000_000, staleAfterMs: 15_000, why: 'test' })
+  const params = { now: 0, cutoff: 0, error: '' }
+  for (const sql of prepared.filter((s) => s.includes('FROM deliveries') || s.includes('UPDATE deliveries'))) {
+    t.match(planOf(db, sql, params), /(SCAN|SEARCH) deliveries USING INDEX deliveries_locked/)
+  }
 })

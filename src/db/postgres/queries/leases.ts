@@ -103,10 +103,20 @@ export async function updateEventStatus (conn: Conn, eventId: string): Promise<v
 
 const noOutcome = (why: string) => `no outcome: ${why}; the receiver may or may not have it`
 
-export async function reclaimLeases (conn: Conn, { now, olderThanMs, why }: ReclaimArgs): Promise<number> {
+export async function reclaimLeases (conn: Conn, { now, olderThanMs, owner, why }: ReclaimArgs): Promise<number> {
+  return await freeLeases(conn, 'locked_at <= @cutoff AND (@owner::text IS NULL OR locked_by = @owner)', { now, cutoff: now - olderThanMs, owner: owner ?? null }, why)
+}
+
+/**
+ * Frees the leases `where` picks (a condition on deliveries, with `params`
+ * and `@now`), recording each interrupted attempt as of unknown outcome.
+ * Locked first (FOR UPDATE), so a settle racing it on another replica is
+ * either seen or waits.
+ */
+export async function freeLeases (conn: Conn, where: string, params: { readonly now: number } & Record<string, unknown>, why: string): Promise<number> {
   const [row] = await query<{ n: number }>(conn, `
     WITH old AS (
-      SELECT id, attempts, locked_at FROM deliveries WHERE locked_at IS NOT NULL AND locked_at <= @cutoff FOR UPDATE),
+      SELECT id, attempts, locked_at FROM deliveries WHERE locked_at IS NOT NULL AND ${where} FOR UPDATE),
     freed AS (
       UPDATE deliveries d SET locked_at = NULL, locked_by = NULL, run_at = least(d.run_at, @now), updated_at = @now,
         last_error = @error, last_status = NULL
@@ -115,7 +125,7 @@ export async function reclaimLeases (conn: Conn, { now, olderThanMs, why }: Recl
     kept AS (
       INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
       SELECT id, attempts, locked_at, 0, NULL, @error, NULL FROM freed)
-    SELECT count(*) AS n FROM freed`, { now, cutoff: now - olderThanMs, error: noOutcome(why) })
+    SELECT count(*) AS n FROM freed`, { ...params, error: noOutcome(why) })
   return row?.n ?? 0
 }
 

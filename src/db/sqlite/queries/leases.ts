@@ -124,21 +124,30 @@ export function updateEventStatus (db: Db, eventId: string): void {
 const noOutcome = (why: string) => `no outcome: ${why}; the receiver may or may not have it`
 
 /**
- * Frees leases older than `olderThanMs` (all of them at boot, with 0), so
- * their deliveries run again at once. hookgate runs one gateway per database,
- * so at boot every lease is a dead process's. The interrupted attempt stays
- * counted and gets an attempt row that says its outcome is unknown.
+ * Frees leases older than `olderThanMs` (all of them at boot, with 0; only
+ * `owner`'s when given), so their deliveries run again at once. On this
+ * store one gateway holds the file, so at boot every lease is a dead
+ * process's. The interrupted attempt stays counted and gets an attempt row
+ * that says its outcome is unknown.
  */
-export function reclaimLeases (db: Db, { now, olderThanMs, why }: ReclaimArgs): number {
-  const cutoff = now - olderThanMs
+export function reclaimLeases (db: Db, { now, olderThanMs, owner, why }: ReclaimArgs): number {
+  return freeLeases(db, 'locked_at <= @cutoff AND (@owner IS NULL OR locked_by = @owner)', { now, cutoff: now - olderThanMs, owner: owner ?? null }, why)
+}
+
+/**
+ * Frees the leases `where` picks (a condition on deliveries, with `params`
+ * and `@now`), recording each interrupted attempt as of unknown outcome.
+ */
+export function freeLeases (db: Db, where: string, params: { readonly now: number } & Record<string, unknown>, why: string): number {
+  const error = noOutcome(why)
   prepared(db, `
     INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
     SELECT id, attempts, locked_at, 0, NULL, @error, NULL FROM deliveries
-    WHERE locked_at IS NOT NULL AND locked_at <= @cutoff`).run({ cutoff, error: noOutcome(why) })
+    WHERE locked_at IS NOT NULL AND ${where}`).run({ ...params, error })
   return prepared(db, `
     UPDATE deliveries SET locked_at = NULL, locked_by = NULL, run_at = min(run_at, @now), updated_at = @now,
       last_error = @error, last_status = NULL
-    WHERE locked_at IS NOT NULL AND locked_at <= @cutoff`).run({ now, cutoff, error: noOutcome(why) }).changes
+    WHERE locked_at IS NOT NULL AND ${where}`).run({ ...params, error }).changes
 }
 
 /**
