@@ -1,6 +1,6 @@
 import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED } from '../../errors.js'
 import type { RecordArgs, RecordResult, WriteOptions } from '../../store/contract.js'
-import { isStorageFault, transaction, type Pool } from './pool.js'
+import { coded, isStorageFault, type Pool } from './pool.js'
 import { recordBatch } from './queries/record.js'
 
 interface Pending { args: RecordArgs, resolve: (r: RecordResult) => void, reject: (e: unknown) => void, signal?: AbortSignal | undefined }
@@ -79,9 +79,18 @@ export class RecordBatcher {
     if (this.#queue.length === 0 && this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
   }
 
+  /** One statement, committed on its own (synchronous_commit on): resolved once COMMIT has returned. */
+  async #record (items: RecordArgs[]): Promise<RecordResult[]> {
+    try {
+      return await recordBatch(this.pool, items)
+    } catch (err) {
+      throw coded(err)
+    }
+  }
+
   async #commit (batch: Pending[]): Promise<void> {
     try {
-      const results = await transaction(this.pool, (conn) => recordBatch(conn, batch.map((p) => p.args)))
+      const results = await this.#record(batch.map((p) => p.args))
       batch.forEach((pending, i) => pending.resolve(results[i]!))
     } catch (err) {
       if (batch.length === 1 || isStorageFault(err)) {
@@ -90,7 +99,7 @@ export class RecordBatcher {
       }
       for (const pending of batch) {
         try {
-          const [result] = await transaction(this.pool, (conn) => recordBatch(conn, [pending.args]))
+          const [result] = await this.#record([pending.args])
           pending.resolve(result!)
         } catch (itemErr) {
           pending.reject(itemErr)
