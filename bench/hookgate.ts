@@ -21,6 +21,8 @@ export interface HookgateOptions {
   nodeFlags?: readonly string[]
   /** Cores it may run on, as a taskset list (default: the server core). */
   cores?: string | undefined
+  /** storage settings over the default (a SQLite file in its directory): the PostgreSQL round's driver and url. */
+  storage?: Record<string, unknown>
 }
 
 export function hookgateBuilt (): boolean {
@@ -33,7 +35,7 @@ export async function startHookgate (options: HookgateOptions): Promise<ServerPr
   const dbPath = join(dir, 'hookgate.db')
   const config = {
     server: { host: '127.0.0.1', port, bodyLimitBytes: 1024 * 1024 },
-    storage: { path: dbPath },
+    storage: { path: dbPath, ...options.storage },
     sources: {
       clerk: { provider: 'clerk', secret: options.secrets.clerk, toleranceSeconds: 300 },
       chaindoc: { provider: 'chaindoc', secret: options.secrets.chaindoc }

@@ -8,6 +8,7 @@ import type { LoadResult } from './load.js'
 import type { Machine } from './machine.js'
 import type { ServerFigures } from './measure.js'
 import type { Plan } from './plan.js'
+import { POSTGRES_NAMES, type PostgresFigures } from './postgres.js'
 import type { Memory } from './server-process.js'
 import { summarise } from './stats.js'
 import { evaluateTargets, int, mib, ms, serverByKey, throughputRatio, times } from './targets.js'
@@ -26,6 +27,7 @@ export interface BenchReport {
   chaindoc: { result: LoadResult, memory: Memory } | undefined
   endToEnd: EndToEndFigures | undefined
   deadReceiver: DeadReceiverFigures | undefined
+  postgres?: PostgresFigures | undefined
   skipped: string[]
 }
 
@@ -41,14 +43,14 @@ function cpuPerRequest (sample: CpuSample): string {
   return `${u.total.toFixed(0)}${split}`
 }
 
-function throughputRows (report: BenchReport): string[] {
+function throughputRows (report: Pick<BenchReport, 'servers'>): string[] {
   return report.servers.map(({ name, throughput: { merged: t, rounds, cpu } }) => {
     const c = cpuUse(cpu)
     return `| ${name} | ${int(t.requestsPerSecond)}${range(rounds.map((r) => r.requestsPerSecond))} | ${ms(t.latency.p50Ms)} / ${ms(t.latency.p99Ms)} | ${t.non2xx + t.errors} | ${cpuPerRequest(cpu)} | ${c.server.toFixed(0)} / ${c.loadGenerator.toFixed(0)} / ${c.foreign.toFixed(0)} |`
   })
 }
 
-function fixedRateRows (report: BenchReport): string[] {
+function fixedRateRows (report: Pick<BenchReport, 'servers'>): string[] {
   return report.servers.map(({ name, fixedRate: { merged: f, cpu, fsyncMs }, memory }) => {
     const notSent = f.notSent > 0 ? ` (${int(f.notSent)} not sent: over 2 s behind)` : ''
     const fsync = summarise(fsyncMs)
@@ -100,6 +102,30 @@ function machineLines ({ machine: m, ...report }: BenchReport): string[] {
   ]
 }
 
+/** The PostgreSQL round: the same two tables for its three servers, and the ratios issue 14 sets targets for. */
+function postgresLines (report: BenchReport): string[] {
+  const servers = report.postgres?.servers ?? []
+  if (servers.length === 0) return [`- Not run: ${report.postgres?.skipped ?? 'no PostgreSQL round in this run'}.`]
+  const named = (name: string) => servers.find((s) => s.name === name)
+  const [pg, sqlite, naive] = [named(POSTGRES_NAMES.hookgate), named(POSTGRES_NAMES.sqlite), named(POSTGRES_NAMES.naive)]
+  const rps = (s: ServerFigures | undefined) => s?.throughput.merged.requestsPerSecond ?? NaN
+  const p50 = (s: ServerFigures | undefined) => s?.fixedRate.merged.latency.p50Ms ?? NaN
+  return [
+    `One gateway of each, on the same requests as each other (not those above), in ${report.plan.rounds} interleaved rounds. PostgreSQL ${report.postgres?.version ?? ''} runs on this machine, unpinned, fsync and synchronous_commit on; its CPU is not in the servers' figures.`,
+    '',
+    '| server | req/s | p50 / p99 ms | non-2xx + errors | server CPU µs per request (event loop + busiest other thread + rest) | CPU %: server / load generator / other processes |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...throughputRows({ servers }),
+    '',
+    '| server | p50 ms | p99 ms | non-2xx + errors | sender lag p99 ms | fsync p50 / p99 / max ms meanwhile | CPU % of other processes | RSS MiB after its rounds | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...fixedRateRows({ servers }),
+    '',
+    `- hookgate on PostgreSQL against the naive PostgreSQL handler: **${times(rps(pg) / rps(naive))}** the requests per second (target ≥ 2×); at ${report.plan.fixedRatePerSecond} req/s, p50 ${ms(p50(pg))} vs ${ms(p50(naive))} ms.`,
+    `- hookgate on PostgreSQL against hookgate on SQLite: **${times(rps(pg) / rps(sqlite))}** (target ≥ 0.5×); at ${report.plan.fixedRatePerSecond} req/s, p50 ${ms(p50(pg))} vs ${ms(p50(sqlite))} ms.`
+  ]
+}
+
 export function renderReport (report: BenchReport): string {
   const { plan } = report
   return [
@@ -136,6 +162,10 @@ export function renderReport (report: BenchReport): string {
     '## Ingest while deliveries are pending to a dead receiver',
     '',
     ...deadReceiverLines(report),
+    '',
+    '## One gateway on PostgreSQL (issue 14)',
+    '',
+    ...postgresLines(report),
     '',
     '## Targets',
     '',

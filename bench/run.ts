@@ -16,6 +16,7 @@ import { measureDeadReceiver, type DeadReceiverFigures } from './dead-receiver.j
 import { measureEndToEnd, type EndToEndFigures } from './e2e.js'
 import { compareServers, measureChaindoc, type Contender, type ServerFigures } from './measure.js'
 import { FULL_PLAN, QUICK_PLAN } from './plan.js'
+import { measurePostgres, type PostgresFigures } from './postgres.js'
 import { renderReport, type BenchReport } from './report.js'
 import { clerkDrafts, cursorOver, newSvixSecret } from './requests.js'
 import { startBaseline, type ServerProcess } from './server-process.js'
@@ -133,6 +134,16 @@ async function benchmark (): Promise<void> {
     rmSync(tmp, { recursive: true, force: true })
   }
 
+  // After the SQLite rounds, with every server above stopped: their figures stay comparable with earlier runs.
+  const pgTmp = benchTmpDir()
+  let postgres: PostgresFigures
+  try {
+    postgres = e2eOnly ? { servers: [], skipped: 'not run (--e2e-only)' } : hookgateBuilt() ? await measurePostgres({ tmp: pgTmp, secrets, plan, log }) : { servers: [], skipped: 'hookgate did not build' }
+  } finally {
+    rmSync(pgTmp, { recursive: true, force: true })
+  }
+  if (postgres.skipped !== undefined) skipped.push(`PostgreSQL round: ${postgres.skipped}`)
+
   const report: BenchReport = {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     date: new Date().toISOString(),
@@ -146,6 +157,7 @@ async function benchmark (): Promise<void> {
     chaindoc,
     endToEnd,
     deadReceiver,
+    postgres,
     skipped
   }
   const markdown = renderReport(report)
