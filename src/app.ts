@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/load.js'
-import { openSqliteStore } from './db/sqlite/sqlite-store.js'
+import { openStore } from './db/open-store.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
 import { clientErrorHandler, notFound, sendError, toGatewayError } from './http-errors.js'
@@ -68,7 +68,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   // The store opens before the logger exists; what it says meanwhile is logged once there is one.
   const log: { current?: FastifyBaseLogger } = {}
   const notices: string[] = []
-  const opened = await openSqliteStore(config.storage, clock, {
+  const opened = await openStore(config.storage, clock, {
     onNotice: (message) => log.current === undefined ? notices.push(message) : log.current.info(message),
     onRestart: (err, restarts) => log.current?.error({ err, restarts }, 'the writer thread died and was restarted; the batch it was committing was refused with 503 (its senders retry)'),
     onFatal: (err) => {

@@ -32,6 +32,7 @@ export const HG_ERR_INTERNAL = createError('HG_ERR_INTERNAL', 'Internal error', 
 export const HG_ERR_WRITER_CLOSED = createError('HG_ERR_WRITER_CLOSED', 'The writer is closed: the gateway is stopping, or gave up after its writer thread kept dying', 503)
 export const HG_ERR_WRITER_EXITED = createError('HG_ERR_WRITER_EXITED', 'The writer thread exited (code %s); the batch it was committing was refused', 503)
 export const HG_ERR_WRITER_FAILED = createError('HG_ERR_WRITER_FAILED', 'The writer thread failed: %s', 503)
+export const HG_ERR_WRITE_DATABASE_UNAVAILABLE = createError('HG_ERR_WRITE_DATABASE_UNAVAILABLE', 'PostgreSQL did not take the write: %s', 503)
 export const HG_ERR_WRITE_EXPIRED = createError('HG_ERR_WRITE_EXPIRED', 'Dropped unsent: the write waited past its deadline, and its sender was already answered 503', 503)
 
 /* Admin: the /admin API, /metrics and the CLI commands that call them */
@@ -47,4 +48,5 @@ export const HG_ERR_DELIVERY_NOT_RETRYABLE = createError('HG_ERR_DELIVERY_NOT_RE
 export const HG_ERR_CONFIG_INVALID = createError('HG_ERR_CONFIG_INVALID', 'Invalid configuration:\n%s', 500, TypeError)
 export const HG_ERR_MIGRATION_FAILED = createError('HG_ERR_MIGRATION_FAILED', 'Migration %s failed: %s', 500)
 export const HG_ERR_STORAGE_IN_USE = createError('HG_ERR_STORAGE_IN_USE', 'Database %s is in use by another gateway (%s): stop that one first, or set storage.path to another file', 500)
+export const HG_ERR_STORAGE_UNREACHABLE = createError('HG_ERR_STORAGE_UNREACHABLE', 'Cannot reach PostgreSQL at %s: %s', 500)
 export const HG_ERR_LISTEN_FAILED = createError('HG_ERR_LISTEN_FAILED', 'Cannot listen on %s: %s', 500)

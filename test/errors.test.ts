@@ -7,7 +7,7 @@ import { packageRoot } from '../src/package-root.js'
 
 type ErrorClass = new (...args: unknown[]) => { code: string, statusCode?: number }
 const defined = Object.entries(errors as unknown as Record<string, ErrorClass>)
-const BOOT = ['HG_ERR_CONFIG_INVALID', 'HG_ERR_MIGRATION_FAILED', 'HG_ERR_LISTEN_FAILED', 'HG_ERR_STORAGE_IN_USE']
+const BOOT = ['HG_ERR_CONFIG_INVALID', 'HG_ERR_MIGRATION_FAILED', 'HG_ERR_LISTEN_FAILED', 'HG_ERR_STORAGE_IN_USE', 'HG_ERR_STORAGE_UNREACHABLE']
 
 /** Rows of the README's "Error codes" table: | `CODE` | status | meaning | */
 function readmeTable (): Map<string, string> {

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import type { Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { parseConfig, type Config } from '../src/config/load.js'
@@ -13,6 +14,7 @@ import { migrate } from '../src/db/sqlite/migrate.js'
 import { openDatabase, type Db } from '../src/db/sqlite/open.js'
 import { SqliteStore } from '../src/db/sqlite/sqlite-store.js'
 import type { Store } from '../src/store/contract.js'
+import { freshDatabase } from './fixtures/postgres.js'
 
 export const CLERK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 export const CHAINDOC_SECRET = 'webhook-secret'
@@ -80,6 +82,24 @@ export interface BuildOptions {
   readonly plugins?: ReadonlyMap<string, PluginLoad>
   /** Wraps the app's store (watchStore): the test sees the calls the real store runs. */
   readonly wrapStore?: (store: Store) => Store
+  /** The storage driver; by default HOOKGATE_TEST_STORAGE's (sqlite when unset), so one test file runs on either. */
+  readonly driver?: 'sqlite' | 'postgres'
+  /** postgres: reuse a database (restart tests, several gateways on one database); a fresh one by default. */
+  readonly dbUrl?: string
+}
+
+/** The driver this test run stores with: `HOOKGATE_TEST_STORAGE=postgres npx tap …` runs a test file on PostgreSQL. */
+export const testDriver = (): 'sqlite' | 'postgres' => process.env.HOOKGATE_TEST_STORAGE === 'postgres' ? 'postgres' : 'sqlite'
+
+/**
+ * Ends the test as skipped when this run stores in PostgreSQL: for the tests
+ * of what is the SQLite adapter's own (its file, its writer thread, its lock).
+ * Returns true when skipped, so the test returns at once.
+ */
+export function sqliteOnly (t: Test): boolean {
+  if (testDriver() !== 'postgres') return false
+  t.plan(0, 'SQLite adapter only')
+  return true
 }
 
 export function testConfig (dir: string, overrides: Record<string, unknown> = {}, plugins?: ReadonlyMap<string, PluginLoad>): Config {
@@ -97,11 +117,26 @@ export function testConfig (dir: string, overrides: Record<string, unknown> = {}
   }, {}, plugins === undefined ? {} : { plugins })
 }
 
+/** A restart test reuses a dbPath; on PostgreSQL the same path names the same database, so it restarts on its rows too. */
+const databases = new Map<string, string>()
+async function databaseFor (t: Test, dbPath: string | undefined): Promise<string> {
+  if (dbPath === undefined) return await freshDatabase(t)
+  let url = databases.get(dbPath)
+  if (url === undefined) databases.set(dbPath, url = await freshDatabase(t))
+  return url
+}
+
 export async function build (t: Test, options: BuildOptions = {}) {
   const dir = t.testdir()
   const clock = options.clock ?? new TestClock()
   const base = options.config ?? {}
-  const config = testConfig(dir, options.dbPath === undefined ? base : { ...base, storage: { ...(base.storage as object | undefined), path: options.dbPath } }, options.plugins)
+  const driver = options.driver ?? testDriver()
+  const storage = {
+    ...(base.storage as object | undefined),
+    ...(options.dbPath === undefined ? {} : { path: options.dbPath }),
+    ...(driver === 'postgres' ? { driver, url: options.dbUrl ?? await databaseFor(t, options.dbPath) } : {})
+  }
+  const config = testConfig(dir, { ...base, storage }, options.plugins)
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const app = await buildApp(config, { clock, logStream, random: options.random ?? (() => 0.5), startDispatcher: options.startDispatcher ?? false, ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }) })
@@ -125,6 +160,25 @@ export function sqlite (app: FastifyInstance): SqliteStore {
   const store = app.hookgate.store
   if (!(store instanceof SqliteStore)) throw new Error('this test needs the SQLite adapter')
   return store
+}
+
+/**
+ * Rows as stored, read with SQL on the database the config names, whichever
+ * the driver: for tests that check what the store wrote where the contract
+ * has no read (the same SQL reads both schemas).
+ */
+export async function storedRows (config: Config, sql: string): Promise<Array<Record<string, unknown>>> {
+  if (config.storage.driver === 'postgres') {
+    const client = new pg.Client({ connectionString: config.storage.url })
+    await client.connect()
+    try {
+      return (await client.query(sql)).rows
+    } finally {
+      await client.end()
+    }
+  }
+  const db = openDatabase(config.storage.path, { readonly: true })
+  try { return db.prepare(sql).all() as Array<Record<string, unknown>> } finally { db.close() }
 }
 
 /** The store, with the name of every method called pushed onto `calls` before the real store runs it. */

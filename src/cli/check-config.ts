@@ -1,11 +1,14 @@
 import { loadConfig, summarize } from '../config/load.js'
+import { checkStorage } from '../db/open-store.js'
 import { configOption, configPath, parse } from './args.js'
 
 /** Exit 0 with a one-line summary, or 1 with every problem and its key path. */
 export async function checkConfigCommand (argv: string[]): Promise<number> {
   const { values } = parse(argv, configOption)
   try {
-    process.stdout.write(summarize(await loadConfig(configPath(values))) + '\n')
+    const config = await loadConfig(configPath(values))
+    await checkStorage(config.storage)
+    process.stdout.write(summarize(config) + '\n')
     return 0
   } catch (err) {
     // The code first, as every other failing command prints it: the README's error table finds it.

@@ -11,6 +11,7 @@ import { HG_ERR_CONFIG_INVALID } from '../errors.js'
 import { durationMs } from './duration.js'
 import { resolveEnv } from './env.js'
 import { describeSchemaErrors } from './problems.js'
+import { describeStorage, storageProblems } from './storage.js'
 import { isLoopbackHost, publishedAs, publishedSecretProblem } from './public-secrets.js'
 import { ConfigSchema, type ConfigInput } from './schema.js'
 import { normalizeSources, type SourceConfig } from './sources.js'
@@ -149,6 +150,7 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
   }
   const publishedToken = input.admin.token === undefined ? null : publishedAs(input.admin.token)
   if (publishedToken !== null && !loopback) problems.push(publishedSecretProblem('admin.token', publishedToken, input.server.host, 'use the admin API'))
+  storageProblems(input.storage, problems)
   if (input.metrics.requireToken && (input.admin.token === undefined || input.admin.token === '')) {
     problems.push('metrics.requireToken: set admin.token too (it is the token /metrics asks for)')
   }
@@ -189,5 +191,5 @@ function deepFreeze<T> (value: T): T {
 export function summarize (config: Config): string {
   const sources = Object.values(config.sources).map((s) => `${s.name} (${s.provider})`).join(', ') || 'none'
   const destinations = Object.keys(config.destinations).join(', ') || 'none'
-  return `ok: ${Object.keys(config.sources).length} source(s): ${sources}; ${Object.keys(config.destinations).length} destination(s): ${destinations}; storage ${config.storage.path}; listening on ${config.server.host}:${config.server.port}`
+  return `ok: ${Object.keys(config.sources).length} source(s): ${sources}; ${Object.keys(config.destinations).length} destination(s): ${destinations}; storage ${describeStorage(config.storage)}; listening on ${config.server.host}:${config.server.port}`
 }

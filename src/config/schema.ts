@@ -34,7 +34,13 @@ export const ServerSchema = Type.Object({
 }, closed)
 
 export const StorageSchema = Type.Object({
+  /** sqlite: one gateway on the file at `path`. postgres: any number of gateways on the database at `url`. */
+  driver: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
   path: Type.String({ default: './data/hookgate.db', minLength: 1 }),
+  /** postgres only: a libpq URL (postgres://user:password@host:5432/db), usually `${HOOKGATE_DATABASE_URL}`. */
+  url: Type.Optional(Type.String({ minLength: 1 })),
+  /** postgres only: connections each gateway keeps open at most. */
+  poolSize: Type.Integer({ default: 10, minimum: 2, maximum: 200 }),
   retentionDays: Type.Number({ default: 30, exclusiveMinimum: 0 }),
   /**
    * How long after its first receipt a dedup key still refuses a replay, its

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { admin, buildAdmin } from '../fixtures/admin.js'
 import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
-import { sqlite } from '../helper.js'
+import { sqlite, sqliteOnly } from '../helper.js'
 
 /** Two destinations whose receivers refuse everything with 400: each attempt kills its delivery. */
 async function withDead (t: Test, events = 2) {
@@ -140,6 +140,7 @@ t.test('bulk retry refuses an unknown destination, an unknown field and a status
 })
 
 t.test('answers 503 with a code when storage cannot take an admin write', async (t) => {
+  if (sqliteOnly(t)) return
   const { app } = await withDead(t, 1)
   await sqlite(app).writer.close()
   const [dead] = await deliveries(app)

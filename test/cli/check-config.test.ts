@@ -101,3 +101,17 @@ t.test('check-config: several problems, one line each, all under the code', asyn
   t.equal(lines.length, 3, lines.join('\n'))
   for (const line of lines) t.match(line, /^ {2}- [a-z][\w.[\]]*: \S/)
 })
+
+t.test('check-config names a PostgreSQL server it cannot reach, without the password, and reaches one that answers', async (t) => {
+  const dir = t.testdir({ 'pg.yaml': 'storage: { driver: postgres, url: "${HOOKGATE_DATABASE_URL}" }\n' })
+  // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+  const down = hookgate(['check-config', '--config', join(dir, 'pg.yaml')], { HOOKGATE_DATABASE_URL: 'postgres://hookgate:s3cret-pw@127.0.0.1:1/hookgate' })
+  t.equal(down.status, 1)
+  t.match(down.stderr, /^hookgate check-config: HG_ERR_STORAGE_UNREACHABLE: Cannot reach PostgreSQL at postgres:\/\/127\.0\.0\.1:1\/hookgate: ECONNREFUSED/)
+  t.notMatch(down.stderr + down.stdout, /s3cret-pw/)
+  const url = process.env.HOOKGATE_TEST_POSTGRES_URL
+  if (url === undefined || url === '') return
+  const up = hookgate(['check-config', '--config', join(dir, 'pg.yaml')], { HOOKGATE_DATABASE_URL: url })
+  t.equal(up.status, 0, up.stderr)
+  t.match(up.stdout, /storage postgres:\/\/127\.0\.0\.1:\d+\/postgres;/)
+})

@@ -244,3 +244,21 @@ t.test('refuses options on a source whose provider takes none, naming the key', 
   })
   t.equal(parseConfig(minimal, {}).sources.clerk!.options, undefined)
 })
+
+t.test('storage.driver postgres needs a postgres:// url, and a url needs that driver; the url is never quoted back', async (t) => {
+  const storageProblem = (storage: Record<string, unknown>): string => {
+    try {
+      parseConfig({ storage }, {})
+    } catch (e) { return (e as Error).message }
+    return 'valid'
+  }
+  t.match(storageProblem({ driver: 'postgres' }), /storage\.url: required with storage\.driver 'postgres'/)
+  const badScheme = storageProblem({ driver: 'postgres', url: 'mysql://root:hunter2@db/hookgate' })
+  t.match(badScheme, /storage\.url: scheme 'mysql:' is not PostgreSQL's: expected postgres:\/\/ or postgresql:\/\//)
+  t.notMatch(badScheme, /hunter2/)
+  t.match(storageProblem({ driver: 'postgres', url: 'not a url' }), /storage\.url: not a valid URL/)
+  t.match(storageProblem({ url: 'postgres://db/hookgate' }), /storage\.url: read only with storage\.driver 'postgres'/)
+  t.match(storageProblem({ driver: 'mongo' }), /storage\.driver/)
+  t.equal(storageProblem({ driver: 'postgres', url: 'postgresql://hookgate:pw@db.internal:5432/hookgate', poolSize: 20 }), 'valid')
+  t.equal(parseConfig({}, {}).storage.driver, 'sqlite', 'SQLite stays the default')
+})

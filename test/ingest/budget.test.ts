@@ -16,7 +16,7 @@ t.test('past the cap a webhook is refused 503 HG_ERR_OVERLOADED with Retry-After
   const { app, clock, config } = await build(t, { wrapStore: writes.wrapStore, config: { server: { ingestMaxBytesInFlight: 8 * 1024, ingestTimeoutMs: 60_000 } } })
   const post = (request = signed(clock)) => app.inject({ method: 'POST', url: '/webhooks/clerk', headers: request.headers, payload: request.body })
 
-  const release = await holdWriteLock(t, config.storage.path)
+  const release = await holdWriteLock(t, config.storage)
   const waiting = Array.from({ length: fits }, () => post())
   await writes.reached
 

@@ -4,7 +4,7 @@ import { request } from 'undici'
 import { signClerk } from '../../providers/sign.js'
 import { openDatabase } from '../../src/db/sqlite/open.js'
 import { startChildGateway, writeConfig } from '../child-gateway.js'
-import { CLERK_SECRET } from '../helper.js'
+import { CLERK_SECRET, sqliteOnly } from '../helper.js'
 
 const body = JSON.stringify({ data: { id: 'user_crash' }, object: 'event', timestamp: Date.now(), type: 'user.created' })
 
@@ -14,6 +14,7 @@ function send (url: string, id: string) {
 }
 
 t.test('an event acknowledged just before SIGKILL is there after restart', async (t) => {
+  if (sqliteOnly(t)) return
   const dir = t.testdir()
   const dbPath = join(dir, 'hookgate.db')
   const config = writeConfig(dir, {

@@ -11,7 +11,7 @@ import { createIngestBudget, PER_WEBHOOK_BYTES, type IngestBudget } from '../../
 import { ingestWebhook, type IngestDeps, type IngestOutcome, type WebhookRequest } from '../../src/ingest/ingest-webhook.js'
 import { createRouter } from '../../src/outbox/routing.js'
 import { startReceiver } from '../fixtures/receiver.js'
-import { build, CHAINDOC_SECRET, CLERK_SECRET, sqlite, TestClock } from '../helper.js'
+import { build, CHAINDOC_SECRET, CLERK_SECRET, sqlite, TestClock, sqliteOnly } from '../helper.js'
 import { holdWriteLock } from '../lock-holder.js'
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'
@@ -173,6 +173,7 @@ t.test('past the budget a verified webhook is refused HG_ERR_OVERLOADED, naming 
 })
 
 t.test('a store that cannot write refuses with HG_ERR_STORAGE_UNAVAILABLE; its own error is the cause, for the log', async (t) => {
+  if (sqliteOnly(t)) return
   const { app, clock, config } = await build(t)
   const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
   await sqlite(app).writer.close()
@@ -186,7 +187,7 @@ t.test('a write not committed by server.ingestTimeoutMs is refused, and may stil
   const firstWrite = recordEventsReached(1)
   const { app, clock, config } = await build(t, { wrapStore: firstWrite.wrapStore, config: { server: { ingestTimeoutMs: 200 } } })
   const deps = depsOf(app)
-  const release = await holdWriteLock(t, config.storage.path)
+  const release = await holdWriteLock(t, config.storage)
   const answer = ingestWebhook(deps, clerkWebhook(clock))
   await firstWrite.reached
   // The writer sends a batch on the setImmediate its first queued write scheduled: the write is then under way, not merely queued.
@@ -202,6 +203,7 @@ t.test('a write not committed by server.ingestTimeoutMs is refused, and may stil
 })
 
 t.test('with the loop running, deliveries are inserted leased and handed to the dispatcher after the answer', async (t) => {
+  if (sqliteOnly(t)) return
   const receiver = await startReceiver(t)
   const { app, clock } = await build(t, { startDispatcher: true, config: { destinations: { svc: { url: receiver.url } } } })
   const seen: Array<Record<string, unknown>> = []

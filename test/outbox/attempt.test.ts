@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { attemptDelivery, type AttemptContext, type SettledAttempt } from '../../src/outbox/attempt.js'
 import type { Sender } from '../../src/destinations/sender.js'
-import { build, sqlite } from '../helper.js'
+import { build, sqlite, sqliteOnly } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 
 const quiet = { info () {}, warn () {}, error () {} }
@@ -48,6 +48,7 @@ t.test('tells the observer about each settled attempt, and ignores an observer t
 })
 
 t.test('reports a settle that could not be written, leaving the lease for the reclaim', async (t) => {
+  if (sqliteOnly(t)) return
   const { app, delivery, ctx } = await claimed(t, ok)
   await sqlite(app).writer.close()
   t.same(await attemptDelivery(delivery, ctx), { settled: false, health: 'answer' })

@@ -4,7 +4,7 @@ import { request } from 'undici'
 import { signClerk } from '../../providers/sign.js'
 import { openDatabase } from '../../src/db/sqlite/open.js'
 import { startChildGateway, writeConfig } from '../child-gateway.js'
-import { CLERK_SECRET } from '../helper.js'
+import { CLERK_SECRET, sqliteOnly } from '../helper.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 const EVENTS = 20
@@ -19,6 +19,7 @@ async function send (url: string, n: number): Promise<string> {
 }
 
 t.test('every acknowledged event arrives at least once across a SIGKILL mid-delivery', async (t) => {
+  if (sqliteOnly(t)) return
   const dir = t.testdir()
   const dbPath = join(dir, 'hookgate.db')
   let slow = true

@@ -9,7 +9,7 @@
 import t from 'tap'
 import { setPaused } from '../../src/db/sqlite/queries/destinations.js'
 import { recordEvent } from '../../src/db/sqlite/queries/record.js'
-import { build, migratedDb } from '../helper.js'
+import { build, migratedDb, sqliteOnly } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
@@ -42,6 +42,7 @@ t.test('reservations for ingest are bounded by twice the concurrency and come ba
 })
 
 t.test('ingest leases a delivery only when nothing older of its destination is due and unclaimed, and it is not paused', async (t) => {
+  if (sqliteOnly(t)) return
   const db = migratedDb(t)
   const lease = { owner: 'gw', at: 1000, destinations: ['hooks'] }
   let n = 0

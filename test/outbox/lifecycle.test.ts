@@ -2,16 +2,11 @@ import t from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openDatabase } from '../../src/db/sqlite/open.js'
 import { LEASE_MARGIN_MS, SWEEP_INTERVAL_MS } from '../../src/outbox/lease-sweep.js'
-import { build, sqlite, TestClock } from '../helper.js'
+import { build, storedRows, TestClock } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
-function rows (path: string, sql: string) {
-  const db = openDatabase(path, { readonly: true })
-  try { return db.prepare(sql).all() as Array<Record<string, unknown>> } finally { db.close() }
-}
 
 t.test('at boot, reclaims a delivery a killed process left leased, and sends it again', async (t) => {
   const receiver = await startReceiver(t, [])
@@ -26,7 +21,7 @@ t.test('at boot, reclaims a delivery a killed process left leased, and sends it 
   const { claimed } = await first.app.hookgate.store.claimDeliveries({ now: first.clock.now(), owner: 'host:999:dead', slots: { hooks: 10 }, limit: 10 })
   t.equal(claimed.length, 1)
   await first.app.close()
-  t.match(rows(dbPath, 'SELECT locked_by, attempts FROM deliveries'), [{ locked_by: 'host:999:dead', attempts: 1 }], 'a graceful stop releases only its own leases')
+  t.match(await storedRows(first.config, 'SELECT locked_by, attempts FROM deliveries'), [{ locked_by: 'host:999:dead', attempts: 1 }], 'a graceful stop releases only its own leases')
 
   const clock = new TestClock(first.clock.now() + 60_000)
   const second = await build(t, { config, dbPath, clock })
@@ -44,12 +39,12 @@ t.test('the sweep reclaims leases older than the timeout and margin, and only th
   const { app, clock } = await build(t, { config: { destinations: { hooks: { url: 'http://127.0.0.1:9/' } } } })
   await ingest(app, 1)
   await ingest(app, 2)
-  const writer = sqlite(app).writer
-  await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
+  const { store } = app.hookgate
+  await store.claimDeliveries({ now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
   clock.advance(60_000)
-  await writer.run('claimDeliveries', { now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
+  await store.claimDeliveries({ now: clock.now(), owner: 'me', slots: { hooks: 1 }, limit: 1 })
   clock.advance(10_000)
-  t.equal(await writer.run('reclaimLeases', { now: clock.now(), olderThanMs: 70_000, why: 'the lease expired' }), 1)
+  t.equal(await store.reclaimLeases({ now: clock.now(), olderThanMs: 70_000, why: 'the lease expired' }), 1)
   t.match(await deliveries(app), [{ locked_at: null, last_error: /lease expired/ }, { locked_by: 'me' }])
 })
 
@@ -79,8 +74,8 @@ t.test('a graceful stop interrupts what outlives the grace period and leaves it 
   await receiver.received(1)
   await app.close()
   t.same(await run, { claimed: 1, settled: 1 }, 'closed with the attempt settled, not waiting for its 30 s timeout')
-  t.match(rows(config.storage.path, 'SELECT * FROM deliveries'), [{ status: 'pending', attempts: 1, locked_at: null, locked_by: null, run_at: now }])
-  t.match(rows(config.storage.path, 'SELECT * FROM attempts'), [{ attempt: 1, error: 'interrupted: the gateway was stopping' }])
+  t.match(await storedRows(config, 'SELECT * FROM deliveries'), [{ status: 'pending', attempts: 1, locked_at: null, locked_by: null, run_at: now }])
+  t.match(await storedRows(config, 'SELECT * FROM attempts'), [{ attempt: 1, error: 'interrupted: the gateway was stopping' }])
 })
 
 t.test('a graceful stop lets a delivery in flight finish within the grace period', async (t) => {
@@ -94,7 +89,7 @@ t.test('a graceful stop lets a delivery in flight finish within the grace period
   await stopping
   t.same(await run, { claimed: 1, settled: 1 })
   await app.close()
-  t.match(rows(config.storage.path, 'SELECT status, locked_at FROM deliveries'), [{ status: 'delivered', locked_at: null }])
+  t.match(await storedRows(config, 'SELECT status, locked_at FROM deliveries'), [{ status: 'delivered', locked_at: null }])
 })
 
 t.test('the loop delivers on the nudge, without waiting for a poll', async (t) => {

@@ -1,0 +1,150 @@
+/**
+ * The outbox's statements on deliveries, as ../../sqlite/queries/leases.ts
+ * has them (see there for why each is so), for several gateways on one
+ * database: a claim locks its rows with FOR UPDATE SKIP LOCKED, so two
+ * replicas claiming at once take different deliveries, never the same one.
+ */
+import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, ReleaseArgs, SettleArgs, UnclaimArgs } from '../../../store/contract.js'
+import { execute, query, type Conn } from '../pool.js'
+import { pausedNames } from './destinations.js'
+
+interface ClaimedRow { id: number, destination: string, attempts: number, event_id: string, source: string, provider: string, dedup_key: string, type: string, subject: string | null, occurred_at: string | null, received_at: number, body: Uint8Array }
+
+const CLAIM = `
+  WITH picked AS (
+    SELECT id FROM deliveries
+    WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at <= @now
+    ORDER BY run_at LIMIT @n FOR UPDATE SKIP LOCKED),
+  claimed AS (
+    UPDATE deliveries d SET attempts = d.attempts + 1, locked_at = @now, locked_by = @owner, updated_at = @now
+    FROM picked WHERE d.id = picked.id
+    RETURNING d.id, d.destination, d.attempts, d.event_id, d.run_at)
+  SELECT c.id, c.destination, c.attempts, e.id AS event_id, e.source, e.provider, e.dedup_key, e.type,
+    e.subject, e.occurred_at, e.received_at, e.body
+  FROM claimed c JOIN events e ON e.id = c.event_id ORDER BY c.run_at, c.id`
+
+export async function claimDeliveries (conn: Conn, { now, owner, slots, limit }: ClaimArgs): Promise<ClaimResult> {
+  const claimed: ClaimedDelivery[] = []
+  const paused = await pausedNames(conn)
+  const free = new Map(Object.entries(slots).filter(([name, n]) => n > 0 && !paused.has(name)))
+  const dry = new Set<string>()
+  let left = limit
+  const share = Math.ceil(limit / Math.max(1, free.size))
+  for (const cap of [share, Infinity]) {
+    for (const [destination, room] of free) {
+      const n = Math.min(room, cap, left)
+      if (n <= 0 || dry.has(destination)) continue
+      const rows = await query<ClaimedRow>(conn, CLAIM, { now, owner, destination, n })
+      left -= rows.length
+      free.set(destination, room - rows.length)
+      for (const row of rows) claimed.push(toClaimed(row))
+      if (rows.length < n) dry.add(destination)
+    }
+  }
+  let nextDueAt: number | null = null
+  if (dry.size > 0) {
+    const [row] = await query<{ at: number | null }>(conn, `
+      SELECT min(run_at) AS at FROM deliveries WHERE destination = ANY(@names::text[]) AND status = 'pending' AND locked_at IS NULL`, { names: [...dry] })
+    nextDueAt = row?.at ?? null
+  }
+  return { claimed, nextDueAt }
+}
+
+function toClaimed (row: ClaimedRow): ClaimedDelivery {
+  return {
+    id: row.id,
+    destination: row.destination,
+    attempt: row.attempts,
+    event: {
+      id: row.event_id,
+      source: row.source,
+      provider: row.provider,
+      dedupKey: row.dedup_key,
+      type: row.type,
+      subject: row.subject,
+      occurredAt: row.occurred_at,
+      receivedAt: row.received_at,
+      body: row.body
+    }
+  }
+}
+
+export async function settleDeliveries (conn: Conn, { now, settlements }: SettleArgs): Promise<number> {
+  let moved = 0
+  for (const s of settlements) {
+    await execute(conn, `
+      INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
+      VALUES (@id, @attempt, @startedAt, @durationMs, @statusCode, @error, @response)`,
+    { id: s.id, attempt: s.attempt, startedAt: s.startedAt, durationMs: Math.round(s.durationMs), statusCode: s.statusCode, error: s.error, response: s.response })
+    const status = s.result === 'retry' ? 'pending' : s.result
+    const [row] = await query<{ event_id: string }>(conn, `
+      UPDATE deliveries SET status = @status, run_at = coalesce(@runAt::bigint, run_at), locked_at = NULL, locked_by = NULL,
+        last_error = @error, last_status = @statusCode, updated_at = @now,
+        delivered_at = CASE WHEN @status = 'delivered' THEN @now ELSE delivered_at END
+      WHERE id = @id AND attempts = @attempt AND status = 'pending'
+      RETURNING event_id`, { id: s.id, attempt: s.attempt, status, runAt: s.runAt ?? null, error: s.error, statusCode: s.statusCode, now })
+    if (row === undefined) continue
+    moved++
+    if (status !== 'pending') await updateEventStatus(conn, row.event_id)
+  }
+  return moved
+}
+
+/** pending, delivered, or dead (some delivery dead and not superseded), from the event's deliveries. */
+export async function updateEventStatus (conn: Conn, eventId: string): Promise<void> {
+  await execute(conn, `
+    UPDATE events SET status = CASE
+      WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = @id AND d.status = 'dead'
+        AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.event_id = @id AND n.destination = d.destination AND n.id > d.id)) THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = @id AND status = 'pending') THEN 'pending'
+      ELSE 'delivered' END
+    WHERE id = @id`, { id: eventId })
+}
+
+const noOutcome = (why: string) => `no outcome: ${why}; the receiver may or may not have it`
+
+export async function reclaimLeases (conn: Conn, { now, olderThanMs, owner, why }: ReclaimArgs): Promise<number> {
+  return await freeLeases(conn, 'locked_at <= @cutoff AND (@owner::text IS NULL OR locked_by = @owner)', { now, cutoff: now - olderThanMs, owner: owner ?? null }, why)
+}
+
+/**
+ * Frees the leases `where` picks (a condition on deliveries, with `params`
+ * and `@now`), recording each interrupted attempt as of unknown outcome.
+ * Locked first (FOR UPDATE), so a settle racing it on another replica is
+ * either seen or waits.
+ */
+export async function freeLeases (conn: Conn, where: string, params: { readonly now: number } & Record<string, unknown>, why: string): Promise<number> {
+  const [row] = await query<{ n: number }>(conn, `
+    WITH old AS (
+      SELECT id, attempts, locked_at FROM deliveries WHERE locked_at IS NOT NULL AND ${where} FOR UPDATE),
+    freed AS (
+      UPDATE deliveries d SET locked_at = NULL, locked_by = NULL, run_at = least(d.run_at, @now), updated_at = @now,
+        last_error = @error, last_status = NULL
+      FROM old WHERE d.id = old.id
+      RETURNING old.id, old.attempts, old.locked_at),
+    kept AS (
+      INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
+      SELECT id, attempts, locked_at, 0, NULL, @error, NULL FROM freed)
+    SELECT count(*) AS n FROM freed`, { ...params, error: noOutcome(why) })
+  return row?.n ?? 0
+}
+
+export async function unclaimDeliveries (conn: Conn, { now, owner, ids }: UnclaimArgs): Promise<number> {
+  return await execute(conn, `
+    UPDATE deliveries SET locked_at = NULL, locked_by = NULL, attempts = attempts - 1, updated_at = @now
+    WHERE id = ANY(@ids::bigint[]) AND locked_by = @owner AND locked_at IS NOT NULL`, { now, owner, ids })
+}
+
+export async function releaseLeases (conn: Conn, { now, owner }: ReleaseArgs): Promise<number> {
+  return await execute(conn, `
+    UPDATE deliveries SET locked_at = NULL, locked_by = NULL, run_at = least(run_at, @now), updated_at = @now
+    WHERE locked_by = @owner AND locked_at IS NOT NULL`, { now, owner })
+}
+
+export async function hastenDeliveries (conn: Conn, { now, destination, limit }: HastenArgs): Promise<number> {
+  return await execute(conn, `
+    UPDATE deliveries SET run_at = @now, updated_at = @now
+    WHERE id IN (SELECT id FROM deliveries
+      WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at > @now
+      ORDER BY run_at LIMIT @limit FOR UPDATE SKIP LOCKED)`, { now, destination, limit })
+}

@@ -1,0 +1,137 @@
+// The PostgreSQL adapter through the Store contract (../store-contract.ts), on
+// a real server and a database of its own per test, plus what is this
+// adapter's own: several stores on one database (replicas), migrations run
+// once when they start together, and a lost server or connection.
+import t, { type Test } from 'tap'
+import { readdirSync } from 'node:fs'
+import { migrationsDir } from '../../../src/db/postgres/migrate.js'
+import { openPgStore } from '../../../src/db/postgres/pg-store.js'
+import { freshDatabase, postgresMissing } from '../../fixtures/postgres.js'
+import type { StoreSignal } from '../../../src/store/contract.js'
+import { TestClock } from '../../helper.js'
+import { newEvent, storeContract, type OpenStore } from '../store-contract.js'
+
+const missing = postgresMissing()
+if (missing !== null) t.plan(0, missing)
+else {
+  const open: OpenStore = async (t, clock, where) => {
+    const url = where ?? await freshDatabase(t)
+    const store = await openPgStore({ url, poolSize: 4 }, clock)
+    t.teardown(() => store.close())
+    return { store, where: url }
+  }
+
+  storeContract(t, open)
+
+  t.test('replicas starting together migrate once, and share one database', async (t) => {
+    const url = await freshDatabase(t)
+    const clock = new TestClock()
+    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, poolSize: 2 }, clock)))
+    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const { rows } = await stores[0]!.pool.query<{ name: string }>('SELECT name FROM migrations ORDER BY name')
+    t.same(rows.map((r) => r.name), readdirSync(migrationsDir()).sort(), 'every file once')
+    await stores[1]!.recordEvent({ event: newEvent(1, clock.now()), destinations: ['a'] })
+    t.equal((await stores[2]!.getEvent('evt_000000001'))?.event.id, 'evt_000000001')
+  })
+
+  t.test('the same message recorded at once on several replicas is stored once, and every answer carries the first id', async (t) => {
+    const url = await freshDatabase(t)
+    const clock = new TestClock()
+    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, poolSize: 4 }, clock)))
+    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const now = clock.now()
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, n) =>
+      stores[n % 3]!.recordEvent({ event: { ...newEvent(n, now), dedupKey: `msg_${n % 5}` }, destinations: ['a'] })))
+    const stored = answers.filter((a) => !a.duplicate)
+    t.equal(stored.length, 5, 'one stored per message')
+    for (const answer of answers) {
+      const first = stored.find((s) => s.id === answer.id)
+      t.ok(first, `${answer.id} is a stored event's id`)
+    }
+    t.equal(await stores[0]!.countDeliveries({}), 5, 'one delivery per stored event')
+  })
+
+  t.test('replicas claiming at once never take the same delivery', async (t) => {
+    const url = await freshDatabase(t)
+    const clock = new TestClock()
+    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, poolSize: 4 }, clock)))
+    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const now = clock.now()
+    await Promise.all(Array.from({ length: 60 }, (_, n) => stores[0]!.recordEvent({ event: newEvent(n, now), destinations: ['a'] })))
+    const claims = await Promise.all(stores.flatMap((store, i) => [1, 2].map(() => store.claimDeliveries({ now, owner: `replica-${i}`, slots: { a: 15 }, limit: 15 }))))
+    const ids = claims.flatMap((c) => c.claimed.map((d) => d.id))
+    t.equal(ids.length, 60, 'all taken')
+    t.equal(new Set(ids).size, 60, 'none twice')
+  })
+
+  /** Three stores on one fresh database, as three replicas would open it. */
+  async function replicas (t: Test, n = 3) {
+    const url = await freshDatabase(t)
+    const clock = new TestClock()
+    const stores = await Promise.all(Array.from({ length: n }, () => openPgStore({ url, poolSize: 3 }, clock)))
+    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    return { stores, clock }
+  }
+  const S = 1000
+  const WINDOW = { staleAfterMs: 15 * S, why: 'its gateway stopped beating' }
+
+  t.test('the PostgreSQL store is shared: a replica takes over a silent replica\'s leases, never a live one\'s, however old', async (t) => {
+    const { stores: [a, b, c], clock } = await replicas(t)
+    t.equal(a!.exclusive, false)
+    await a!.beat({ owner: 'a', now: clock.now() })
+    await b!.beat({ owner: 'b', now: clock.now() })
+    for (const n of [1, 2]) await a!.recordEvent({ event: newEvent(n, clock.now()), destinations: ['hooks'] })
+    await a!.claimDeliveries({ now: clock.now(), owner: 'a', slots: { hooks: 1 }, limit: 1 })
+    await b!.claimDeliveries({ now: clock.now(), owner: 'b', slots: { hooks: 1 }, limit: 1 })
+    const freed: number[] = []
+    for (let i = 0; i < 6; i++) { // 30 s on: 'a' keeps beating every 5 s, 'b' was killed
+      clock.advance(5 * S)
+      await a!.beat({ owner: 'a', now: clock.now() })
+      freed.push(await c!.reclaimStaleLeases({ now: clock.now(), ...WINDOW }))
+    }
+    t.same(freed, [0, 0, 1, 0, 0, 0], 'b\'s lease freed once its last beat is 15 s old')
+    const rows = (await c!.listDeliveries({ limit: 10 })).items.sort((x, y) => x.id - y.id)
+    t.same(rows.map((d) => d.locked_by), ['a', null])
+    t.match((await c!.getEvent(rows[1]!.event_id))?.deliveries[0]?.attemptRows, [{ attempt: 1, error: /^no outcome: its gateway stopped beating/ }])
+    await a!.retireOwner({ owner: 'a' })
+    clock.advance(1)
+    t.equal(await c!.reclaimStaleLeases({ now: clock.now(), ...WINDOW }), 1, 'a retired owner\'s lease counts from its own start, 30 s ago')
+    await b!.beat({ owner: 'b', now: clock.now() + 10 * S })
+    await b!.beat({ owner: 'b', now: clock.now() })
+    const { rows: [beat] } = await b!.pool.query<{ beat_at: number }>('SELECT beat_at FROM replicas WHERE owner = $1', ['b'])
+    t.equal(beat?.beat_at, clock.now() + 10 * S, 'a beat never moves an owner\'s time back')
+  })
+
+  t.test('the expiry sweep given an owner frees only that owner\'s old leases', async (t) => {
+    const { stores: [a], clock } = await replicas(t, 1)
+    for (const [n, owner] of [[1, 'me'], [2, 'other']] as const) {
+      await a!.recordEvent({ event: newEvent(n, clock.now()), destinations: ['hooks'] })
+      await a!.claimDeliveries({ now: clock.now(), owner, slots: { hooks: 1 }, limit: 1 })
+    }
+    clock.advance(70 * S)
+    t.equal(await a!.reclaimLeases({ now: clock.now(), olderThanMs: 70 * S, owner: 'me', why: 'the lease expired' }), 1)
+    t.equal(await a!.reclaimLeases({ now: clock.now(), olderThanMs: 70 * S, why: 'the lease expired' }), 1, 'every owner\'s without one')
+  })
+
+  t.test('a signal sent on one replica reaches the listeners of every replica, the sender\'s own included, and none that unsubscribed', async (t) => {
+    const { stores: [a, b] } = await replicas(t, 2)
+    const heard: Array<[string, StoreSignal]> = []
+    let arrived!: () => void
+    let expected = 2
+    const all = new Promise<void>((resolve) => { arrived = resolve })
+    const hear = (name: string) => (signal: StoreSignal) => { heard.push([name, signal]); if (--expected === 0) arrived() }
+    const stopA = a!.onSignal(hear('a'))
+    b!.onSignal(hear('b'))
+    // LISTEN runs on a connection each store opens with its first listener: a signal before it is not heard (best effort).
+    await Promise.all([a!, b!].map((s) => s.listening()))
+    await a!.signal({ kind: 'paused', destination: 'hooks' })
+    await all
+    t.same(heard.sort(), [['a', { kind: 'paused', destination: 'hooks' }], ['b', { kind: 'paused', destination: 'hooks' }]])
+    stopA()
+    expected = 1
+    const second = new Promise<void>((resolve) => { arrived = resolve })
+    await b!.signal({ kind: 'due', destination: null })
+    await second
+    t.same(heard.slice(2), [['b', { kind: 'due', destination: null }]])
+  })
+}
