@@ -1,8 +1,10 @@
 /**
  * Several real gateways (`hookgate start` child processes) on one real
  * PostgreSQL database: a SIGKILL of one under load, the same message sent to
- * different replicas, three replicas dispatching at once, and the database
- * stopped and started under load. Each area prints its figures.
+ * different replicas, three replicas dispatching at once, a pause on one
+ * and a resume on another, and the database stopped and started under load
+ * (the server npm run test:reliability starts: no other PostgreSQL test runs
+ * beside these). Each area prints its figures.
  */
 import { randomInt } from 'node:crypto'
 import t, { type Test } from 'tap'
