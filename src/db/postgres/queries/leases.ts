@@ -146,5 +146,7 @@ export async function hastenDeliveries (conn: Conn, { now, destination, limit }:
     UPDATE deliveries SET run_at = @now, updated_at = @now
     WHERE id IN (SELECT id FROM deliveries
       WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at > @now
-      ORDER BY run_at LIMIT @limit FOR UPDATE SKIP LOCKED)`, { now, destination, limit })
+      ORDER BY run_at LIMIT @limit)
+    -- Checked again on the row as it is once locked: one a claim or settle changed meanwhile is left alone.
+    AND status = 'pending' AND locked_at IS NULL AND run_at > @now`, { now, destination, limit })
 }
