@@ -165,7 +165,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
   const authThrottle = createAuthThrottle(clock)
   await app.register(metricsRoute({ metrics, token: config.metrics.requireToken ? config.admin.token : undefined, authThrottle }))
   if (config.admin.token !== undefined) {
-    const adminDeps = { config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => dispatcher.nudge(), breakerOpen: (name: string) => dispatcher.breakerOpen(name) }
+    const adminDeps = { config, clock, store, route, token: config.admin.token, authThrottle, onQueued: () => { dispatcher.nudge() }, onPauseChanged: (name: string) => { dispatcher.pauseChanged(name) }, breakerOpen: (name: string) => dispatcher.breakerOpen(name) }
     await app.register(adminRoutes(adminDeps), { prefix: '/admin' })
     // The web console: the same operations as the admin API, behind the same token and throttle.
     await app.register(consoleRoutes({ ...adminDeps, ops: adminOperations(adminDeps) }), { prefix: '/ui' })
@@ -181,7 +181,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
   async function begin (): Promise<void> {
     if (begun) return
     begun = true
-    // Every lease here is a dead process's: the instance lock (buildApp) means no other live gateway holds this file.
+    // The first beat; on an exclusive store (SQLite's instance lock) every lease is a dead process's and runs again now.
     const reclaimed = await dispatcher.recover()
     if (reclaimed > 0) app.log.warn({ reclaimed }, 'reclaimed deliveries a previous run left in flight')
     if (deps.startDispatcher === true) dispatcher.start()

@@ -13,6 +13,8 @@ export interface AdminDeps {
   readonly route: Router
   /** Deliveries became due (replay, retry, resume): wake the dispatcher instead of waiting for its poll. */
   readonly onQueued: () => void
+  /** A destination was paused or resumed: the dispatchers hold back or release what waits for it. */
+  readonly onPauseChanged?: (destination: string) => void
   /** Whether the dispatcher's circuit breaker holds the destination back (its receiver looks down). */
   readonly breakerOpen?: (destination: string) => boolean
 }

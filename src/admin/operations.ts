@@ -27,7 +27,7 @@ export type AdminOperations = ReturnType<typeof adminOperations>
  * implementation. Answers are the API's shapes (present.ts); failures are
  * HG_ERR_* errors both sides answer with.
  */
-export function adminOperations ({ config, clock, store, route, onQueued, breakerOpen }: AdminDeps) {
+export function adminOperations ({ config, clock, store, route, onQueued, onPauseChanged, breakerOpen }: AdminDeps) {
   const configured = (name: string): boolean => Object.hasOwn(config.destinations, name)
   const sources = Object.keys(config.sources)
 
@@ -108,7 +108,7 @@ export function adminOperations ({ config, clock, store, route, onQueued, breake
     async setPaused (name: string, paused: boolean) {
       if (!configured(name)) throw new HG_ERR_DESTINATION_UNKNOWN(name.slice(0, 64))
       await write(store.setPaused({ name, paused, now: clock.now() }))
-      if (!paused) onQueued()
+      onPauseChanged?.(name)
       return (await destinations(name))[0]!
     },
 

@@ -3,6 +3,7 @@ import type { AttemptLog } from './attempt.js'
 import type { Capacity } from './capacity.js'
 import type { DueDestinations } from './due-destinations.js'
 import type { LeaseSweep } from './lease-sweep.js'
+import type { PauseWatch } from './pause-watch.js'
 import type { DeliveryStorage } from './storage.js'
 import type { ClaimedDelivery } from '../store/contract.js'
 
@@ -13,6 +14,7 @@ export interface ClaimsDeps {
   readonly capacity: Capacity<ClaimedDelivery>
   readonly due: DueDestinations
   readonly sweep: LeaseSweep
+  readonly pauses: PauseWatch
   /** Every configured destination, in the configured order. */
   readonly destinations: readonly string[]
   readonly log: (level: keyof AttemptLog, obj: object, msg: string) => void
@@ -36,13 +38,19 @@ export class Claims {
     this.#deps = deps
   }
 
-  /** Whether a claim could take anything now: a sweep is due, or a destination that may have some due has room. */
+  /** Whether a claim could take anything now: a sweep or a read of the pauses is due, or a destination that may have some due has room. */
   worthwhile (lookahead: boolean): boolean {
-    return this.#deps.sweep.due(this.#deps.clock.now()) || this.#rooms(lookahead, false) !== null
+    const now = this.#deps.clock.now()
+    return this.#deps.sweep.due(now) || this.#deps.pauses.due(now) || this.#rooms(lookahead, false) !== null
+  }
+
+  /** When a sweep, a beat or a read of the pauses is next due, whether or not anything is. */
+  get nextChoreAt (): number {
+    return Math.min(this.#deps.sweep.nextAt(), this.#deps.pauses.nextReadAt)
   }
 
   /**
-   * Sweeps expired leases when due, then leases due deliveries. `lookahead`
+   * Sweeps leases and reads the pauses when due, then leases due deliveries. `lookahead`
    * claims up to each destination's window (see Capacity); `every` claims for
    * every destination with room (runOnce), not only those that may have some due.
    */
@@ -50,6 +58,7 @@ export class Claims {
     const { clock, capacity, due, storage, owner } = this.#deps
     const now = clock.now()
     await this.#sweep(now)
+    for (const name of await this.#deps.pauses.readIfDue(now)) due.mark(name)
     const rooms = this.#rooms(lookahead, every)
     const limit = capacity.claimLimit(lookahead)
     if (rooms === null || limit <= 0) return
@@ -76,12 +85,17 @@ export class Claims {
     }
   }
 
-  /** At stop: every lease this process still holds goes back. Never rejects: the next start reclaims what is left. */
+  /**
+   * At stop: every lease this process still holds goes back, then it beats
+   * no more. Never rejects: what is left is reclaimed by the next start or,
+   * with replicas, by the others once the beats stopped long enough.
+   */
   async releaseAll (): Promise<void> {
     try {
       await this.#deps.storage.releaseLeases({ now: this.#deps.clock.now(), owner: this.#deps.owner })
+      await this.#deps.sweep.retire()
     } catch (err) {
-      this.#deps.log('error', { err }, 'releasing leases failed; the next start reclaims them')
+      this.#deps.log('error', { err }, 'releasing leases failed; the next start, or another gateway, reclaims them')
     }
   }
 
@@ -94,11 +108,11 @@ export class Claims {
     try {
       const reclaimed = await this.#deps.sweep.sweepIfDue(now)
       if (reclaimed > 0) {
-        this.#deps.log('warn', { reclaimed }, 'reclaimed expired delivery leases')
+        this.#deps.log('warn', { reclaimed }, 'reclaimed delivery leases that expired or whose gateway stopped beating')
         this.#deps.due.markAll()
       }
     } catch (err) {
-      this.#deps.log('error', { err }, 'sweeping expired leases failed')
+      this.#deps.log('error', { err }, 'beating or sweeping leases failed')
     }
   }
 }

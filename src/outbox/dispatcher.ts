@@ -13,6 +13,8 @@ import { DueDestinations } from './due-destinations.js'
 import { IngestHandoff, type RecordedEvent } from './handoff.js'
 import { InFlight, type Health } from './in-flight.js'
 import { leaseLifetimeMs, LeaseSweep } from './lease-sweep.js'
+import { PauseWatch } from './pause-watch.js'
+import { Peers } from './peers.js'
 import { Recovery } from './recovery.js'
 import type { DeliveryStorage } from './storage.js'
 import type { ClaimedDelivery, DeliveryLease } from '../store/contract.js'
@@ -42,15 +44,14 @@ export class Dispatcher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   readonly #options: DispatcherOptions
   readonly #clock: Clock
-  readonly #storage: DeliveryStorage
   readonly #senders: Readonly<Record<string, Sender>>
-  readonly #destinations: readonly string[]
   readonly #breakers = new Breakers()
   readonly #capacity: Capacity<ClaimedDelivery>
   readonly #due: DueDestinations
   readonly #handoff: IngestHandoff
   readonly #claims: Claims
   readonly #sweep: LeaseSweep
+  readonly #peers: Peers
   readonly #recovery: Recovery
   readonly #loop: ClaimLoop
   readonly #inFlight: InFlight
@@ -64,26 +65,28 @@ export class Dispatcher {
     const log = (level: keyof AttemptLog, obj: object, msg: string): void => { this.#log(level, obj, msg) }
     this.#options = options
     this.#clock = clock
-    this.#storage = options.store
-    this.#destinations = Object.keys(config.destinations)
+    const storage = options.store
+    const destinations = Object.keys(config.destinations)
     this.#senders = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, options.senders.senderFor(d)]))
     const concurrency = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, d.concurrency]))
+    const pauses = new PauseWatch(storage, log)
     this.#capacity = new Capacity({ concurrency, globalConcurrency: config.delivery.concurrency },
-      (name, sending) => this.#breakers.admission(name, clock.now(), sending))
-    this.#due = new DueDestinations(this.#destinations)
+      (name, sending) => pauses.has(name) ? 'held' : this.#breakers.admission(name, clock.now(), sending))
+    this.#due = new DueDestinations(destinations)
     this.#handoff = new IngestHandoff({
       owner: this.owner, clock, capacity: this.#capacity, due: this.#due,
       accepting: () => this.#running && !this.#stopping,
       startWaiting: () => { this.#startWaiting() },
       claimSoon: () => { this.#loop.pump() }
     })
-    this.#sweep = new LeaseSweep(this.#storage, leaseLifetimeMs(Object.values(config.destinations)), clock.now())
-    this.#claims = new Claims({ owner: this.owner, clock, storage: this.#storage, capacity: this.#capacity, due: this.#due, sweep: this.#sweep, destinations: this.#destinations, log })
+    this.#sweep = new LeaseSweep(storage, this.owner, leaseLifetimeMs(Object.values(config.destinations)), clock.now())
+    this.#peers = new Peers({ storage, due: this.#due, pauses, pump: () => { this.#loop.pump() }, log })
+    this.#claims = new Claims({ owner: this.owner, clock, storage, capacity: this.#capacity, due: this.#due, sweep: this.#sweep, pauses, destinations, log })
     this.#recovery = new Recovery({
-      storage: this.#storage, clock, log,
+      storage, clock, log,
       concurrencyOf: (name) => config.destinations[name]?.concurrency,
       stopping: () => this.#stopping,
-      hastened: (name) => { this.#due.mark(name); this.#loop.pump() },
+      hastened: (name) => { this.#peers.queued(name) },
       track: (work) => { this.#track(work) }
     })
     this.#loop = new ClaimLoop({
@@ -91,13 +94,13 @@ export class Dispatcher {
       active: () => this.#running && !this.#stopping,
       worthwhile: () => this.#claims.worthwhile(true),
       claim: () => this.#claim(true, false),
-      wakeTimes: (now) => [this.#claims.nextDueAt, this.#breakers.nextProbeAt(now)],
+      wakeTimes: (now) => [this.#claims.nextDueAt, this.#breakers.nextProbeAt(now), this.#claims.nextChoreAt],
       woken: () => { this.#due.markAll() }
     })
     this.#inFlight = new InFlight({
-      config, senders: this.#senders, store: this.#storage, clock, log: options.log, random: options.random ?? Math.random, observe: options.observe,
+      config, senders: this.#senders, store: storage, clock, log: options.log, random: options.random ?? Math.random, observe: options.observe,
       answered: (destination, health) => { this.#answered(destination, health) },
-      ended: (end) => { this.#ended(end) }
+      ended: (end) => { if (end.retryAt !== undefined) this.#loop.retryAt(end.retryAt) }
     })
   }
 
@@ -108,27 +111,28 @@ export class Dispatcher {
     return { byClaim: this.#claims.claimedSoFar, byHandoff: this.#handoff.handedOffSoFar }
   }
 
-  /** At boot: every lease is a dead process's (one gateway per database), so all run again now. */
+  /** At boot, the first beat; on an exclusive store every lease is a dead process's, so all run again now. */
   recover (): Promise<number> {
-    return this.#sweep.reclaimAll(this.#clock.now())
+    return this.#sweep.recover(this.#clock.now())
   }
 
-  /** Runs the loop until stop(): claims on nudges, freed slots and the wake-up timer. */
+  /** Runs the loop until stop(): claims on nudges, signals, freed slots and the wake-up timer. */
   start (): void {
     this.#running = true
+    this.#peers.listen()
     this.#loop.pump()
   }
 
-  /** Deliveries are due now (queued by an operator): claim at once rather than at the next poll. */
   /** Whether the destination's circuit breaker holds it back (the console and the admin API show it). */
   breakerOpen (destination: string): boolean {
     return this.#breakers.failing(destination)
   }
 
-  nudge (): void {
-    this.#due.markAll()
-    this.#loop.pump()
-  }
+  /** Deliveries were made due (an operator's replay or retry): claimed at once, here and on every gateway sharing the store, not at their next poll. */
+  nudge (): void { this.#peers.queued() }
+
+  /** An operator paused or resumed a destination: read here now, and the other gateways are told. */
+  pauseChanged (destination: string): void { this.#peers.pauseChanged(destination) }
 
   /** Before ingest writes an event: places for its deliveries, inserted leased (see IngestHandoff). Null while the loop is off. */
   reserve (destinations: readonly string[]): DeliveryLease | null {
@@ -169,11 +173,12 @@ export class Dispatcher {
    * Stops claiming, gives back what waits for a slot, lets attempts in
    * flight finish within graceMs (less a reserve to settle the rest), then
    * aborts those left: each is settled to run again at once on the next
-   * start. Leases still held are released.
+   * start. Leases still held are released, and the other gateways told.
    */
   async stop (graceMs: number): Promise<void> {
     if (this.#stopping) return
     this.#stopping = true
+    this.#peers.close()
     await this.#loop.stop()
     await this.#claims.giveBack()
     if (!await this.#inFlight.endWithin(Math.max(0, graceMs - Math.min(1000, graceMs / 4)))) {
@@ -182,6 +187,7 @@ export class Dispatcher {
     }
     await this.#claims.giveBack() // ingest may have leased more while the attempts finished
     await this.#claims.releaseAll()
+    this.#peers.released()
     await Promise.all(Object.values(this.#senders).map((s) => s.close().catch(() => {})))
   }
 
@@ -189,7 +195,7 @@ export class Dispatcher {
   async #claim (lookahead: boolean, every: boolean): Promise<Array<Promise<AttemptEnd>>> {
     await this.#claims.claim(lookahead, every)
     const started = this.#startWaiting()
-    this.#giveBackHeld() // a breaker that tripped while the claim waited
+    this.#giveBackHeld() // a pause read now, or a breaker that tripped while the claim waited
     return started
   }
 
@@ -197,10 +203,6 @@ export class Dispatcher {
   #startWaiting (): Array<Promise<AttemptEnd>> {
     if (this.#stopping) return []
     return this.#capacity.takeStartable().map((delivery) => this.#inFlight.start(delivery))
-  }
-
-  #ended (end: AttemptEnd): void {
-    if (end.retryAt !== undefined) this.#loop.retryAt(end.retryAt)
   }
 
   /**
@@ -223,7 +225,7 @@ export class Dispatcher {
     this.#loop.pump()
   }
 
-  /** What waits for a destination its breaker holds back goes back to the table: the pause could outlast its lease. */
+  /** What waits for a destination held back (paused, or its breaker open) goes back to the table: the hold could outlast its lease. */
   #giveBackHeld (): void {
     const held = this.#capacity.heldBack()
     if (held.length > 0) this.#track(this.#claims.giveBack(held))

@@ -179,7 +179,7 @@ found=$(probe 'ls -d /app/dist/* /app/src /app/test /app/bench /app/tsconfig.jso
   || fail "unexpected files in /app: $found"
 
 # --- the shipped configurations: compose.yaml, its config, the image default ---
-problems=$(node "$here/compose-check.mjs") && pass "compose.yaml parses and every file it names exists" \
+problems=$(node "$here/compose-check.mjs") && pass "compose.yaml and compose.postgres.yaml parse and every file they name exists" \
   || fail "compose.yaml: $problems"
 # .env.example carries no usable secret: as it is, the compose config is refused;
 # filled in, as a user's .env is, both configs load.
@@ -357,6 +357,60 @@ else
   podman volume ls --quiet --filter "label=io.podman.compose.project=$project" | xargs --no-run-if-empty podman volume rm --force >/dev/null 2>&1 || true
   podman network ls --quiet --filter "label=io.podman.compose.project=$project" | xargs --no-run-if-empty podman network rm --force >/dev/null 2>&1 || true
   podman rmi --force "localhost/hookgate:$project" >/dev/null 2>&1 || true
+fi
+
+# --- compose.postgres.yaml: two replicas on one PostgreSQL, end to end -----------
+# The postgres:15-bookworm image is the official one where a registry is
+# reachable; here, a local stand-in built from test/container/postgres.
+if [ -n "$compose_cmd" ]; then
+  pg_image=docker.io/library/postgres:15-bookworm
+  podman image exists "$pg_image" || podman build --pull=never --network=host -t "$pg_image" "$here/postgres" >"$tmp/pg-image.log" 2>&1 \
+    || { tail -20 "$tmp/pg-image.log"; fail "could not build the local stand-in for $pg_image"; }
+  pg_project="$run_id-pg"
+  mkdir -p "$tmp/compose-pg"
+  git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$tmp/compose-pg"
+  cp "$tmp/compose/.env" "$tmp/compose-pg/.env"
+  sed -i "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$(node -e "process.stdout.write(require('node:crypto').randomBytes(16).toString('hex'))")/" "$tmp/compose-pg/.env"
+  pg_port1=$(free_port); until pg_port2=$(free_port); [ "$pg_port2" != "$pg_port1" ]; do :; done
+  # The image this run built already (compose.yaml's section built it the user's way).
+  compose_pg() { (cd "$tmp/compose-pg" && HOOKGATE_PUBLISH_PORT=$pg_port1 HOOKGATE_PUBLISH_PORT_2=$pg_port2 HOOKGATE_IMAGE="$image" $compose_cmd -p "$pg_project" -f compose.postgres.yaml "$@"); }
+  compose_pg up -d >"$tmp/compose-pg-up.log" 2>&1 || true
+  in_pg() { podman ps --all --filter "label=io.podman.compose.project=$pg_project" --filter "label=com.docker.compose.service=$1" --format '{{.Names}}'; }
+  r1=$(in_pg hookgate-1) r2=$(in_pg hookgate-2) pg_echo=$(in_pg echo)
+  if [ -n "$r1" ] && [ -n "$r2" ] && wait_ready "http://127.0.0.1:$pg_port1/health/ready" 90 "$r1" && wait_ready "http://127.0.0.1:$pg_port2/health/ready" 90 "$r2"; then
+    pass "$compose_cmd -f compose.postgres.yaml up: postgres, two replicas and echo; both replicas ready"
+    # One provider message sent to each replica: stored once, both answers name it.
+    pg_id1="" dup1="" pg_id2="" dup2="" pg_id3=""
+    read -r pg_id1 dup1 < <(node "$here/send.mjs" clerk "http://127.0.0.1:$pg_port1" "$clerk_secret" "$tmp/pg-clerk.json") || true
+    read -r pg_id2 dup2 < <(node "$here/send.mjs" clerk "http://127.0.0.1:$pg_port2" "$clerk_secret" "$tmp/pg-clerk.json") || true
+    if [ -n "$pg_id1" ] && [ "$pg_id1" = "$pg_id2" ] && [ "$dup1 $dup2" = "false true" ]; then
+      pass "the same Clerk message sent to replica 1 then replica 2: one event ($pg_id1), the second answer a duplicate"
+    else
+      fail "replicas did not share the dedup key: '$pg_id1 $dup1' then '$pg_id2 $dup2'"; logs "$r1"; logs "$r2"
+    fi
+    deadline=$((SECONDS + 20))
+    until podman logs "$pg_echo" 2>/dev/null | grep -q "\"id\":\"$pg_id1\"" || ((SECONDS >= deadline)); do sleep 0.5; done
+    sleep 2 # a second delivery by the other replica would land within this
+    copies=$(podman logs "$pg_echo" 2>/dev/null | grep -c "\"id\":\"$pg_id1\"" || true)
+    [ "$copies" = 1 ] && pass "echo received that event once, from two replicas dispatching" || fail "echo received event $pg_id1 $copies times (want 1)"
+    # One replica killed: the other still takes webhooks and delivers them.
+    podman kill --signal KILL "$r1" >/dev/null 2>&1 || true
+    read -r pg_id3 _ < <(node "$here/send.mjs" chaindoc "http://127.0.0.1:$pg_port2" "$chaindoc_secret" "$tmp/pg-chaindoc.json") || true
+    deadline=$((SECONDS + 20))
+    until podman logs "$pg_echo" 2>/dev/null | grep -q "\"id\":\"$pg_id3\"" || ((SECONDS >= deadline)); do sleep 0.5; done
+    if [ -n "$pg_id3" ] && podman logs "$pg_echo" 2>/dev/null | grep -q "\"id\":\"$pg_id3\""; then
+      pass "replica 1 killed (SIGKILL): replica 2 took a Chaindoc event and delivered it ($pg_id3)"
+    else
+      fail "with replica 1 killed, replica 2 did not take and deliver a Chaindoc event ('$pg_id3')"; logs "$r2"
+    fi
+  else
+    fail "compose.postgres.yaml: the replicas were not ready within 90 s"; tail -30 "$tmp/compose-pg-up.log"
+    [ -n "$r1" ] && logs "$r1"; [ -n "$(in_pg postgres)" ] && logs "$(in_pg postgres)"
+  fi
+  compose_pg down >"$tmp/compose-pg-down.log" 2>&1 || true
+  podman ps --all --quiet --filter "label=io.podman.compose.project=$pg_project" | xargs --no-run-if-empty podman rm --force --time 0 >/dev/null 2>&1 || true
+  podman volume ls --quiet --filter "label=io.podman.compose.project=$pg_project" | xargs --no-run-if-empty podman volume rm --force >/dev/null 2>&1 || true
+  podman network ls --quiet --filter "label=io.podman.compose.project=$pg_project" | xargs --no-run-if-empty podman network rm --force >/dev/null 2>&1 || true
 fi
 
 # --- boots: a crash at start-up must not hide behind two lucky starts ------------

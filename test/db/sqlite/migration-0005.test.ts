@@ -25,7 +25,7 @@ t.test('upgrades a 0004 database in place: its events stay, and a purged one kee
   db.prepare(`INSERT INTO events (id, source, provider, dedup_key, type, received_at, headers, body, status)
     VALUES (?, 'chaindoc', 'chaindoc', 'sha256:old', 'document.signed', 10, '{}', x'7b7d', 'none')`).run(original)
 
-  t.same(migrate(db, undefined, 1), readdirSync(migrationsDir()).filter((f) => f >= '0005'), 'only the migrations after 0004 run, 0005 first')
+  t.same(migrate(db, undefined, 1), readdirSync(migrationsDir()).filter((f) => f >= '0005').sort(), 'only the migrations after 0004 run, 0005 first')
   t.same(migrate(db, undefined, 2), [], 'and only once')
   t.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1, 'the old event is still there')
 
