@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LEASE_MARGIN_MS, SWEEP_INTERVAL_MS } from '../../src/outbox/lease-sweep.js'
-import { build, storedRows, TestClock } from '../helper.js'
+import { build, sqliteOnly, storedRows, TestClock } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 
 t.test('at boot, reclaims a delivery a killed process left leased, and sends it again', async (t) => {
+  // On a shared store (PostgreSQL) a dead owner's lease is taken over after the stale window instead: test/outbox/replicas.test.ts.
+  if (sqliteOnly(t)) return
   const receiver = await startReceiver(t, [])
   // Outside t.testdir(): build() resets that folder, and this file must outlive the first gateway.
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-boot-'))
