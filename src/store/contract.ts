@@ -99,7 +99,12 @@ export interface Store {
    * Never delivered synchronously inside the call.
    */
   signal (signal: StoreSignal): Promise<void>
-  /** Calls `listener` with every signal sent on this store from now on; returns what unsubscribes it. */
+  /**
+   * Calls `listener` with every signal sent on this store while it listens;
+   * returns what unsubscribes it. An adapter may begin to listen only with
+   * the first subscription (a connection of its own): what is sent before
+   * it listens is lost, as any signal may be.
+   */
   onSignal (listener: (signal: StoreSignal) => void): () => void
 
   /* Operations: the admin API's writes (durable), rejections and retention (bookkeeping). */
