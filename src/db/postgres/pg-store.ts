@@ -131,7 +131,8 @@ export class PgStore implements Store {
   get closed (): boolean { return this.#batcher.closed }
 
   close (): Promise<void> {
-    this.#closing ??= this.#batcher.close().then(() => this.#signals.close()).finally(() => this.pool.end())
+    // Queued webhooks commit first, then whatever else is being written, then the connections go.
+    this.#closing ??= this.#batcher.close().then(() => this.settled()).then(() => this.#signals.close()).finally(() => this.pool.end())
     return this.#closing
   }
 }

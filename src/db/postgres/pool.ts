@@ -70,6 +70,20 @@ export async function query<R extends pg.QueryResultRow = Record<string, unknown
   return (await conn.query<R>(text, values)).rows
 }
 
+const statementNames = new Map<string, string>()
+
+/**
+ * As query(), as a prepared statement: each connection parses and plans it
+ * once, then only binds and runs it. For the hot paths (the group commit,
+ * the claim), whose long statements would otherwise be planned every time.
+ */
+export async function queryPrepared<R extends pg.QueryResultRow = Record<string, unknown>> (conn: Conn | Pool, sql: string, params: Readonly<Record<string, unknown>>): Promise<R[]> {
+  const { text, values } = named(sql, params)
+  let name = statementNames.get(text)
+  if (name === undefined) statementNames.set(text, name = `hookgate_${statementNames.size + 1}`)
+  return (await conn.query<R>({ name, text, values })).rows
+}
+
 /** As query(), the number of rows the statement changed. */
 export async function execute (conn: Conn | Pool, sql: string, params: Readonly<Record<string, unknown>> = {}): Promise<number> {
   const { text, values } = named(sql, params)

@@ -45,7 +45,7 @@ export async function retryDelivery (conn: Conn, { id, now }: { id: number, now:
 export async function retryDeadDeliveries (conn: Conn, { filter, now, limit }: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): Promise<number> {
   const rows = await query<{ event_id: string }>(conn, `
     UPDATE deliveries SET status = 'pending', attempts = 0, run_at = @now, queued_at = @now, updated_at = @now
-    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, status: 'dead' })} LIMIT @limit FOR UPDATE SKIP LOCKED)
+    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, status: 'dead' })} LIMIT @limit) AND status = 'dead'
     RETURNING event_id`, { ...filter, status: 'dead', now, limit })
   const events = [...new Set(rows.map((r) => r.event_id))]
   if (events.length > 0) await execute(conn, "UPDATE events SET status = 'pending' WHERE id = ANY(@events::text[]) AND status <> 'pending'", { events })
@@ -56,6 +56,7 @@ export async function retryDeadDeliveries (conn: Conn, { filter, now, limit }: B
 export async function retryPendingDeliveries (conn: Conn, { filter, now, limit }: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): Promise<number> {
   return await execute(conn, `
     UPDATE deliveries SET run_at = @now, updated_at = @now
-    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, waitingAt: now })} ORDER BY d.run_at LIMIT @limit FOR UPDATE SKIP LOCKED)`,
+    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, waitingAt: now })} ORDER BY d.run_at LIMIT @limit)
+      AND status = 'pending' AND locked_at IS NULL AND run_at > @now`,
   { ...filter, waitingAt: now, now, limit })
 }

@@ -5,7 +5,7 @@
  * replicas claiming at once take different deliveries, never the same one.
  */
 import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, ReleaseArgs, SettleArgs, UnclaimArgs } from '../../../store/contract.js'
-import { execute, query, type Conn } from '../pool.js'
+import { execute, query, queryPrepared, type Conn } from '../pool.js'
 import { pausedNames } from './destinations.js'
 
 interface ClaimedRow { id: number, destination: string, attempts: number, event_id: string, source: string, provider: string, dedup_key: string, type: string, subject: string | null, occurred_at: string | null, received_at: number, body: Uint8Array }
@@ -34,7 +34,7 @@ export async function claimDeliveries (conn: Conn, { now, owner, slots, limit }:
     for (const [destination, room] of free) {
       const n = Math.min(room, cap, left)
       if (n <= 0 || dry.has(destination)) continue
-      const rows = await query<ClaimedRow>(conn, CLAIM, { now, owner, destination, n })
+      const rows = await queryPrepared<ClaimedRow>(conn, CLAIM, { now, owner, destination, n })
       left -= rows.length
       free.set(destination, room - rows.length)
       for (const row of rows) claimed.push(toClaimed(row))
@@ -146,5 +146,7 @@ export async function hastenDeliveries (conn: Conn, { now, destination, limit }:
     UPDATE deliveries SET run_at = @now, updated_at = @now
     WHERE id IN (SELECT id FROM deliveries
       WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at > @now
-      ORDER BY run_at LIMIT @limit FOR UPDATE SKIP LOCKED)`, { now, destination, limit })
+      ORDER BY run_at LIMIT @limit)
+    -- Checked again on the row as it is once locked: one a claim or settle changed meanwhile is left alone.
+    AND status = 'pending' AND locked_at IS NULL AND run_at > @now`, { now, destination, limit })
 }

@@ -1,5 +1,5 @@
 import type { LeasedDelivery, RecordArgs, RecordResult } from '../../../store/contract.js'
-import { query, type Conn, type Pool } from '../pool.js'
+import { query, queryPrepared, type Conn, type Pool } from '../pool.js'
 
 const keyOf = (source: string, dedupKey: string): string => JSON.stringify([source, dedupKey])
 
@@ -72,7 +72,7 @@ export async function recordBatch (db: Conn | Pool, items: readonly RecordArgs[]
   const fresh = [...firstOfBatch.values()]
   const column = <T>(fn: (a: RecordArgs) => T): T[] => fresh.map(fn)
   const deliveries = fresh.flatMap(({ event, destinations, lease }) => destinations.map((destination) => ({ event, destination, lease: lease != null && lease.destinations.includes(destination) ? lease : null })))
-  const rows = await query<Row>(db, RECORD, {
+  const rows = await queryPrepared<Row>(db, RECORD, {
     id: column((a) => a.event.id),
     source: column((a) => a.event.source),
     provider: column((a) => a.event.provider),
