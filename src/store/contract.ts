@@ -81,7 +81,7 @@ export interface Store {
    * leaves other owners' leases to reclaimStaleLeases.
    */
   readonly exclusive: boolean
-  /** Records that args.owner is alive at args.now (its first beat registers it). */
+  /** Records that args.owner is alive at args.now (its first beat registers it; a beat never moves its time back). */
   beat (args: BeatArgs): Promise<void>
   /**
    * Frees every lease whose owner last beat at or before now − staleAfterMs

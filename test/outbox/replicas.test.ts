@@ -14,6 +14,7 @@ import { TestClock } from '../helper.js'
 import { admin, buildAdmin } from '../fixtures/admin.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver, type Script } from '../fixtures/receiver.js'
+import { signalsFlow } from '../fixtures/signals.js'
 
 const S = 1000
 const quiet = { info () {}, warn () {}, error () {} }
@@ -59,27 +60,6 @@ async function twoGateways (t: Test, script: Script, options: { overrides?: Part
   const b = new Dispatcher({ config: bConfig, store: view.store, clock, senders: createSenderRegistry(clock), log: quiet, random: () => 0.5 })
   t.teardown(() => b.stop(0))
   return { app, a: app.hookgate.dispatcher, b, clock, receiver, next: view.next }
-}
-
-/**
- * Resolves once a signal sent now is heard on `store`: an adapter may start
- * listening only with the first subscription (PostgreSQL opens its LISTEN
- * connection then), and a signal sent before is lost, as the contract allows.
- * Each probe is a `due` for no destination in particular: a claim that finds
- * nothing new.
- */
-async function signalsFlow (store: Store): Promise<void> {
-  for (;;) {
-    let stop = () => {}
-    const heard = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => { resolve(false) }, 100)
-      stop = store.onSignal(() => { clearTimeout(timer); resolve(true) })
-    })
-    await store.signal({ kind: 'due', destination: null })
-    const flowing = await heard
-    stop()
-    if (flowing) return
-  }
 }
 
 const lockedBy = async (app: FastifyInstance) => (await deliveries(app)).map((d) => d.locked_by)
