@@ -81,7 +81,7 @@ export interface Store {
    * leaves other owners' leases to reclaimStaleLeases.
    */
   readonly exclusive: boolean
-  /** Records that args.owner is alive at args.now (its first beat registers it). */
+  /** Records that args.owner is alive at args.now (its first beat registers it; a beat never moves its time back). */
   beat (args: BeatArgs): Promise<void>
   /**
    * Frees every lease whose owner last beat at or before now − staleAfterMs
@@ -99,7 +99,12 @@ export interface Store {
    * Never delivered synchronously inside the call.
    */
   signal (signal: StoreSignal): Promise<void>
-  /** Calls `listener` with every signal sent on this store from now on; returns what unsubscribes it. */
+  /**
+   * Calls `listener` with every signal sent on this store while it listens;
+   * returns what unsubscribes it. An adapter may begin to listen only with
+   * the first subscription (a connection of its own): what is sent before
+   * it listens is lost, as any signal may be.
+   */
   onSignal (listener: (signal: StoreSignal) => void): () => void
 
   /* Operations: the admin API's writes (durable), rejections and retention (bookkeeping). */

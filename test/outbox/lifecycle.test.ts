@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LEASE_MARGIN_MS, SWEEP_INTERVAL_MS } from '../../src/outbox/lease-sweep.js'
-import { build, sqliteOnly, storedRows, TestClock } from '../helper.js'
+import { STALE_AFTER_MS } from '../../src/outbox/liveness.js'
+import { build, storedRows, TestClock } from '../helper.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver } from '../fixtures/receiver.js'
 
 
-t.test('at boot, reclaims a delivery a killed process left leased, and sends it again', async (t) => {
-  // On a shared store (PostgreSQL) a dead owner's lease is taken over after the stale window instead: test/outbox/replicas.test.ts.
-  if (sqliteOnly(t)) return
+t.test('a delivery a killed process left leased is reclaimed, at boot on an exclusive store, after the takeover window on a shared one, and sent again', async (t) => {
   const receiver = await startReceiver(t, [])
   // Outside t.testdir(): build() resets that folder, and this file must outlive the first gateway.
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-boot-'))
@@ -27,12 +26,18 @@ t.test('at boot, reclaims a delivery a killed process left leased, and sends it 
 
   const clock = new TestClock(first.clock.now() + 60_000)
   const second = await build(t, { config, dbPath, clock })
-  t.match(await deliveries(second.app), [{ locked_at: null, locked_by: null, status: 'pending' }], 'reclaimed at boot')
+  if (second.app.hookgate.store.exclusive) {
+    t.match(await deliveries(second.app), [{ locked_at: null, locked_by: null, status: 'pending' }], 'reclaimed at boot: one gateway per database')
+  } else {
+    t.match(await deliveries(second.app), [{ locked_by: 'host:999:dead' }], 'left at boot: it could be a live replica\'s')
+    t.same(await second.app.hookgate.dispatcher.runOnce(), { claimed: 0, settled: 0 })
+    clock.advance(STALE_AFTER_MS) // this gateway has beaten for a whole window; the lease's owner never did
+  }
   t.same(await second.app.hookgate.dispatcher.runOnce(), { claimed: 1, settled: 1 })
   t.equal(receiver.requests.length, 1)
   t.match(await deliveries(second.app), [{ status: 'delivered', attempts: 2 }])
   t.match(await attempts(second.app), [
-    { attempt: 1, status_code: null, error: /^no outcome: the gateway stopped while the delivery was leased to it/ },
+    { attempt: 1, status_code: null, error: /^no outcome: the gateway (stopped while the delivery was leased to it|holding the lease stopped beating)/ },
     { attempt: 2, status_code: 200 }
   ])
 })

@@ -1,7 +1,8 @@
 // Two gateways sharing one store: two Dispatchers (two lease owners) on one
-// SqliteStore in one process, the honest way here (SQLite's instance lock
-// admits one process per file). A is the built app's, B a second one on the
-// same store, config and clock. Time moves only by the test clock.
+// store in one process (on SQLite the honest way: its instance lock admits
+// one process per file; npm test runs these on PostgreSQL too, where the
+// signals go through the server). A is the built app's, B a second one on
+// the same store, config and clock. Time moves only by the test clock.
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { createSenderRegistry } from '../../src/destinations/registry.js'
@@ -13,6 +14,7 @@ import { TestClock } from '../helper.js'
 import { admin, buildAdmin } from '../fixtures/admin.js'
 import { attempts, deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver, type Script } from '../fixtures/receiver.js'
+import { signalsFlow } from '../fixtures/signals.js'
 
 const S = 1000
 const quiet = { info () {}, warn () {}, error () {} }
@@ -135,9 +137,8 @@ t.test('a gateway booting beside a live one on a shared store leaves its leases 
   const booting = new Dispatcher({ config: app.hookgate.config, store: shared, clock, senders: createSenderRegistry(clock), log: quiet })
   t.equal(await booting.recover(), 0)
   t.same(await lockedBy(app), [a.owner])
-  // Said, not taken from the adapter: this file runs on PostgreSQL too, which is shared.
   const exclusive = new Dispatcher({ config: app.hookgate.config, store: watched(app.hookgate.store, { exclusive: true }).store, clock, senders: createSenderRegistry(clock), log: quiet })
-  t.equal(await exclusive.recover(), 1, 'one gateway per file: the lease can only be a dead process\'s')
+  t.equal(await exclusive.recover(), 1, 'one gateway per database: the lease can only be a dead process\'s')
   receiver.release()
   await sending
 })
@@ -149,6 +150,7 @@ async function oneSendingOneWaiting (t: Test) {
   await ingest(app, 1)
   await ingest(app, 2)
   b.start()
+  await signalsFlow(app.hookgate.store)
   await receiver.received(1)
   t.same(await lockedBy(gateways.app), [b.owner, b.owner], 'both leased to B')
   return gateways
@@ -195,6 +197,7 @@ t.test('a replay on one gateway wakes the other at once, without a poll', async 
   const { app, b, clock, receiver } = await twoGateways(t, [])
   const id = await ingest(app, 1)
   b.start()
+  await signalsFlow(app.hookgate.store)
   await receiver.received(1)
   await b.idle()
   const start = clock.now()
@@ -212,6 +215,7 @@ t.test('a gateway stopping gracefully gives its leases back and the other takes 
   // As B's claim leaves it: leased to B, not yet started.
   await app.hookgate.store.claimDeliveries({ now: clock.now(), owner: b.owner, slots: { hooks: 1 }, limit: 1 })
   a.start()
+  await signalsFlow(app.hookgate.store)
   await a.idle()
   t.equal(receiver.requests.length, 0, 'A leaves B\'s lease alone')
   const start = clock.now()
@@ -227,6 +231,7 @@ t.test('a bulk retry of dead deliveries on one gateway wakes the other at once',
   await ingest(app, 1)
   await ingest(app, 2)
   b.start()
+  await signalsFlow(app.hookgate.store)
   await receiver.received(2)
   await b.idle()
   t.match(await deliveries(app), [{ status: 'dead' }, { status: 'dead' }])
@@ -244,6 +249,7 @@ t.test('deliveries one gateway hastens when a receiver answers again wake the ot
   await ingest(app, 1)
   t.same(await a.runOnce(), { claimed: 1, settled: 1 }, 'fails: waits 5 s for its retry')
   b.start()
+  await signalsFlow(app.hookgate.store)
   await b.idle()
   await ingest(app, 2)
   const start = clock.now()

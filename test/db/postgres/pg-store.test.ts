@@ -10,6 +10,7 @@ import { freshDatabase, postgresMissing } from '../../fixtures/postgres.js'
 import type { StoreSignal } from '../../../src/store/contract.js'
 import { TestClock } from '../../helper.js'
 import { newEvent, storeContract, type OpenStore } from '../store-contract.js'
+import { replicaContract } from '../replica-contract.js'
 
 const missing = postgresMissing()
 if (missing !== null) t.plan(0, missing)
@@ -22,6 +23,7 @@ else {
   }
 
   storeContract(t, open)
+  replicaContract(t, open)
 
   t.test('replicas starting together migrate once, and share one database', async (t) => {
     const url = await freshDatabase(t)
@@ -100,17 +102,6 @@ else {
     await b!.beat({ owner: 'b', now: clock.now() })
     const { rows: [beat] } = await b!.pool.query<{ beat_at: number }>('SELECT beat_at FROM replicas WHERE owner = $1', ['b'])
     t.equal(beat?.beat_at, clock.now() + 10 * S, 'a beat never moves an owner\'s time back')
-  })
-
-  t.test('the expiry sweep given an owner frees only that owner\'s old leases', async (t) => {
-    const { stores: [a], clock } = await replicas(t, 1)
-    for (const [n, owner] of [[1, 'me'], [2, 'other']] as const) {
-      await a!.recordEvent({ event: newEvent(n, clock.now()), destinations: ['hooks'] })
-      await a!.claimDeliveries({ now: clock.now(), owner, slots: { hooks: 1 }, limit: 1 })
-    }
-    clock.advance(70 * S)
-    t.equal(await a!.reclaimLeases({ now: clock.now(), olderThanMs: 70 * S, owner: 'me', why: 'the lease expired' }), 1)
-    t.equal(await a!.reclaimLeases({ now: clock.now(), olderThanMs: 70 * S, why: 'the lease expired' }), 1, 'every owner\'s without one')
   })
 
   t.test('a signal sent on one replica reaches the listeners of every replica, the sender\'s own included, and none that unsubscribed', async (t) => {
