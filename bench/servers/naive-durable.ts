@@ -3,10 +3,8 @@
 // acknowledgement waits for its own fsync. Env: PORT, SECRET, DB_PATH.
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
-import { Webhook } from 'svix'
-import { listenFromEnv, rawJsonBody, svixHeaders } from './common.js'
+import { listenFromEnv, verifiedRoute } from './common.js'
 
-const webhook = new Webhook(process.env.SECRET ?? '')
 const db = new Database(process.env.DB_PATH ?? ':memory:')
 db.pragma('journal_mode = WAL')
 db.pragma('synchronous = FULL')
@@ -14,19 +12,6 @@ db.exec('CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, body BLOB NOT N
 const insert = db.prepare('INSERT OR IGNORE INTO events (id, body) VALUES (?, ?)')
 
 const app = Fastify({ logger: false })
-rawJsonBody(app)
-
-app.post('/webhooks/:source', async (request, reply) => {
-  const body = request.body as Buffer
-  const headers = svixHeaders(request.headers)
-  try {
-    webhook.verify(body, headers)
-  } catch {
-    return reply.code(401).send({ error: 'invalid signature' })
-  }
-  const { changes } = insert.run(headers['svix-id'], body)
-  return { id: headers['svix-id'], duplicate: changes === 0 }
-})
-
+verifiedRoute(app, process.env.SECRET ?? '', (id, body) => insert.run(id, body).changes > 0)
 app.addHook('onClose', async () => { db.close() })
 await listenFromEnv(app)

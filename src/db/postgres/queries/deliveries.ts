@@ -1,18 +1,6 @@
 import type { BulkRetryArgs, DeliveryFilter, DeliveryListRow, DeliveryRow, Page, RetryResult } from '../../../store/contract.js'
 import { execute, query, type Conn, type Pool } from '../pool.js'
-import { toPage, whereClause } from './filters.js'
-
-function deliveryWhere (filter: DeliveryFilter & { cursor?: number | undefined }): string {
-  return whereClause([
-    [filter.status !== undefined, 'd.status = @status'],
-    [filter.destination !== undefined, 'd.destination = @destination'],
-    [filter.eventId !== undefined, 'd.event_id = @eventId'],
-    [filter.since !== undefined, 'd.created_at >= @since'],
-    [filter.until !== undefined, 'd.created_at < @until'],
-    [filter.waitingAt !== undefined, "d.status = 'pending' AND d.locked_at IS NULL AND d.run_at > @waitingAt"],
-    [filter.cursor !== undefined, 'd.id < @cursor']
-  ])
-}
+import { deliveryWhere, toPage } from '../../shared/filters.js'
 
 export async function listDeliveries (db: Pool, filter: DeliveryFilter & { cursor?: number | undefined, limit: number }): Promise<Page<DeliveryListRow>> {
   const rows = await query<DeliveryListRow>(db, `

@@ -1,4 +1,5 @@
 import type { DestinationFigures, PauseState, QueueDepth, SetPausedArgs } from '../../../store/contract.js'
+import { figuresOf, type LastErrorRow } from '../../shared/figures.js'
 import { query, type Conn, type Pool } from '../pool.js'
 
 export async function queueDepths (db: Conn | Pool): Promise<Map<string, QueueDepth>> {
@@ -18,18 +19,10 @@ export async function destinationFigures (db: Conn | Pool, { names, deliveredSin
   return await Promise.all(all.map(async (name): Promise<DestinationFigures> => {
     const [delivered] = await query<{ n: number }>(db, `
       SELECT count(*) AS n FROM deliveries WHERE status = 'delivered' AND destination = @name AND delivered_at >= @since`, { name, since: deliveredSince })
-    const [error] = await query<{ last_error: string, last_status: number | null, updated_at: number }>(db, `
+    const [error] = await query<LastErrorRow>(db, `
       SELECT last_error, last_status, updated_at FROM deliveries
       WHERE destination = @name AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1`, { name })
-    const state = states.get(name)
-    return {
-      name,
-      ...(depths.get(name) ?? { pending: 0, dead: 0, oldestPendingSince: null }),
-      paused: state?.paused ?? false,
-      pausedAt: state?.pausedAt ?? null,
-      deliveredSince: delivered?.n ?? 0,
-      lastError: error === undefined ? null : { message: error.last_error, status: error.last_status, at: error.updated_at }
-    }
+    return figuresOf(name, depths.get(name), states.get(name), delivered?.n ?? 0, error)
   }))
 }
 

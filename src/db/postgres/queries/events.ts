@@ -1,7 +1,8 @@
 import { eventIdFloor } from '../../../ids.js'
 import type { AttemptRow, DeliveryRow, EventDetail, EventDetailRow, EventFilter, EventOrigin, EventRow, LeasedDelivery, Page, ReplayArgs } from '../../../store/contract.js'
 import { query, type Conn, type Pool } from '../pool.js'
-import { globToRegex, toPage, whereClause } from './filters.js'
+import { toPage, whereClause } from '../../shared/filters.js'
+import { globToRegex } from './filters.js'
 
 const LIST_COLUMNS = 'id, source, provider, dedup_key, type, subject, occurred_at, received_at, status'
 

@@ -6,9 +6,8 @@
  */
 import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, ReleaseArgs, SettleArgs, UnclaimArgs } from '../../../store/contract.js'
 import { execute, query, queryPrepared, type Conn } from '../pool.js'
+import { ClaimShares, toClaimed, type ClaimedRow } from '../../shared/claim-shares.js'
 import { pausedNames } from './destinations.js'
-
-interface ClaimedRow { id: number, destination: string, attempts: number, event_id: string, source: string, provider: string, dedup_key: string, type: string, subject: string | null, occurred_at: string | null, received_at: number, body: Uint8Array }
 
 const CLAIM = `
   WITH picked AS (
@@ -25,49 +24,21 @@ const CLAIM = `
 
 export async function claimDeliveries (conn: Conn, { now, owner, slots, limit }: ClaimArgs): Promise<ClaimResult> {
   const claimed: ClaimedDelivery[] = []
-  const paused = await pausedNames(conn)
-  const free = new Map(Object.entries(slots).filter(([name, n]) => n > 0 && !paused.has(name)))
-  const dry = new Set<string>()
-  let left = limit
-  const share = Math.ceil(limit / Math.max(1, free.size))
-  for (const cap of [share, Infinity]) {
-    for (const [destination, room] of free) {
-      const n = Math.min(room, cap, left)
-      if (n <= 0 || dry.has(destination)) continue
-      const rows = await queryPrepared<ClaimedRow>(conn, CLAIM, { now, owner, destination, n })
-      left -= rows.length
-      free.set(destination, room - rows.length)
-      for (const row of rows) claimed.push(toClaimed(row))
-      if (rows.length < n) dry.add(destination)
-    }
+  const shares = new ClaimShares(slots, limit, await pausedNames(conn))
+  for (let step = shares.next(); step !== null; step = shares.next()) {
+    const rows = await queryPrepared<ClaimedRow>(conn, CLAIM, { now, owner, ...step })
+    for (const row of rows) claimed.push(toClaimed(row))
+    shares.took(step.destination, step.n, rows.length)
   }
   let nextDueAt: number | null = null
-  if (dry.size > 0) {
+  if (shares.dry.size > 0) {
     const [row] = await query<{ at: number | null }>(conn, `
-      SELECT min(run_at) AS at FROM deliveries WHERE destination = ANY(@names::text[]) AND status = 'pending' AND locked_at IS NULL`, { names: [...dry] })
+      SELECT min(run_at) AS at FROM deliveries WHERE destination = ANY(@names::text[]) AND status = 'pending' AND locked_at IS NULL`, { names: [...shares.dry] })
     nextDueAt = row?.at ?? null
   }
   return { claimed, nextDueAt }
 }
 
-function toClaimed (row: ClaimedRow): ClaimedDelivery {
-  return {
-    id: row.id,
-    destination: row.destination,
-    attempt: row.attempts,
-    event: {
-      id: row.event_id,
-      source: row.source,
-      provider: row.provider,
-      dedupKey: row.dedup_key,
-      type: row.type,
-      subject: row.subject,
-      occurredAt: row.occurred_at,
-      receivedAt: row.received_at,
-      body: row.body
-    }
-  }
-}
 
 export async function settleDeliveries (conn: Conn, { now, settlements }: SettleArgs): Promise<number> {
   let moved = 0

@@ -1,6 +1,6 @@
 import type { Page, PurgeArgs, RecordRejectionArgs, RejectionFilter, RejectionRow } from '../../../store/contract.js'
 import { query, type Conn, type Pool } from '../pool.js'
-import { toPage, whereClause } from './filters.js'
+import { rejectionWhere, toPage } from '../../shared/filters.js'
 
 /** What a row costs, as the byte cap counts it (the SQLite adapter's measure). */
 const ROW_BYTES = 'coalesce(octet_length(body), 0) + octet_length(headers) + octet_length(message)'
@@ -66,13 +66,7 @@ export async function purgeRejections (conn: Conn, { before, limit }: PurgeArgs)
 }
 
 export async function listRejections (db: Pool, filter: RejectionFilter): Promise<Page<RejectionRow>> {
-  const where = whereClause([
-    [filter.source !== undefined, 'source = @source'],
-    [filter.reason !== undefined, 'reason = @reason'],
-    [filter.since !== undefined, 'received_at >= @since'],
-    [filter.until !== undefined, 'received_at < @until'],
-    [filter.cursor !== undefined, 'id < @cursor']
-  ])
+  const where = rejectionWhere(filter)
   const rows = await query<RejectionRow>(db, `SELECT * FROM rejections ${where} ORDER BY id DESC LIMIT @take`, { ...filter, take: filter.limit + 1 })
   return toPage(rows, filter.limit, (row) => row, (row) => String(row.id))
 }

@@ -1,6 +1,7 @@
 import type { DestinationFigures, PauseState, QueueDepth, SetPausedArgs } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
+import { figuresOf, type LastErrorRow } from '../../shared/figures.js'
 
 /**
  * Pending and dead counts and the oldest pending time, per destination that
@@ -30,21 +31,10 @@ export function destinationFigures (db: Db, { names, deliveredSince }: { names: 
   const all = [...new Set([...names, ...depths.keys()])]
   const delivered = prepared<[string, number], number>(db, `
     SELECT count(*) FROM deliveries WHERE status = 'delivered' AND destination = ? AND delivered_at >= ?`).pluck()
-  const lastError = prepared<[string], { last_error: string, last_status: number | null, updated_at: number }>(db, `
+  const lastError = prepared<[string], LastErrorRow>(db, `
     SELECT last_error, last_status, updated_at FROM deliveries
     WHERE destination = ? AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1`)
-  return all.map((name) => {
-    const error = lastError.get(name)
-    const state = states.get(name)
-    return {
-      name,
-      ...(depths.get(name) ?? { pending: 0, dead: 0, oldestPendingSince: null }),
-      paused: state?.paused ?? false,
-      pausedAt: state?.pausedAt ?? null,
-      deliveredSince: delivered.get(name, deliveredSince) ?? 0,
-      lastError: error === undefined ? null : { message: error.last_error, status: error.last_status, at: error.updated_at }
-    }
-  })
+  return all.map((name) => figuresOf(name, depths.get(name), states.get(name), delivered.get(name, deliveredSince) ?? 0, lastError.get(name)))
 }
 
 export function pauseStates (db: Db): PauseState[] {

@@ -2,7 +2,7 @@ import { eventIdFloor } from '../../../ids.js'
 import type { AttemptRow, DeliveryRow, EventDetail, EventDetailRow, EventFilter, EventOrigin, EventRow, LeasedDelivery, Page, ReplayArgs } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import { toPage, whereClause } from './filters.js'
+import { toPage, whereClause } from '../../shared/filters.js'
 
 const LIST_COLUMNS = 'id, source, provider, dedup_key, type, subject, occurred_at, received_at, status'
 

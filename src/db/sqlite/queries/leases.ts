@@ -8,8 +8,7 @@ import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, 
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { pausedNames } from './destinations.js'
-
-interface ClaimedRow { id: number, destination: string, attempts: number, event_id: string, source: string, provider: string, dedup_key: string, type: string, subject: string | null, occurred_at: string | null, received_at: number, body: Uint8Array }
+import { ClaimShares, toClaimed, type ClaimedRow } from '../../shared/claim-shares.js'
 
 /**
  * Leases due deliveries: one statement per destination locks the rows and
@@ -32,52 +31,21 @@ export function claimDeliveries (db: Db, { now, owner, slots, limit }: ClaimArgs
     FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`)
 
   const claimed: ClaimedDelivery[] = []
-  // A paused destination's deliveries wait: not claimed, so never attempted, so never dead.
-  const paused = pausedNames(db)
-  const free = new Map(Object.entries(slots).filter(([name, n]) => n > 0 && !paused.has(name)))
-  const dry = new Set<string>()
-  let left = limit
-  // Two passes: first a fair share of the global limit each, then what is left
-  // over, so a destination with a backlog cannot take every slot in one claim.
-  const share = Math.ceil(limit / Math.max(1, free.size))
-  for (const cap of [share, Infinity]) {
-    for (const [destination, room] of free) {
-      const n = Math.min(room, cap, left)
-      if (n <= 0 || dry.has(destination)) continue
-      const ids = lock.all({ now, owner, destination, n })
-      left -= ids.length
-      free.set(destination, room - ids.length)
-      for (const { id } of ids) claimed.push(toClaimed(read.get(id)!))
-      if (ids.length < n) dry.add(destination)
-    }
+  const shares = new ClaimShares(slots, limit, pausedNames(db))
+  for (let step = shares.next(); step !== null; step = shares.next()) {
+    const ids = lock.all({ now, owner, ...step })
+    for (const { id } of ids) claimed.push(toClaimed(read.get(id)!))
+    shares.took(step.destination, step.n, ids.length)
   }
   // Destinations with room to spare have nothing more due: when will they?
   let nextDueAt: number | null = null
-  for (const destination of dry) {
+  for (const destination of shares.dry) {
     const at = nextDue.get(destination)?.at ?? null
     if (at !== null && (nextDueAt === null || at < nextDueAt)) nextDueAt = at
   }
   return { claimed, nextDueAt }
 }
 
-function toClaimed (row: ClaimedRow): ClaimedDelivery {
-  return {
-    id: row.id,
-    destination: row.destination,
-    attempt: row.attempts,
-    event: {
-      id: row.event_id,
-      source: row.source,
-      provider: row.provider,
-      dedupKey: row.dedup_key,
-      type: row.type,
-      subject: row.subject,
-      occurredAt: row.occurred_at,
-      receivedAt: row.received_at,
-      body: row.body
-    }
-  }
-}
 
 /**
  * Records attempts and moves their deliveries on, releasing the lease; when a

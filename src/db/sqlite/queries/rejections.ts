@@ -1,7 +1,7 @@
 import type { Page, PurgeArgs, RecordRejectionArgs, RejectionFilter, RejectionRow } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import { toPage, whereClause } from './filters.js'
+import { rejectionWhere, toPage } from '../../shared/filters.js'
 
 /** What a row costs, as the byte cap counts it. length() of a blob reads no overflow page. */
 const ROW_BYTES = 'COALESCE(length(body), 0) + octet_length(headers) + octet_length(message)'
@@ -75,13 +75,7 @@ export function purgeRejections (db: Db, { before, limit }: PurgeArgs): number {
 
 /** Newest first. */
 export function listRejections (db: Db, filter: RejectionFilter): Page<RejectionRow> {
-  const where = whereClause([
-    [filter.source !== undefined, 'source = @source'],
-    [filter.reason !== undefined, 'reason = @reason'],
-    [filter.since !== undefined, 'received_at >= @since'],
-    [filter.until !== undefined, 'received_at < @until'],
-    [filter.cursor !== undefined, 'id < @cursor']
-  ])
+  const where = rejectionWhere(filter)
   const rows = prepared<[Record<string, unknown>], RejectionRow>(db, `SELECT * FROM rejections ${where} ORDER BY id DESC LIMIT @take`)
     .all({ ...filter, take: filter.limit + 1 })
   return toPage(rows, filter.limit, (row) => row, (row) => String(row.id))
