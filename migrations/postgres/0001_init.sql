@@ -39,7 +39,7 @@ CREATE TABLE deliveries (
   delivered_at bigint,
   queued_at    bigint
 );
-CREATE INDEX deliveries_ready_by_destination ON deliveries (destination, run_at) WHERE status = 'pending' AND locked_at IS NULL;
+CREATE INDEX deliveries_ready_by_destination ON deliveries (destination, run_at, id) WHERE status = 'pending' AND locked_at IS NULL;
 CREATE INDEX deliveries_locked ON deliveries (locked_at) WHERE locked_at IS NOT NULL;
 CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_destination_status ON deliveries (destination, status);

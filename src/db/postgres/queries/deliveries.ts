@@ -44,7 +44,7 @@ export async function retryDeadDeliveries (conn: Conn, { filter, now, limit }: B
 export async function retryPendingDeliveries (conn: Conn, { filter, now, limit }: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): Promise<number> {
   return await execute(conn, `
     UPDATE deliveries SET run_at = @now, updated_at = @now
-    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, waitingAt: now })} ORDER BY d.run_at LIMIT @limit)
+    WHERE id IN (SELECT d.id FROM deliveries d ${deliveryWhere({ ...filter, waitingAt: now })} ORDER BY d.run_at, d.id LIMIT @limit)
       AND status = 'pending' AND locked_at IS NULL AND run_at > @now`,
   { ...filter, waitingAt: now, now, limit })
 }

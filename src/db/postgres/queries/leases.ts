@@ -13,7 +13,7 @@ const CLAIM = `
   WITH picked AS (
     SELECT id FROM deliveries
     WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at <= @now
-    ORDER BY run_at LIMIT @n FOR UPDATE SKIP LOCKED),
+    ORDER BY run_at, id LIMIT @n FOR UPDATE SKIP LOCKED),
   claimed AS (
     UPDATE deliveries d SET attempts = d.attempts + 1, locked_at = @now, locked_by = @owner, updated_at = @now
     FROM picked WHERE d.id = picked.id
@@ -117,7 +117,7 @@ export async function hastenDeliveries (conn: Conn, { now, destination, limit }:
     UPDATE deliveries SET run_at = @now, updated_at = @now
     WHERE id IN (SELECT id FROM deliveries
       WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at > @now
-      ORDER BY run_at LIMIT @limit)
+      ORDER BY run_at, id LIMIT @limit)
     -- Checked again on the row as it is once locked: one a claim or settle changed meanwhile is left alone.
     AND status = 'pending' AND locked_at IS NULL AND run_at > @now`, { now, destination, limit })
 }
