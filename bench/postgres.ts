@@ -7,6 +7,7 @@
 import pg from 'pg'
 import { startHookgate, type HookgateSecrets } from './hookgate.js'
 import { compareServers, type Contender, type ServerFigures } from './measure.js'
+import { measurePostgresReplicas, type PostgresReplicaFigures } from './postgres-replicas.js'
 import type { Plan } from './plan.js'
 import { clerkDrafts, cursorOver } from './requests.js'
 import { startBaseline, type ServerProcess } from './server-process.js'
@@ -15,6 +16,8 @@ export interface PostgresFigures {
   servers: ServerFigures[]
   /** SHOW server_version. */
   version?: string
+  /** ack → delivery on PostgreSQL, and one replica against two. */
+  replicas?: PostgresReplicaFigures
   skipped?: string
 }
 
@@ -63,7 +66,10 @@ export async function measurePostgres (ctx: { tmp: string, secrets: HookgateSecr
     ctx.log(`postgres round: ${contenders.map((c) => c.name).join(', ')}`)
     const servers = await compareServers(contenders, warmupDrafts, ctx.secrets.clerk, ctx.plan, ctx.tmp, ctx.log)
     for (const s of servers) ctx.log(`  ${s.name}: ${s.throughput.merged.requestsPerSecond.toFixed(0)} req/s; at ${ctx.plan.fixedRatePerSecond}/s p50 ${s.fixedRate.merged.latency.p50Ms.toFixed(2)} ms, p99 ${s.fixedRate.merged.latency.p99Ms.toFixed(2)} ms`)
-    return { servers, version: await serverVersion(url) }
+    for (const server of started.splice(0)) await server.stop()
+    const estimateRps = servers.find((s) => s.name === POSTGRES_NAMES.hookgate)?.throughput.merged.requestsPerSecond ?? 1000
+    const replicas = await measurePostgresReplicas({ ...ctx, databaseUrl: (name) => createDatabase(url, name), estimateRps })
+    return { servers, version: await serverVersion(url), replicas }
   } finally {
     for (const server of started) await server.stop()
   }

@@ -9,6 +9,7 @@ import type { Machine } from './machine.js'
 import type { ServerFigures } from './measure.js'
 import type { Plan } from './plan.js'
 import { POSTGRES_NAMES, type PostgresFigures } from './postgres.js'
+import { replicaLines } from './postgres-replicas.js'
 import type { Memory } from './server-process.js'
 import { summarise } from './stats.js'
 import { evaluateTargets, int, mib, ms, serverByKey, throughputRatio, times } from './targets.js'
@@ -122,7 +123,8 @@ function postgresLines (report: BenchReport): string[] {
     ...fixedRateRows({ servers }),
     '',
     `- hookgate on PostgreSQL against the naive PostgreSQL handler: **${times(rps(pg) / rps(naive))}** the requests per second (target ≥ 2×); at ${report.plan.fixedRatePerSecond} req/s, p50 ${ms(p50(pg))} vs ${ms(p50(naive))} ms.`,
-    `- hookgate on PostgreSQL against hookgate on SQLite: **${times(rps(pg) / rps(sqlite))}** (target ≥ 0.5×); at ${report.plan.fixedRatePerSecond} req/s, p50 ${ms(p50(pg))} vs ${ms(p50(sqlite))} ms.`
+    `- hookgate on PostgreSQL against hookgate on SQLite: **${times(rps(pg) / rps(sqlite))}** (target ≥ 0.5×); at ${report.plan.fixedRatePerSecond} req/s, p50 ${ms(p50(pg))} vs ${ms(p50(sqlite))} ms.`,
+    ...replicaLines(report.postgres?.replicas)
   ]
 }
 
