@@ -23,7 +23,11 @@ function sentPerEvent (receiver: Receiver): Map<string, number> {
 
 /** n events written while the destination was paused, then released at once: a backlog only claims can take. */
 async function backlog (app: FastifyInstance, n: number): Promise<void> {
-  const pause = (paused: boolean) => app.hookgate.store.setPaused({ name: 'hooks', paused, now: app.hookgate.clock.now() })
+  // As the admin API pauses: the store, then the dispatcher told (it keeps the states in memory, and the test clock never reaches its re-read).
+  const pause = async (paused: boolean) => {
+    await app.hookgate.store.setPaused({ name: 'hooks', paused, now: app.hookgate.clock.now() })
+    app.hookgate.dispatcher.pauseChanged('hooks')
+  }
   await pause(true)
   for (let i = 0; i < n; i++) await ingest(app, i)
   await pause(false)
