@@ -42,6 +42,7 @@ export async function claimDeliveries (conn: Conn, { now, owner, slots, limit }:
 
 export async function settleDeliveries (conn: Conn, { now, settlements }: SettleArgs): Promise<number> {
   let moved = 0
+  const settledEvents = new Set<string>()
   for (const s of settlements) {
     await execute(conn, `
       INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
@@ -56,9 +57,24 @@ export async function settleDeliveries (conn: Conn, { now, settlements }: Settle
       RETURNING event_id`, { id: s.id, attempt: s.attempt, status, runAt: s.runAt ?? null, error: s.error, statusCode: s.statusCode, now })
     if (row === undefined) continue
     moved++
-    if (status !== 'pending') await updateEventStatus(conn, row.event_id)
+    if (status !== 'pending') settledEvents.add(row.event_id)
   }
+  if (settledEvents.size > 0) await updateEventStatuses(conn, [...settledEvents])
   return moved
+}
+
+/**
+ * Each event's status again, from its deliveries. The event rows are locked
+ * first, in a statement of their own and in id order: under READ COMMITTED
+ * the status is then computed by a statement that starts after every other
+ * transaction that settled a delivery of the event has committed, so two
+ * deliveries of one event settled at once (on two connections or replicas)
+ * cannot each see the other still pending and leave the event 'pending'.
+ */
+async function updateEventStatuses (conn: Conn, eventIds: readonly string[]): Promise<void> {
+  const ids = [...eventIds].sort()
+  await execute(conn, 'SELECT id FROM events WHERE id = ANY(@ids::text[]) ORDER BY id FOR UPDATE', { ids })
+  for (const id of ids) await updateEventStatus(conn, id)
 }
 
 /** pending, delivered, or dead (some delivery dead and not superseded), from the event's deliveries. */
