@@ -66,6 +66,45 @@ else {
     t.equal(new Set(ids).size, 60, 'none twice')
   })
 
+  t.test('two deliveries of one event settled at once, on two replicas, leave the event dead, not pending', async (t) => {
+    const url = await freshDatabase(t)
+    const clock = new TestClock()
+    const stores = await Promise.all([1, 2].map(() => openPgStore({ url, poolSize: 2 }, clock)))
+    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const now = clock.now()
+    // Each round: one event, a delivery to each destination; one is delivered and the other goes dead at the same moment.
+    for (let n = 0; n < 20; n++) {
+      const { id } = await stores[0]!.recordEvent({ event: newEvent(n, now), destinations: ['ok', 'gone'] })
+      const { claimed } = await stores[0]!.claimDeliveries({ now, owner: 'r', slots: { ok: 1, gone: 1 }, limit: 2 })
+      const settle = (store: typeof stores[number], destination: string, result: 'delivered' | 'dead') => {
+        const d = claimed.find((c) => c.destination === destination)!
+        return store.settleDeliveries({ now, settlements: [{ id: d.id, attempt: d.attempt, startedAt: now, durationMs: 1, result, statusCode: result === 'dead' ? 410 : 200, error: null, response: null }] })
+      }
+      // A third session holds the event's row, so both settles have moved their delivery before either reaches the event.
+      const holder = await stores[0]!.pool.connect()
+      await holder.query('BEGIN')
+      await holder.query('SELECT id FROM events WHERE id = $1 FOR UPDATE', [id])
+      const settling = Promise.all([settle(stores[0]!, 'ok', 'delivered'), settle(stores[1]!, 'gone', 'dead')])
+      // Watched from outside the holder's transaction: pg_stat_activity is a snapshot per transaction.
+      await waitUntilBlocked(stores[1]!.pool, 2)
+      await holder.query('COMMIT')
+      holder.release()
+      await settling
+      const status = (await stores[1]!.getEvent(id))?.event.status
+      if (status !== 'dead') return t.fail(`round ${n}: event ${status}, want dead`)
+    }
+    t.pass('dead in every round')
+  })
+
+  /** Resolves once `n` other sessions wait on a lock (pg_stat_activity): the settles reached the event's row. */
+  async function waitUntilBlocked (conn: { query: (sql: string) => Promise<{ rows: Array<{ n: string }> }> }, n: number): Promise<void> {
+    for (;;) {
+      const { rows } = await conn.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+      if (Number(rows[0]?.n ?? 0) >= n) return
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
   /** Three stores on one fresh database, as three replicas would open it. */
   async function replicas (t: Test, n = 3) {
     const url = await freshDatabase(t)
