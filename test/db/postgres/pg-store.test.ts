@@ -26,10 +26,7 @@ else {
   replicaContract(t, open)
 
   t.test('replicas starting together migrate once, and share one database', async (t) => {
-    const url = await freshDatabase(t)
-    const clock = new TestClock()
-    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, poolSize: 2 }, clock)))
-    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const { stores, clock } = await replicas(t, 3, 2)
     const { rows } = await stores[0]!.pool.query<{ name: string }>('SELECT name FROM migrations ORDER BY name')
     t.same(rows.map((r) => r.name), readdirSync(migrationsDir()).sort(), 'every file once')
     await stores[1]!.recordEvent({ event: newEvent(1, clock.now()), destinations: ['a'] })
@@ -37,10 +34,7 @@ else {
   })
 
   t.test('the same message recorded at once on several replicas is stored once, and every answer carries the first id', async (t) => {
-    const url = await freshDatabase(t)
-    const clock = new TestClock()
-    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, poolSize: 4 }, clock)))
-    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const { stores, clock } = await replicas(t, 3, 4)
     const now = clock.now()
     const answers = await Promise.all(Array.from({ length: 30 }, (_, n) =>
       stores[n % 3]!.recordEvent({ event: { ...newEvent(n, now), dedupKey: `msg_${n % 5}` }, destinations: ['a'] })))
@@ -54,10 +48,7 @@ else {
   })
 
   t.test('replicas claiming at once never take the same delivery', async (t) => {
-    const url = await freshDatabase(t)
-    const clock = new TestClock()
-    const stores = await Promise.all([1, 2, 3].map(() => openPgStore({ url, poolSize: 4 }, clock)))
-    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const { stores, clock } = await replicas(t, 3, 4)
     const now = clock.now()
     await Promise.all(Array.from({ length: 60 }, (_, n) => stores[0]!.recordEvent({ event: newEvent(n, now), destinations: ['a'] })))
     const claims = await Promise.all(stores.flatMap((store, i) => [1, 2].map(() => store.claimDeliveries({ now, owner: `replica-${i}`, slots: { a: 15 }, limit: 15 }))))
@@ -67,10 +58,7 @@ else {
   })
 
   t.test('two deliveries of one event settled at once, on two replicas, leave the event dead, not pending', async (t) => {
-    const url = await freshDatabase(t)
-    const clock = new TestClock()
-    const stores = await Promise.all([1, 2].map(() => openPgStore({ url, poolSize: 2 }, clock)))
-    t.teardown(() => Promise.all(stores.map((s) => s.close())))
+    const { stores, clock } = await replicas(t, 2, 2)
     const now = clock.now()
     // Each round: one event, a delivery to each destination; one is delivered and the other goes dead at the same moment.
     for (let n = 0; n < 20; n++) {
@@ -106,10 +94,10 @@ else {
   }
 
   /** Three stores on one fresh database, as three replicas would open it. */
-  async function replicas (t: Test, n = 3) {
+  async function replicas (t: Test, n = 3, poolSize = 3) {
     const url = await freshDatabase(t)
     const clock = new TestClock()
-    const stores = await Promise.all(Array.from({ length: n }, () => openPgStore({ url, poolSize: 3 }, clock)))
+    const stores = await Promise.all(Array.from({ length: n }, () => openPgStore({ url, poolSize }, clock)))
     t.teardown(() => Promise.all(stores.map((s) => s.close())))
     return { stores, clock }
   }
