@@ -56,11 +56,17 @@ async function replicas (t: Test, count: number, receiving: Record<string, Behav
   return { url, transcript, receivers, gateways, pools }
 }
 
-/** Webhooks on every pool, `concurrency` at a time each, until `stop()` (which answers what each load did). */
-function steadyLoad (pools: readonly Pool[], transcript: Transcript, concurrency = 4) {
+/**
+ * Webhooks on every pool, `concurrency` at a time each, until `stop()` (which
+ * answers what each load did) or `maxPerPool` were tried on each: bounded in
+ * count so the backlog left for the survivor to drain does not grow with the
+ * machine's ingest speed (CI ingested 10,028 in the takeover window, more than
+ * one slow receiver takes in the drain timeout).
+ */
+function steadyLoad (pools: readonly Pool[], transcript: Transcript, concurrency = 4, maxPerPool = 100_000) {
   let stop!: () => void
   const stopped = new Promise<void>((resolve) => { stop = resolve })
-  const loads = pools.map((pool) => runLoad(pool, { concurrency, maxRequests: 100_000, stop: stopped, transcript }))
+  const loads = pools.map((pool) => runLoad(pool, { concurrency, maxRequests: maxPerPool, stop: stopped, transcript }))
   return { stop: async () => { stop(); return await Promise.all(loads) } }
 }
 
@@ -87,7 +93,9 @@ else {
       slowReceiver(request, response, index)
     }
     const { url, transcript, receivers: { hooks: receiver }, gateways: [a, b], pools } = await replicas(t, 2, { hooks: arrive }, 16)
-    const load = steadyLoad(pools, transcript, 8)
+    // 1,500 per replica: the survivor alone (16 in flight, 100–300 ms each,
+    // about 80 a second) drains all 3,000 well inside DRAIN_TIMEOUT_MS.
+    const load = steadyLoad(pools, transcript, 8, 1500)
     const leasedTo = async (owner: string) => (await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM deliveries WHERE locked_by = $1', [owner]))[0]!.n
     t.ok(await waitFor(async () => (await query(url, 'SELECT owner FROM replicas')).length === 2, 10_000), 'both replicas beat')
     const owner = (await query<{ owner: string }>(url, 'SELECT owner FROM replicas')).map((r) => r.owner).find((o) => o.includes(`:${b!.child.pid}:`))!
@@ -167,7 +175,7 @@ else {
     const { transcript, receivers: { hooks: receiver }, gateways, pools } = await replicas(t, 2, { hooks: arrive })
     const [a, b] = gateways
     const adminCall = async (g: ChildGateway, action: string) => (await fetch(`${g.url}/admin/destinations/hooks/${action}`, { method: 'POST', headers: { authorization: `Bearer ${SECRETS.adminToken}` } })).status
-    const load = steadyLoad(pools, transcript)
+    const load = steadyLoad(pools, transcript, 4, 1500)
     await waitFor(() => arrivals.length >= 50, 30_000)
     t.equal(await adminCall(a!, 'pause'), 200)
     const pausedAt = Date.now()
