@@ -10,10 +10,10 @@
  * in, never the database's. A write rejects when the store cannot take it
  * (disk full, read-only, locked, closed): callers answer 503, never 500.
  */
-import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow, Traffic, TrafficArgs } from './rows.js'
+import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, HeldCount, HeldFilter, HeldSubject, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow, Traffic, TrafficArgs } from './rows.js'
 import type {
   BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ProbeArgs, PurgeArgs, PurgeEventsArgs, ReclaimArgs, RecordArgs, RecordRejectionArgs,
-  RecordResult, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, StaleLeasesArgs, StoreSignal, UnclaimArgs, VacuumArgs
+  RecordResult, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, SkipArgs, SkipResult, StaleLeasesArgs, StoreSignal, UnclaimArgs, VacuumArgs
 } from './writes.js'
 
 export type * from './rows.js'
@@ -113,6 +113,8 @@ export interface Store {
   replayEvent (args: ReplayArgs): Promise<LeasedDelivery[] | null>
   /** One delivery due now: a dead one with a fresh schedule, a waiting one as it is; refused when delivered or in flight. */
   retryDelivery (args: RetryArgs): Promise<RetryResult>
+  /** Takes a delivery out of its subject's line so the next may go: a dead head as it is, a waiting one made dead; refused when delivered, in flight, or in no line. */
+  skipDelivery (args: SkipArgs): Promise<SkipResult>
   /** Up to args.limit dead deliveries matching the filter, each with a fresh schedule. */
   retryDeadDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): Promise<number>
   /** Up to args.limit pending deliveries that wait for a later retry, due now, keeping their attempts. */
@@ -146,6 +148,10 @@ export interface Store {
   pauseStates (): Promise<PauseState[]>
   /** Figures for each name given and each destination that still has deliveries queued. */
   destinationFigures (args: { readonly names: readonly string[], readonly deliveredSince: number }): Promise<DestinationFigures[]>
+  /** Subjects held up at ordered destinations (see HeldSubject), oldest head first. */
+  heldSubjects (filter: HeldFilter): Promise<Page<HeldSubject>>
+  /** Held subjects and their waiting deliveries per destination (the metrics gauge). */
+  heldCounts (args: Pick<HeldFilter, 'ordering'>): Promise<ReadonlyMap<string, HeldCount>>
   /** Newest first. */
   listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>>
   /** Events stored and rejections kept per source and clock hour, and in the last 60 minutes. */

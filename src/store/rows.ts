@@ -75,6 +75,8 @@ export interface DeliveryRow {
   updated_at: number
   delivered_at: number | null
   queued_at: number | null
+  /** The subject whose line it is in (a destination with ordering: subject), or null. */
+  order_key: string | null
 }
 
 export interface AttemptRow {
@@ -123,6 +125,31 @@ export interface DestinationFigures extends QueueDepth {
   deliveredSince: number
   lastError: { message: string, status: number | null, at: number } | null
 }
+
+/**
+ * A subject whose line is held up at one destination: its head failed and
+ * deliveries wait behind it, or its head is dead where dead heads block.
+ */
+export interface HeldSubject {
+  destination: string
+  subject: string
+  /** The head: the oldest delivery of the line still pending or (blocking) dead. */
+  head: DeliveryRow
+  /** Deliveries behind the head. */
+  waiting: number
+}
+
+export interface HeldFilter {
+  readonly destination?: string | undefined
+  /** The destinations that order by subject, and what a dead head does there (where it skips, a dead delivery holds nothing). */
+  readonly ordering: Readonly<Record<string, 'skip' | 'block'>>
+  /** Oldest head first; the cursor is the last head's delivery id. */
+  readonly cursor?: number | undefined
+  readonly limit: number
+}
+
+/** Held subjects and the deliveries waiting behind them, per destination that has any. */
+export interface HeldCount { subjects: number, waiting: number }
 
 /* Rejections */
 

@@ -52,6 +52,12 @@ export interface RecordArgs {
    * pending delivery instead, left out of RecordResult.leased.
    */
   readonly lease?: DeliveryLease | null
+  /**
+   * Destinations that order deliveries by subject: where the event has one,
+   * its delivery there joins the subject's line (see ClaimArgs.ordering) and
+   * is never inserted leased (a claim decides when it is at the head).
+   */
+  readonly ordered?: readonly string[]
 }
 
 /** A delivery inserted under RecordArgs.lease, or queued by a replay. */
@@ -79,7 +85,17 @@ export interface ClaimArgs {
   readonly slots: Readonly<Record<string, number>>
   /** Free slots in all: the global concurrency left. */
   readonly limit: number
+  /**
+   * Destinations that order by subject, and whether a dead head blocks its
+   * subject: a delivery of a subject is claimed only at the head of its
+   * line, so one subject has at most one delivery in flight per destination,
+   * on every gateway sharing the store. Absent ones claim in run_at order.
+   */
+  readonly ordering?: Readonly<Record<string, OnDead>>
 }
+
+/** What a dead head does to its subject's line: skip (the next goes) or block (held until retried or skipped). */
+export type OnDead = 'skip' | 'block'
 
 /** A delivery leased to this process, with its event. */
 export interface ClaimedDelivery {
@@ -189,6 +205,22 @@ export interface RetryArgs {
   readonly id: number
   readonly now: number
 }
+
+export interface SkipArgs {
+  readonly id: number
+  readonly now: number
+}
+
+/**
+ * skipped: the delivery left its subject's line (dead, if it was waiting),
+ * so the next of its subject may go; not_ordered: it is in no line.
+ */
+export type SkipResult =
+  | { readonly outcome: 'skipped', readonly delivery: DeliveryRow }
+  | { readonly outcome: 'missing' }
+  | { readonly outcome: 'delivered' }
+  | { readonly outcome: 'in_flight' }
+  | { readonly outcome: 'not_ordered' }
 
 export type RetryResult =
   | { readonly outcome: 'retried', readonly delivery: DeliveryRow }

@@ -12,6 +12,7 @@ import type { Clock } from '../../clock.js'
 import type { Config } from '../../config/load.js'
 import { HG_ERR_STORAGE_UNREACHABLE, HG_ERR_WRITER_CLOSED } from '../../errors.js'
 import type {
+  HeldCount, HeldFilter, HeldSubject, SkipArgs, SkipResult,
   BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
   RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, StaleLeasesArgs, Store, StoreEvents,
@@ -23,6 +24,7 @@ import { coded, createPool, query, transaction, type Conn, type Pool, type TxOpt
 import { countDeliveries, listDeliveries, retryDeadDeliveries, retryDelivery, retryPendingDeliveries } from './queries/deliveries.js'
 import { destinationFigures, pauseStates, queueDepths, setPaused } from './queries/destinations.js'
 import { eventOrigin, getEvent, listEvents, replayEvent } from './queries/events.js'
+import { heldCounts, heldSubjects, skipDelivery } from './queries/subject-lines.js'
 import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from './queries/leases.js'
 import { probeWrite } from './queries/record.js'
 import { listRejections, purgeRejections, recordRejection } from './queries/rejections.js'
@@ -101,6 +103,7 @@ export class PgStore implements Store {
 
   replayEvent (args: ReplayArgs): Promise<LeasedDelivery[] | null> { return this.#write((c) => replayEvent(c, args)) }
   retryDelivery (args: RetryArgs): Promise<RetryResult> { return this.#write((c) => retryDelivery(c, args)) }
+  skipDelivery (args: SkipArgs): Promise<SkipResult> { return this.#write((c) => skipDelivery(c, args)) }
   retryDeadDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): Promise<number> { return this.#write((c) => retryDeadDeliveries(c, args)) }
   retryPendingDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): Promise<number> { return this.#write((c) => retryPendingDeliveries(c, args)) }
   setPaused (args: SetPausedArgs): Promise<PauseState> { return this.#write((c) => setPaused(c, args)) }
@@ -119,6 +122,8 @@ export class PgStore implements Store {
   queueDepths (): Promise<ReadonlyMap<string, QueueDepth>> { return this.#read((p) => queueDepths(p)) }
   pauseStates (): Promise<PauseState[]> { return this.#read((p) => pauseStates(p)) }
   destinationFigures (args: { names: readonly string[], deliveredSince: number }): Promise<DestinationFigures[]> { return this.#read((p) => destinationFigures(p, args)) }
+  heldSubjects (filter: HeldFilter): Promise<Page<HeldSubject>> { return this.#read((p) => heldSubjects(p, filter)) }
+  heldCounts (args: Pick<HeldFilter, 'ordering'>): Promise<ReadonlyMap<string, HeldCount>> { return this.#read((p) => heldCounts(p, args.ordering)) }
   listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>> { return this.#read((p) => listRejections(p, filter)) }
   trafficBySource (args: TrafficArgs): Promise<Traffic> { return transaction(this.pool, (c) => trafficBySource(c, args), { snapshot: true }) }
 

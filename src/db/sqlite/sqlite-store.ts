@@ -10,7 +10,8 @@ import type { Config } from '../../config/load.js'
 import type {
   BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow,
   HastenArgs, LeasedDelivery, Page, PauseState, ProbeArgs, PurgeArgs, PurgeEventsArgs, QueueDepth, ReclaimArgs, RecordArgs, RecordRejectionArgs,
-  RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, StaleLeasesArgs, Store, StoreEvents,
+  RecordResult, RejectionFilter, RejectionRow, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, SkipArgs, SkipResult, StaleLeasesArgs, Store, StoreEvents,
+  HeldCount, HeldFilter, HeldSubject,
   StoreSignal, Traffic, TrafficArgs, UnclaimArgs, VacuumArgs, WriteOptions
 } from '../../store/contract.js'
 import { lockInstance, type InstanceLock } from './instance-lock.js'
@@ -21,6 +22,7 @@ import { countDeliveries, listDeliveries } from './queries/deliveries.js'
 import { destinationFigures, pauseStates, queueDepths } from './queries/destinations.js'
 import { eventOrigin, getEvent, listEvents } from './queries/events.js'
 import { listRejections } from './queries/rejections.js'
+import { heldCounts, heldSubjects } from './queries/subject-lines.js'
 import { enableIncrementalVacuum } from './queries/retention.js'
 import { dataVersion } from './queries/traffic.js'
 import { createTrafficCache } from './traffic-cache.js'
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
 
   replayEvent (args: ReplayArgs): Promise<LeasedDelivery[] | null> { return this.writer.run('replayEvent', args) }
   retryDelivery (args: RetryArgs): Promise<RetryResult> { return this.writer.run('retryDelivery', args) }
+  skipDelivery (args: SkipArgs): Promise<SkipResult> { return this.writer.run('skipDelivery', args) }
   retryDeadDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status'>>): Promise<number> { return this.writer.run('retryDeadDeliveries', args) }
   retryPendingDeliveries (args: BulkRetryArgs<Omit<DeliveryFilter, 'status' | 'waitingAt'>>): Promise<number> { return this.writer.run('retryPendingDeliveries', args) }
   setPaused (args: SetPausedArgs): Promise<PauseState> { return this.writer.run('setPaused', args) }
@@ -85,6 +88,8 @@ export class SqliteStore implements Store {
   async queueDepths (): Promise<ReadonlyMap<string, QueueDepth>> { return queueDepths(this.db) }
   async pauseStates (): Promise<PauseState[]> { return pauseStates(this.db) }
   async destinationFigures (args: { names: readonly string[], deliveredSince: number }): Promise<DestinationFigures[]> { return destinationFigures(this.db, args) }
+  heldSubjects (filter: HeldFilter): Promise<Page<HeldSubject>> { return heldSubjects(this.db, filter) }
+  heldCounts (args: Pick<HeldFilter, 'ordering'>): Promise<ReadonlyMap<string, HeldCount>> { return heldCounts(this.db, args.ordering) }
   async listRejections (filter: RejectionFilter): Promise<Page<RejectionRow>> { return listRejections(this.db, filter) }
   /** On one snapshot, so the figures of one page agree with each other. */
   async trafficBySource (args: TrafficArgs): Promise<Traffic> { return this.db.transaction(() => this.#traffic.read(args))() }

@@ -8,6 +8,7 @@
 import type { Db } from './open.js'
 import { retryDeadDeliveries, retryDelivery, retryPendingDeliveries } from './queries/deliveries.js'
 import { setPaused } from './queries/destinations.js'
+import { skipDelivery } from './queries/subject-lines.js'
 import { replayEvent } from './queries/events.js'
 import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from './queries/leases.js'
 import { probeWrite, recordEvent } from './queries/record.js'
@@ -30,6 +31,7 @@ export const writeOps = {
   // operations (admin API, rejections, retention)
   replayEvent,
   retryDelivery,
+  skipDelivery,
   retryDeadDeliveries,
   retryPendingDeliveries,
   setPaused,

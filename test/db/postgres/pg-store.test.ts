@@ -11,6 +11,7 @@ import type { StoreSignal } from '../../../src/store/contract.js'
 import { TestClock } from '../../helper.js'
 import { newEvent, storeContract, type OpenStore } from '../store-contract.js'
 import { replicaContract } from '../replica-contract.js'
+import { racingClaims, subjectLineContract } from '../subject-line-contract.js'
 
 const missing = postgresMissing()
 if (missing !== null) t.plan(0, missing)
@@ -24,6 +25,12 @@ else {
 
   storeContract(t, open)
   replicaContract(t, open)
+  subjectLineContract(t, open)
+
+  t.test('replicas claiming one ordered destination at once never lease two deliveries of one subject, and keep each subject in order', async (t) => {
+    const { stores, clock } = await replicas(t, 3, 4)
+    await racingClaims(t, stores, clock)
+  })
 
   t.test('replicas starting together migrate once, and share one database', async (t) => {
     const { stores, clock } = await replicas(t, 3, 2)

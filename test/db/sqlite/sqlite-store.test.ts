@@ -7,6 +7,7 @@ import { openSqliteStore } from '../../../src/db/sqlite/sqlite-store.js'
 import { TestClock } from '../../helper.js'
 import { replicaContract } from '../replica-contract.js'
 import { storeContract, type OpenStore } from '../store-contract.js'
+import { subjectLineContract } from '../subject-line-contract.js'
 
 const open: OpenStore = async (t, clock, where = join(t.testdir(), 'hookgate.db')) => {
   const store = await openSqliteStore({ path: where }, clock)
@@ -16,6 +17,7 @@ const open: OpenStore = async (t, clock, where = join(t.testdir(), 'hookgate.db'
 
 storeContract(t, open)
 replicaContract(t, open)
+subjectLineContract(t, open)
 
 t.test('the SQLite store says it is exclusive: at boot every lease is a dead process\'s', async (t) => {
   t.equal((await open(t, new TestClock())).store.exclusive, true)

@@ -8,12 +8,16 @@ import type { ClaimArgs, ClaimedDelivery, ClaimResult, HastenArgs, ReclaimArgs, 
 import { execute, query, queryPrepared, type Conn } from '../pool.js'
 import { ClaimShares, toClaimed, type ClaimedRow } from '../../shared/claim-shares.js'
 import { pausedNames } from './destinations.js'
+import { atHeadOfLine } from '../../shared/subject-line.js'
 
-const CLAIM = `
+/** Due and unleased at one destination (the candidate is `d`); with `ordered`, only heads of their subjects' lines. */
+const ready = (ordered: boolean): string => `FROM deliveries d
+  WHERE d.destination = @destination AND d.status = 'pending' AND d.locked_at IS NULL${ordered ? ` AND ${atHeadOfLine('@blockDead::boolean')}` : ''}`
+
+const claimSql = (ordered: boolean): string => `
   WITH picked AS (
-    SELECT id FROM deliveries
-    WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at <= @now
-    ORDER BY run_at, id LIMIT @n FOR UPDATE SKIP LOCKED),
+    SELECT d.id ${ready(ordered)} AND d.run_at <= @now
+    ORDER BY d.run_at, d.id LIMIT @n FOR UPDATE SKIP LOCKED),
   claimed AS (
     UPDATE deliveries d SET attempts = d.attempts + 1, locked_at = @now, locked_by = @owner, updated_at = @now
     FROM picked WHERE d.id = picked.id
@@ -21,20 +25,37 @@ const CLAIM = `
   SELECT c.id, c.destination, c.attempts, e.id AS event_id, e.source, e.provider, e.dedup_key, e.type,
     e.subject, e.occurred_at, e.received_at, e.body
   FROM claimed c JOIN events e ON e.id = c.event_id ORDER BY c.run_at, c.id`
+const CLAIM = claimSql(false)
+const CLAIM_HEADS = claimSql(true)
 
-export async function claimDeliveries (conn: Conn, { now, owner, slots, limit }: ClaimArgs): Promise<ClaimResult> {
+/**
+ * As the SQLite adapter's claim. A destination that orders by subject is
+ * claimed under a transaction-scoped advisory lock of its own, taken for all
+ * of them first, in name order (no two claims deadlock): SKIP LOCKED keeps
+ * two replicas off one row, not off one subject, and under READ COMMITTED
+ * each claim statement then starts after the previous claimer committed, so
+ * it sees that claimer's leases and never takes a second delivery of a
+ * subject in flight.
+ */
+export async function claimDeliveries (conn: Conn, { now, owner, slots, limit, ordering = {} }: ClaimArgs): Promise<ClaimResult> {
   const claimed: ClaimedDelivery[] = []
   const shares = new ClaimShares(slots, limit, await pausedNames(conn))
+  const line = (destination: string) => ordering[destination] === undefined ? {} : { blockDead: ordering[destination] === 'block' }
+  for (const name of Object.keys(slots).filter((name) => name in ordering).sort()) {
+    await execute(conn, 'SELECT pg_advisory_xact_lock(hashtext(@key))', { key: `hookgate:subject-lines:${name}` })
+  }
   for (let step = shares.next(); step !== null; step = shares.next()) {
-    const rows = await queryPrepared<ClaimedRow>(conn, CLAIM, { now, owner, ...step })
+    const ordered = step.destination in ordering
+    const rows = await queryPrepared<ClaimedRow>(conn, ordered ? CLAIM_HEADS : CLAIM, { now, owner, ...step, ...line(step.destination) })
     for (const row of rows) claimed.push(toClaimed(row))
     shares.took(step.destination, step.n, rows.length)
   }
   let nextDueAt: number | null = null
-  if (shares.dry.size > 0) {
-    const [row] = await query<{ at: number | null }>(conn, `
-      SELECT min(run_at) AS at FROM deliveries WHERE destination = ANY(@names::text[]) AND status = 'pending' AND locked_at IS NULL`, { names: [...shares.dry] })
-    nextDueAt = row?.at ?? null
+  for (const destination of shares.dry) {
+    const ordered = destination in ordering
+    const [row] = await query<{ at: number | null }>(conn, `SELECT min(d.run_at) AS at ${ready(ordered)}`, { destination, ...line(destination) })
+    const at = row?.at ?? null
+    if (at !== null && (nextDueAt === null || at < nextDueAt)) nextDueAt = at
   }
   return { claimed, nextDueAt }
 }
@@ -71,7 +92,7 @@ export async function settleDeliveries (conn: Conn, { now, settlements }: Settle
  * deliveries of one event settled at once (on two connections or replicas)
  * cannot each see the other still pending and leave the event 'pending'.
  */
-async function updateEventStatuses (conn: Conn, eventIds: readonly string[]): Promise<void> {
+export async function updateEventStatuses (conn: Conn, eventIds: readonly string[]): Promise<void> {
   const ids = [...eventIds].sort()
   await execute(conn, 'SELECT id FROM events WHERE id = ANY(@ids::text[]) ORDER BY id FOR UPDATE', { ids })
   for (const id of ids) await updateEventStatus(conn, id)

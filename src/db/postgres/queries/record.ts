@@ -1,5 +1,6 @@
 import type { LeasedDelivery, RecordArgs, RecordResult } from '../../../store/contract.js'
 import { query, queryPrepared, type Conn, type Pool } from '../pool.js'
+import { orderKey } from '../../shared/subject-line.js'
 
 const keyOf = (source: string, dedupKey: string): string => JSON.stringify([source, dedupKey])
 
@@ -31,8 +32,8 @@ const RECORD = `
     ORDER BY source, dedup_key
     ON CONFLICT (source, dedup_key) DO NOTHING RETURNING id),
   wanted AS (
-    SELECT d.* FROM unnest(@dEvent::text[], @dDestination::text[], @dReceivedAt::bigint[], @dLease::boolean[], @dLockedAt::bigint[], @dOwner::text[])
-      WITH ORDINALITY AS d (event_id, destination, received_at, lease, locked_at, owner, n)
+    SELECT d.* FROM unnest(@dEvent::text[], @dDestination::text[], @dReceivedAt::bigint[], @dLease::boolean[], @dLockedAt::bigint[], @dOwner::text[], @dOrderKey::text[])
+      WITH ORDINALITY AS d (event_id, destination, received_at, lease, locked_at, owner, order_key, n)
     JOIN ins ON ins.id = d.event_id),
   ready AS (
     SELECT destination, min(run_at) AS at FROM deliveries
@@ -45,9 +46,9 @@ const RECORD = `
     SELECT b.*, b.queued OR EXISTS (SELECT 1 FROM base e WHERE e.destination = b.destination AND e.n < b.n AND e.queued AND e.received_at <= b.received_at) AS pending
     FROM base b),
   dins AS (
-    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, locked_at, locked_by, created_at, updated_at)
+    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, locked_at, locked_by, created_at, updated_at, order_key)
     SELECT event_id, destination, 'pending', CASE WHEN pending THEN 0 ELSE 1 END, received_at,
-      CASE WHEN pending THEN NULL ELSE locked_at END, CASE WHEN pending THEN NULL ELSE owner END, received_at, received_at
+      CASE WHEN pending THEN NULL ELSE locked_at END, CASE WHEN pending THEN NULL ELSE owner END, received_at, received_at, order_key
     FROM decided ORDER BY n
     RETURNING id, event_id, destination, locked_by)
   SELECT 'stored' AS kind, id AS event_id, NULL AS source, NULL AS dedup_key, NULL::bigint AS delivery, NULL AS destination FROM ins
@@ -71,7 +72,11 @@ export async function recordBatch (db: Conn | Pool, items: readonly RecordArgs[]
   }
   const fresh = [...firstOfBatch.values()]
   const column = <T>(fn: (a: RecordArgs) => T): T[] => fresh.map(fn)
-  const deliveries = fresh.flatMap(({ event, destinations, lease }) => destinations.map((destination) => ({ event, destination, lease: lease != null && lease.destinations.includes(destination) ? lease : null })))
+  // In a subject's line, only a claim knows when a delivery is at the head: never leased here.
+  const deliveries = fresh.flatMap(({ event, destinations, lease, ordered }) => destinations.map((destination) => {
+    const key = orderKey(destination, ordered, event.subject)
+    return { event, destination, key, lease: key === null && lease != null && lease.destinations.includes(destination) ? lease : null }
+  }))
   const rows = await queryPrepared<Row>(db, RECORD, {
     id: column((a) => a.event.id),
     source: column((a) => a.event.source),
@@ -89,7 +94,8 @@ export async function recordBatch (db: Conn | Pool, items: readonly RecordArgs[]
     dReceivedAt: deliveries.map((d) => d.event.receivedAt),
     dLease: deliveries.map((d) => d.lease !== null),
     dLockedAt: deliveries.map((d) => d.lease?.at ?? null),
-    dOwner: deliveries.map((d) => d.lease?.owner ?? null)
+    dOwner: deliveries.map((d) => d.lease?.owner ?? null),
+    dOrderKey: deliveries.map((d) => d.key)
   })
   const stored = new Set<string>()
   const firstId = new Map<string, string>()

@@ -9,22 +9,23 @@ import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { pausedNames } from './destinations.js'
 import { ClaimShares, toClaimed, type ClaimedRow } from '../../shared/claim-shares.js'
+import { atHeadOfLine } from '../../shared/subject-line.js'
 
 /**
  * Leases due deliveries: one statement per destination locks the rows and
  * counts the attempt together (pg-boss's fetch), through the partial index
  * on ready rows by destination, so the cost is the rows taken, not the backlog.
  */
-export function claimDeliveries (db: Db, { now, owner, slots, limit }: ClaimArgs): ClaimResult {
-  const lock = prepared<{ now: number, owner: string, destination: string, n: number }, { id: number }>(db, `
+export function claimDeliveries (db: Db, { now, owner, slots, limit, ordering = {} }: ClaimArgs): ClaimResult {
+  // A destination that orders by subject takes only the heads of its subjects' lines (../../shared/subject-line.ts).
+  const ready = (ordered: boolean) => `FROM deliveries d INDEXED BY deliveries_ready_by_destination
+    WHERE d.destination = @destination AND d.status = 'pending' AND d.locked_at IS NULL${ordered ? ` AND ${atHeadOfLine('@blockDead = 1')}` : ''}`
+  const lock = (ordered: boolean) => prepared<{ now: number, owner: string, destination: string, n: number, blockDead?: number }, { id: number }>(db, `
     UPDATE deliveries SET attempts = attempts + 1, locked_at = @now, locked_by = @owner, updated_at = @now
-    WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_ready_by_destination
-      WHERE destination = @destination AND status = 'pending' AND locked_at IS NULL AND run_at <= @now
-      ORDER BY run_at LIMIT @n)
+    WHERE id IN (SELECT d.id ${ready(ordered)} AND d.run_at <= @now ORDER BY d.run_at, d.id LIMIT @n)
     RETURNING id`)
-  const nextDue = prepared<[string], { at: number | null }>(db, `
-    SELECT MIN(run_at) AS at FROM deliveries INDEXED BY deliveries_ready_by_destination
-    WHERE destination = ? AND status = 'pending' AND locked_at IS NULL`)
+  const nextDue = (ordered: boolean) => prepared<{ destination: string, blockDead?: number }, { at: number | null }>(db, `SELECT MIN(d.run_at) AS at ${ready(ordered)}`)
+  const line = (destination: string) => ordering[destination] === undefined ? {} : { blockDead: ordering[destination] === 'block' ? 1 : 0 }
   const read = prepared<[number], ClaimedRow>(db, `
     SELECT d.id, d.destination, d.attempts, e.id AS event_id, e.source, e.provider, e.dedup_key, e.type,
       e.subject, e.occurred_at, e.received_at, e.body
@@ -33,14 +34,14 @@ export function claimDeliveries (db: Db, { now, owner, slots, limit }: ClaimArgs
   const claimed: ClaimedDelivery[] = []
   const shares = new ClaimShares(slots, limit, pausedNames(db))
   for (let step = shares.next(); step !== null; step = shares.next()) {
-    const ids = lock.all({ now, owner, ...step })
+    const ids = lock(step.destination in ordering).all({ now, owner, ...step, ...line(step.destination) })
     for (const { id } of ids) claimed.push(toClaimed(read.get(id)!))
     shares.took(step.destination, step.n, ids.length)
   }
   // Destinations with room to spare have nothing more due: when will they?
   let nextDueAt: number | null = null
   for (const destination of shares.dry) {
-    const at = nextDue.get(destination)?.at ?? null
+    const at = nextDue(destination in ordering).get({ destination, ...line(destination) })?.at ?? null
     if (at !== null && (nextDueAt === null || at < nextDueAt)) nextDueAt = at
   }
   return { claimed, nextDueAt }

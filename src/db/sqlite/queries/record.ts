@@ -2,6 +2,7 @@ import type { LeasedDelivery, RecordArgs, RecordResult } from '../../../store/co
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
 import { pausedNames } from './destinations.js'
+import { orderKey } from '../../shared/subject-line.js'
 
 /**
  * Stores a verified event and one delivery per destination, atomically (the
@@ -14,7 +15,7 @@ import { pausedNames } from './destinations.js'
  * the destination is paused, or has older deliveries due and unclaimed: those
  * go first, in run_at order, through claims, and this one queues behind them.
  */
-export function recordEvent (db: Db, { event, destinations, lease }: RecordArgs): RecordResult {
+export function recordEvent (db: Db, { event, destinations, lease, ordered }: RecordArgs): RecordResult {
   // A key whose event retention has deleted still names it (0005): without
   // this, a replay of the legacy Chaindoc scheme, which has no timestamp,
   // would be stored and forwarded again once the original is purged.
@@ -32,8 +33,8 @@ export function recordEvent (db: Db, { event, destinations, lease }: RecordArgs)
     return { id: existing!.id, duplicate: true, leased: [] }
   }
   const insertDelivery = prepared(db, `
-    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, created_at, updated_at)
-    VALUES (?, ?, 'pending', 0, ?, ?, ?)`)
+    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, created_at, updated_at, order_key)
+    VALUES (?, ?, 'pending', 0, ?, ?, ?, ?)`)
   const insertLeased = prepared(db, `
     INSERT INTO deliveries (event_id, destination, status, attempts, run_at, locked_at, locked_by, created_at, updated_at)
     VALUES (?, ?, 'pending', 1, ?, ?, ?, ?, ?)`)
@@ -44,11 +45,13 @@ export function recordEvent (db: Db, { event, destinations, lease }: RecordArgs)
       WHERE destination = ? AND status = 'pending' AND locked_at IS NULL AND run_at <= ?)`).pluck()
   const leased: LeasedDelivery[] = []
   for (const destination of destinations) {
-    if (lease != null && lease.destinations.includes(destination) && paused?.has(destination) !== true && waiting.get(destination, event.receivedAt) === 0) {
+    // In a subject's line, only a claim knows when it is at the head.
+    const key = orderKey(destination, ordered, event.subject)
+    if (key === null && lease != null && lease.destinations.includes(destination) && paused?.has(destination) !== true && waiting.get(destination, event.receivedAt) === 0) {
       const { lastInsertRowid } = insertLeased.run(event.id, destination, event.receivedAt, lease.at, lease.owner, event.receivedAt, event.receivedAt)
       leased.push({ id: Number(lastInsertRowid), destination })
     } else {
-      insertDelivery.run(event.id, destination, event.receivedAt, event.receivedAt, event.receivedAt)
+      insertDelivery.run(event.id, destination, event.receivedAt, event.receivedAt, event.receivedAt, key)
     }
   }
   return { id: event.id, duplicate: false, leased }
