@@ -34,6 +34,14 @@ export interface DestinationConfig {
   readonly timeoutMs: number
   readonly concurrency: number
   readonly retry: RetryPolicy
+  /** Deliveries of one subject go one at a time, oldest first; null: no ordering. */
+  readonly ordering: SubjectOrdering | null
+}
+
+/** How a destination orders deliveries per event subject. */
+export interface SubjectOrdering {
+  /** skip: a dead head lets the next of its subject go; block: the subject waits for an operator. */
+  readonly onDead: 'skip' | 'block'
 }
 
 export interface Config {
@@ -145,8 +153,10 @@ function normalize (input: ConfigInput, plugins: ReadonlyMap<string, PluginLoad>
       headers: d.headers,
       timeoutMs: d.timeoutMs,
       concurrency: d.concurrency,
-      retry: retryPolicy(d.retry, `${at}.retry`, problems)
+      retry: retryPolicy(d.retry, `${at}.retry`, problems),
+      ordering: d.ordering === 'subject' ? { onDead: d.onDead ?? 'skip' } : null
     }
+    if (d.ordering !== 'subject' && d.onDead !== undefined) problems.push(`${at}.onDead: applies only with ordering: subject`)
   }
   const publishedToken = input.admin.token === undefined ? null : publishedAs(input.admin.token)
   if (publishedToken !== null && !loopback) problems.push(publishedSecretProblem('admin.token', publishedToken, input.server.host, 'use the admin API'))

@@ -98,7 +98,11 @@ export const DestinationSchema = Type.Object({
   headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), Type.String({ pattern: '^[^\\r\\n\\x00]*$' }), { default: {} }),
   timeoutMs: Type.Integer({ default: 10_000, minimum: 1, maximum: 300_000 }),
   concurrency: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
-  retry: Type.Optional(RetrySchema)
+  retry: Type.Optional(RetrySchema),
+  /** subject: one delivery at a time per event subject, in the order received (see README, Ordered delivery). */
+  ordering: Type.Union([Type.Literal('none'), Type.Literal('subject')], { default: 'none' }),
+  /** With ordering: subject, what a dead head does to its subject: skip (the next goes) or block (held until an operator retries or skips it). */
+  onDead: Type.Optional(Type.Union([Type.Literal('skip'), Type.Literal('block')]))
 }, withDefaults)
 
 export const DeliverySchema = Type.Object({

@@ -141,9 +141,10 @@ function verify ({ config, clock, route, budget }: IngestDeps, request: WebhookR
 async function store (deps: IngestDeps, { event, destinations, label, bodyBytes }: Verified, answer: Answer | undefined): Promise<IngestOutcome> {
   const deadlineMs = deps.config.server.ingestTimeoutMs
   // Waits only while a brisk receiver's window is full: backpressure the sender sees (Backpressure).
-  const lease = await deps.outbox.admit(destinations)
+  const lease = await deps.outbox.admit(destinations, event.subject)
   const givenUp = new AbortController()
-  const write = recordEvent(deps, { event, destinations, lease }, givenUp.signal)
+  const ordered = destinations.filter((name) => deps.config.destinations[name]?.ordering != null)
+  const write = recordEvent(deps, { event, destinations, lease, ...(ordered.length > 0 ? { ordered } : {}) }, givenUp.signal)
   // Until the write settles, answered or not: a refused body still sits in the writer's queue or batch.
   const give = (): void => deps.budget.give(bodyBytes)
   write.then(give, give)

@@ -5,7 +5,7 @@ import type { DueDestinations } from './due-destinations.js'
 import type { LeaseSweep } from './lease-sweep.js'
 import type { PauseWatch } from './pause-watch.js'
 import type { DeliveryStorage } from './storage.js'
-import type { ClaimedDelivery } from '../store/contract.js'
+import type { ClaimedDelivery, OnDead } from '../store/contract.js'
 
 export interface ClaimsDeps {
   readonly owner: string
@@ -17,6 +17,8 @@ export interface ClaimsDeps {
   readonly pauses: PauseWatch
   /** Every configured destination, in the configured order. */
   readonly destinations: readonly string[]
+  /** Destinations that order by subject (see ClaimArgs.ordering). */
+  readonly ordering?: Readonly<Record<string, OnDead>> | undefined
   readonly log: (level: keyof AttemptLog, obj: object, msg: string) => void
 }
 
@@ -64,7 +66,8 @@ export class Claims {
     if (rooms === null || limit <= 0) return
     const slots = inTurn(rooms, this.#deps.destinations, this.#firstServed++)
     const marks = due.versions()
-    const { claimed, nextDueAt } = await storage.claimDeliveries({ now, owner, slots, limit })
+    const ordering = this.#deps.ordering
+    const { claimed, nextDueAt } = await storage.claimDeliveries({ now, owner, slots, limit, ...(ordering !== undefined ? { ordering } : {}) })
     this.nextDueAt = nextDueAt
     this.claimedSoFar += claimed.length
     // Room to spare, and not for want of global room: nothing more of it is due.

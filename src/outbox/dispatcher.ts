@@ -18,7 +18,7 @@ import { PauseWatch } from './pause-watch.js'
 import { Peers } from './peers.js'
 import { Recovery } from './recovery.js'
 import type { DeliveryStorage } from './storage.js'
-import type { ClaimedDelivery, DeliveryLease } from '../store/contract.js'
+import type { ClaimedDelivery, DeliveryLease, OnDead } from '../store/contract.js'
 
 export type { SettledAttempt } from './attempt.js'
 
@@ -57,6 +57,8 @@ export class Dispatcher {
   readonly #recovery: Recovery
   readonly #loop: ClaimLoop
   readonly #inFlight: InFlight
+  /** Destinations that order by subject, and what their dead heads do; undefined when none does. */
+  readonly #ordering: Readonly<Record<string, OnDead>> | undefined
   /** Writes on the side (hastening, giving back): runOnce() and idle() wait for them. */
   readonly #background = new Set<Promise<void>>()
   #running = false
@@ -69,6 +71,8 @@ export class Dispatcher {
     this.#clock = clock
     const storage = options.store
     const destinations = Object.keys(config.destinations)
+    const ordered = Object.values(config.destinations).filter((d) => d.ordering !== null)
+    this.#ordering = ordered.length === 0 ? undefined : Object.fromEntries(ordered.map((d) => [d.name, d.ordering!.onDead]))
     this.#senders = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, options.senders.senderFor(d)]))
     const concurrency = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, d.concurrency]))
     const pauses = new PauseWatch(storage, log)
@@ -84,7 +88,7 @@ export class Dispatcher {
     })
     this.#sweep = new LeaseSweep(storage, this.owner, leaseLifetimeMs(Object.values(config.destinations)), clock.now())
     this.#peers = new Peers({ storage, due: this.#due, pauses, pump: () => { this.#loop.pump() }, log })
-    this.#claims = new Claims({ owner: this.owner, clock, storage, capacity: this.#capacity, due: this.#due, sweep: this.#sweep, pauses, destinations, log })
+    this.#claims = new Claims({ owner: this.owner, clock, storage, capacity: this.#capacity, due: this.#due, sweep: this.#sweep, pauses, destinations, ordering: this.#ordering, log })
     this.#recovery = new Recovery({
       storage, clock, log,
       concurrencyOf: (name) => config.destinations[name]?.concurrency,
@@ -103,7 +107,11 @@ export class Dispatcher {
     this.#inFlight = new InFlight({
       config, senders: this.#senders, store: storage, clock, log: options.log, random: options.random ?? Math.random, observe: options.observe,
       answered: (destination, health, durationMs) => { this.#answered(destination, health, durationMs) },
-      ended: (end) => { if (end.retryAt !== undefined) this.#loop.retryAt(end.retryAt) }
+      ended: (end, delivery) => {
+        if (end.retryAt !== undefined) this.#loop.retryAt(end.retryAt)
+        // A settled head lets the next of its subject go: claim for it now, not at the next poll.
+        if (delivery.event.subject !== null && this.#ordering?.[delivery.destination] !== undefined) { this.#due.mark(delivery.destination); this.#loop.pump() }
+      }
     })
   }
 
@@ -135,11 +143,19 @@ export class Dispatcher {
   /** An operator paused or resumed a destination: read here now, and the other gateways are told. */
   pauseChanged (destination: string): void { this.#peers.pauseChanged(destination) }
 
-  /** Before ingest writes an event: places for its deliveries, inserted leased (see IngestHandoff). Null while the loop is off. */
-  reserve (destinations: readonly string[]): DeliveryLease | null { return this.#handoff.reserve(destinations) }
+  /**
+   * Before ingest writes an event: places for its deliveries, inserted leased
+   * (see IngestHandoff), except where a destination orders by the event's
+   * subject (a claim takes those at the head of their line). Null while the loop is off.
+   */
+  reserve (destinations: readonly string[], subject: string | null = null): DeliveryLease | null { return this.#handoff.reserve(this.#unordered(destinations, subject)) }
 
   /** reserve(), waiting (bounded) for a place where a brisk receiver's window is full: ingest's backpressure. */
-  admit (destinations: readonly string[]): Promise<DeliveryLease | null> { return this.#handoff.admit(destinations) }
+  admit (destinations: readonly string[], subject: string | null = null): Promise<DeliveryLease | null> { return this.#handoff.admit(this.#unordered(destinations, subject)) }
+
+  #unordered (destinations: readonly string[], subject: string | null): readonly string[] {
+    return subject === null || this.#ordering === undefined ? destinations : destinations.filter((name) => !(name in this.#ordering!))
+  }
 
   /** After ingest's write: `stored` is null when nothing new was stored. */
   recorded (lease: DeliveryLease | null, stored: RecordedEvent | null): void { this.#handoff.recorded(lease, stored) }

@@ -17,7 +17,7 @@ export interface InFlightDeps {
   /** Once per attempt, when its exchange with the receiver is over (before its settle commits): its slot is free. */
   readonly answered: (destination: string, health: Health, durationMs: number) => void
   /** When its settle is written; `retryAt` when it made the delivery due again. */
-  readonly ended: (end: AttemptEnd) => void
+  readonly ended: (end: AttemptEnd, delivery: ClaimedDelivery) => void
 }
 
 interface Attempt {
@@ -54,7 +54,7 @@ export class InFlight {
     }).then((end) => {
       answered(end.health)
       this.#attempts.delete(attempt)
-      this.#deps.ended(end)
+      this.#deps.ended(end, delivery)
       return end
     })
     return attempt.done
