@@ -110,12 +110,7 @@ export function createMetrics ({ store, clock, destinations, ordering, budget }:
       collect () { this.set(budget.limitBytes) }
     }),
     paused: new Gauge({ name: 'hookgate_destination_paused', help: '1 while a destination is paused', labelNames: ['destination'] as const, registers }),
-    heldSubjects: new Gauge({
-      name: 'hookgate_held_subjects',
-      help: 'Subjects held up at a destination with ordering: subject, behind a head that failed (or died, with onDead: block)',
-      labelNames: ['destination'] as const,
-      registers
-    }),
+    heldSubjects: new Gauge({ name: 'hookgate_held_subjects', help: 'Subjects held behind a failed (or, with onDead: block, dead) head at a destination with ordering: subject', labelNames: ['destination'] as const, registers }),
     heldDeliveries: new Gauge({ name: 'hookgate_held_deliveries', help: 'Deliveries waiting behind the heads of held subjects', labelNames: ['destination'] as const, registers })
   }
   const ordered = Object.keys(ordering)

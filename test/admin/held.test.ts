@@ -56,12 +56,17 @@ t.test('with onDead: block, a dead head holds its subject while other subjects a
   t.match(figures.plain, { ordering: 'none', onDead: null, heldSubjects: 0, heldDeliveries: 0 })
 })
 
+/** user_a held behind its dead head (onDead: block), two of its events waiting; the receiver now takes everything. */
+async function deadHead (t: Test) {
+  const built = await ordered(t, { onDead: 'block' })
+  const { a } = await fourEvents(built.app)
+  await built.app.hookgate.dispatcher.runOnce()
+  built.refused.clear()
+  return { ...built, a, head: await built.headOf(a[0]!) }
+}
+
 t.test('skipping the dead head through the admin API releases its subject: the next events go in order, the skipped one stays dead', async (t) => {
-  const { app, to, refused, headOf } = await ordered(t, { onDead: 'block' })
-  const { a } = await fourEvents(app)
-  await app.hookgate.dispatcher.runOnce()
-  refused.clear()
-  const head = await headOf(a[0]!)
+  const { app, to, headOf, a, head } = await deadHead(t)
   const skipped = await admin(app, 'POST', `/admin/deliveries/${head.id}/skip`)
   t.equal(skipped.status, 200)
   t.match(skipped.body, { id: head.id, eventId: a[0], status: 'dead', lastStatus: 400, inFlight: false })
@@ -74,11 +79,7 @@ t.test('skipping the dead head through the admin API releases its subject: the n
 })
 
 t.test('retrying the dead head through the admin API sends it again first, then the rest of its subject in order', async (t) => {
-  const { app, to, refused, headOf } = await ordered(t, { onDead: 'block' })
-  const { a } = await fourEvents(app)
-  await app.hookgate.dispatcher.runOnce()
-  refused.clear()
-  const head = await headOf(a[0]!)
+  const { app, to, headOf, a, head } = await deadHead(t)
   t.match(await admin(app, 'POST', `/admin/deliveries/${head.id}/retry`), { status: 200, body: { id: head.id, status: 'pending' } })
   t.match((await admin(app, 'GET', '/admin/held')).body.items, [{ subject: 'user_a', state: 'retrying', waiting: 2 }], 'held until the retried head is through')
   for (let i = 0; i < 3; i++) t.equal((await app.hookgate.dispatcher.runOnce()).claimed, 1, `one of user_a at a time (${i})`)
