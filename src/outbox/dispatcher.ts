@@ -22,6 +22,16 @@ import type { ClaimedDelivery, DeliveryLease, OnDead } from '../store/contract.j
 
 export type { SettledAttempt } from './attempt.js'
 
+/**
+ * Failures in a row after which an answer counts as the destination coming
+ * back (its waiting retries are hastened: see Recovery). One is not enough:
+ * a single payload the receiver keeps refusing (a 500 on that event alone,
+ * while the others succeed) would be hastened by every answer to the others
+ * and spend its whole retry schedule, hours long, in seconds; and an ordered
+ * subject's failing head would go dead as fast.
+ */
+const DOWN_AFTER_FAILURES = 2
+
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
   readonly store: DeliveryStorage
@@ -232,7 +242,7 @@ export class Dispatcher {
   #answered (destination: string, health: Health, durationMs: number): void {
     if (health !== 'interrupted') {
       this.#backpressure.exchanged(destination, health === 'answer', durationMs)
-      const wasFailing = this.#breakers.failing(destination)
+      const wasFailing = this.#breakers.failuresInARow(destination) >= DOWN_AFTER_FAILURES
       const pauseMs = this.#breakers.record(destination, health, this.#clock.now())
       if (pauseMs !== null) {
         this.#log('warn', { destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')

@@ -31,7 +31,7 @@ export class Recovery {
     this.#deps = deps
   }
 
-  /** An exchange with the destination ended; `wasFailing`: its breaker had seen failures with no answer since. */
+  /** An exchange with the destination ended; `wasFailing`: it looked down (failures in a row, no answer since). */
   exchanged (destination: string, health: 'answer' | 'failure', wasFailing: boolean): void {
     if (health === 'failure') this.#recovering.delete(destination)
     else if (wasFailing || this.#recovering.has(destination)) this.#hasten(destination, wasFailing)
