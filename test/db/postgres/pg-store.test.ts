@@ -32,6 +32,28 @@ else {
     await racingClaims(t, stores, clock)
   })
 
+  t.test('an ordered claim waits for another replica\'s claim of that destination to commit, so it sees that claim\'s lease of a later event of the subject', async (t) => {
+    // The race the claim lock closes: a subject's later event committed first and was leased by a
+    // replica (its claim transaction still open), when the earlier one commits. Without the lock,
+    // another replica's claim would not see the uncommitted lease and would lease the earlier one too.
+    const { stores: [a, b], clock } = await replicas(t, 2, 2)
+    for (const n of [1, 2]) await a!.recordEvent({ event: { ...newEvent(n, clock.now()), subject: 'u1' }, destinations: ['a'], ordered: ['a'] })
+    const [first, later] = (await a!.listDeliveries({ limit: 10 })).items.map((d) => d.id).sort((x, y) => x - y)
+    const claimingA = await a!.pool.connect()
+    t.teardown(() => claimingA.release())
+    await claimingA.query('BEGIN')
+    await claimingA.query("SELECT pg_advisory_xact_lock(hashtext('hookgate:subject-lines:a'))")
+    await claimingA.query("UPDATE deliveries SET locked_at = $1, locked_by = 'replica-a', attempts = 1 WHERE id = $2", [clock.now(), later])
+    let settled = false
+    const claimB = b!.claimDeliveries({ now: clock.now(), owner: 'replica-b', slots: { a: 5 }, limit: 5, ordering: { a: 'skip' } }).finally(() => { settled = true })
+    const waiting = async () => (await a!.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0]!.n
+    for (let i = 0; i < 500 && await waiting() === 0 && !settled; i++) await new Promise((resolve) => setImmediate(resolve))
+    t.equal(settled, false, 'B\'s claim has not returned while A\'s is open')
+    t.equal(await waiting(), 1, 'it waits on the destination\'s claim lock')
+    await claimingA.query('COMMIT')
+    t.same((await claimB).claimed.map((d) => d.id), [], `then it sees ${later} leased and leaves ${first} alone: one of the subject in flight`)
+  })
+
   t.test('every pooled session ends a transaction left idle, and a statement stuck, after a minute; migrations wait for their lock however long', async (t) => {
     const { store } = await open(t, new TestClock())
     const pg = (store as unknown as { pool: { query: (sql: string) => Promise<{ rows: Array<Record<string, string>> }> } }).pool
