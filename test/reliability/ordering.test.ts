@@ -27,7 +27,7 @@ const KILL_AFTER_ACKS = 400
 /** Short, and long enough that no delivery goes dead (only first attempts are refused). */
 const RETRY = { schedule: ['0s', '200ms', '500ms', '1s', '2s', '5s', '10s'] }
 const DRAIN_TIMEOUT_MS = 90_000
-const SEND_TIMEOUT_MS = 60_000
+const SEND_TIMEOUT_MS = 120_000
 
 const destination = (url: string) => ({ ordered: { url, concurrency: 16, timeoutMs: 5000, ordering: 'subject', retry: RETRY } })
 
