@@ -24,8 +24,6 @@ import { orderingLines } from './report-ordering.js'
 
 const SUBJECTS = 1000
 const WARMUP_EVENTS = 3000
-/** Per round and gateway: ten events per subject, so every subject has a line. */
-const roundEvents = (plan: Plan): number => plan === QUICK_PLAN ? 4000 : 10 * SUBJECTS
 const ROUNDS = 2
 
 export interface OrderingRound {
@@ -84,7 +82,7 @@ export async function measureOrdering (ctx: { tmp: string, secrets: HookgateSecr
   }
   const [unordered, ordered] = started as [ServerProcess & { dbPath: string }, ServerProcess & { dbPath: string }]
   try {
-    const events = roundEvents(plan)
+    const events = plan.orderingEvents
     for (const gateway of started) await round(gateway, receiver, clerkDrafts('OW', SUBJECTS), WARMUP_EVENTS, plan.connections, secrets.clerk)
     const figures: Required<Pick<OrderingFigures, 'unordered' | 'ordered'>> = { unordered: [], ordered: [] }
     for (let r = 0; r < ROUNDS; r++) {
