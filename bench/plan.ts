@@ -22,7 +22,7 @@ export interface Plan {
   halfRateWindowSeconds: number
   /** Deliveries left pending to a dead receiver before ingest is measured again. */
   deadPendingEvents: number
-  /** Events per round and gateway in the ordered-delivery phase (bench/ordering.ts). */
+  /** Events per gateway in the ordered-delivery phase (bench/ordering.ts), over its rounds. */
   orderingEvents: number
   /** Requests signed per phase = observed rate × seconds × this. */
   poolHeadroom: number
@@ -45,7 +45,7 @@ export const FULL_PLAN: Plan = Object.freeze({
   halfRateSeconds: 30,
   halfRateWindowSeconds: 10,
   deadPendingEvents: 10_000,
-  orderingEvents: 10_000,
+  orderingEvents: 20_000,
   poolHeadroom: 1.6,
   warmupRateCeiling: 20_000
 })

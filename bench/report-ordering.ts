@@ -1,5 +1,6 @@
 // The ordered-delivery section of bench/results/latest.md (bench/ordering.ts measures it).
 import type { OrderingFigures, OrderingRound } from './ordering.js'
+import { addCpu, cpuUse } from './cpu.js'
 import { int, times, type TargetVerdict } from './targets.js'
 
 /** Issue 16's target: ordered delivers at least this share of what unordered does. */
@@ -16,10 +17,14 @@ export function orderingLines (figures: OrderingFigures | undefined): string[] {
   const a = deliveredPerSecond(figures.unordered)
   const b = deliveredPerSecond(figures.ordered)
   const perRound = (rounds: readonly OrderingRound[] = []) => rounds.map((r) => int(r.delivered / r.seconds)).join(', ')
+  const cpu = (rounds: readonly OrderingRound[] = []) => {
+    const use = cpuUse(addCpu(rounds.map((r) => r.cpu)))
+    return `gateway CPU ${use.perRequestUs.total.toFixed(0)} µs per event (event loop ${use.perRequestUs.main.toFixed(0)} + writer ${use.perRequestUs.busiestOther.toFixed(0)} + rest ${use.perRequestUs.rest.toFixed(0)}), other processes ${use.foreign.toFixed(0)}% of a core`
+  }
   return [
-    `- ${figures.rounds ?? '?'} interleaved rounds of ${int(figures.events ?? NaN)} Clerk events about ${int(figures.subjects ?? NaN)} users in turn, at ${figures.connections ?? '?'} connections (closed loop), to a fresh gateway each (same receiver; default concurrency).`,
-    `- Unordered destination: **${int(a)} delivered events/s** (rounds ${perRound(figures.unordered)}).`,
-    `- \`ordering: subject\`: **${int(b)} delivered events/s** (rounds ${perRound(figures.ordered)}); ${int(figures.orderedKeys ?? NaN)} deliveries in subject lines.`,
+    `- ${figures.rounds ?? '?'} interleaved rounds of ${int(figures.events ?? NaN)} Clerk events per gateway about ${int(figures.subjects ?? NaN)} users in turn, at ${figures.connections ?? '?'} connections (closed loop), to a fresh gateway each (same receiver; default concurrency).`,
+    `- Unordered destination: **${int(a)} delivered events/s** (rounds ${perRound(figures.unordered)}); ${cpu(figures.unordered)}.`,
+    `- \`ordering: subject\`: **${int(b)} delivered events/s** (rounds ${perRound(figures.ordered)}); ${cpu(figures.ordered)}; ${int(figures.orderedKeys ?? NaN)} deliveries in subject lines.`,
     `- Ordered ÷ unordered: **${times(b / a)}** (target ≥ ${ORDERING_TARGET}×: ${orderingTarget(figures).verdict}).`
   ]
 }
