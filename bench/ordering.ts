@@ -1,7 +1,7 @@
 // Ordered delivery per subject (issue 16): the same webhook load, events about
 // 1,000 users in turn, through two fresh gateways forwarding to the same
 // receiver, one destination unordered, the other `ordering: subject`; rounds
-// interleaved. Delivered events per second end to end: every event the
+// interleaved (a b b a). Delivered events per second end to end: every event the
 // receiver got over the time from the first request to the last arrival.
 // Part of `npm run bench`; alone (it builds first): `npx tsx bench/ordering.ts [--quick]`.
 import Database from 'better-sqlite3'
@@ -93,10 +93,11 @@ export async function measureOrdering (ctx: { tmp: string, secrets: HookgateSecr
     for (const gateway of started) await round(gateway, receiver, clerkDrafts('OW', SUBJECTS), WARMUP_EVENTS, plan.connections, secrets.clerk)
     const figures: Required<Pick<OrderingFigures, 'unordered' | 'ordered'>> = { unordered: [], ordered: [] }
     for (let r = 0; r < ROUNDS; r++) {
-      // Both gateways get the same requests in a round (each has its own database).
+      // Both gateways get the same requests in a round (each has its own database), first one, then the other (a b b a …).
       const drafts = clerkDrafts(`O${r}`, SUBJECTS)
-      figures.unordered.push(await round(unordered, receiver, drafts, events, plan.connections, secrets.clerk))
-      figures.ordered.push(await round(ordered, receiver, drafts, events, plan.connections, secrets.clerk))
+      for (const [gateway, rounds] of r % 2 === 0 ? [[unordered, figures.unordered], [ordered, figures.ordered]] as const : [[ordered, figures.ordered], [unordered, figures.unordered]] as const) {
+        rounds.push(await round(gateway, receiver, drafts, events, plan.connections, secrets.clerk))
+      }
     }
     const result = { events, subjects: SUBJECTS, connections: plan.connections, rounds: ROUNDS, ...figures, orderedKeys: orderKeys(ordered.dbPath) }
     for (const line of orderingLines(result)) log(`  ${line}`)

@@ -22,7 +22,7 @@ export function orderingLines (figures: OrderingFigures | undefined): string[] {
     return `gateway CPU ${use.perRequestUs.total.toFixed(0)} µs per event (event loop ${use.perRequestUs.main.toFixed(0)} + writer ${use.perRequestUs.busiestOther.toFixed(0)} + rest ${use.perRequestUs.rest.toFixed(0)}), other processes ${use.foreign.toFixed(0)}% of a core`
   }
   return [
-    `- ${figures.rounds ?? '?'} interleaved rounds of ${int(figures.events ?? NaN)} Clerk events per gateway about ${int(figures.subjects ?? NaN)} users in turn, at ${figures.connections ?? '?'} connections (closed loop), to a fresh gateway each (same receiver; default concurrency).`,
+    `- ${figures.rounds ?? '?'} interleaved rounds (a b b a) of ${int(figures.events ?? NaN)} Clerk events per gateway about ${int(figures.subjects ?? NaN)} users in turn, at ${figures.connections ?? '?'} connections (closed loop), to a fresh gateway each (same receiver; default concurrency).`,
     `- Unordered destination: **${int(a)} delivered events/s** (rounds ${perRound(figures.unordered)}); ${cpu(figures.unordered)}.`,
     `- \`ordering: subject\`: **${int(b)} delivered events/s** (rounds ${perRound(figures.ordered)}); ${cpu(figures.ordered)}; ${int(figures.orderedKeys ?? NaN)} deliveries in subject lines.`,
     `- Ordered ÷ unordered: **${times(b / a)}** (target ≥ ${ORDERING_TARGET}×: ${orderingTarget(figures).verdict}).`
