@@ -2,8 +2,9 @@
 // acknowledgement → delivery p99 stays under a bound for a whole hold, with
 // one healthy destination. Short probes step the rate up (as fractions of the
 // verify-only server's closed-loop req/s from the same run) until one fails,
-// one more probe splits the last gap, then the best is held for the full
-// time (and the one below it if that hold fails). Then half that rate, held,
+// one more probe splits the last gap, then the passed rates are held for the
+// full time from the top down until one holds, and one more hold splits the
+// gap above it. Then half that rate, held,
 // to see whether anything accumulates: the p99 of the first and last windows.
 import { ackRun, type AckRun } from './ack-run.js'
 import type { CpuSample } from './cpu.js'
@@ -94,9 +95,18 @@ export async function measureSustained (bench: Bench, verifyOnlyRequestsPerSecon
     const middle = Math.round((best + failedAt) / 2)
     if ((await step(middle, 'probe')).pass) passed.push(middle)
   }
+  // A probe is short: a rate just above what the gateway sustains builds its backlog
+  // too slowly to show in it. So hold the passed rates from the top down until one
+  // holds, then split the gap to the lowest hold that failed once.
   let rate: number | null = null
-  for (const candidate of passed.slice(-2).reverse()) {
+  let heldFailedAt: number | null = null
+  for (const candidate of [...passed].reverse()) {
     if ((await step(candidate, 'hold')).pass) { rate = candidate; break }
+    heldFailedAt = candidate
+  }
+  if (rate !== null && heldFailedAt !== null) {
+    const middle = Math.round((rate + heldFailedAt) / 2)
+    if ((await step(middle, 'hold')).pass) rate = middle
   }
 
   const halfRate = Math.max(1, Math.round((rate ?? Math.round(PROBE_FRACTIONS[0]! * verifyOnlyRequestsPerSecond)) / 2))

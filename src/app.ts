@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/load.js'
+import { subjectOrdering } from './config/ordering.js'
 import { openStore } from './db/open-store.js'
 import { HG_ERR_SHUTTING_DOWN } from './errors.js'
 import { healthRoutes } from './health.js'
@@ -114,7 +115,7 @@ async function assemble (config: Config, deps: AppDeps, clock: Clock, store: Sto
     clientErrorHandler
   })
   const budget = createIngestBudget(config.server.ingestMaxBytesInFlight)
-  const metrics = createMetrics({ store, clock, destinations: Object.keys(config.destinations), budget })
+  const metrics = createMetrics({ store, clock, destinations: Object.keys(config.destinations), ordering: subjectOrdering(config.destinations), budget })
   const dispatcher = new Dispatcher({ config, store, clock, senders: createSenderRegistry(clock), log: app.log.child({ component: 'dispatcher' }), observe: metrics.observeAttempt, ...(deps.random === undefined ? {} : { random: deps.random }) })
   const retention = createRetention({ config, store, clock, metrics, log: app.log.child({ component: 'retention' }) })
   app.decorate('hookgate', { config, clock, store, dispatcher, metrics, retention, begin })

@@ -43,6 +43,7 @@ export const HG_ERR_DELIVERY_NOT_FOUND = createError('HG_ERR_DELIVERY_NOT_FOUND'
 export const HG_ERR_DESTINATION_UNKNOWN = createError('HG_ERR_DESTINATION_UNKNOWN', "No destination named '%s' in the configuration", 404)
 export const HG_ERR_NO_MATCHING_DESTINATION = createError('HG_ERR_NO_MATCHING_DESTINATION', 'No configured destination takes event %s; name one to replay it there', 409)
 export const HG_ERR_DELIVERY_NOT_RETRYABLE = createError('HG_ERR_DELIVERY_NOT_RETRYABLE', 'Delivery %s %s', 409)
+export const HG_ERR_DELIVERY_NOT_SKIPPABLE = createError('HG_ERR_DELIVERY_NOT_SKIPPABLE', 'Delivery %s %s', 409)
 
 /* Boot */
 export const HG_ERR_CONFIG_INVALID = createError('HG_ERR_CONFIG_INVALID', 'Invalid configuration:\n%s', 500, TypeError)

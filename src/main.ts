@@ -6,10 +6,12 @@
 import { UsageError } from './cli/admin-client.js'
 import { checkConfigCommand } from './cli/check-config.js'
 import { eventsCommand } from './cli/events.js'
+import { heldCommand } from './cli/held.js'
 import { commandUsage, overview } from './cli/help.js'
 import { replayCommand } from './cli/replay.js'
 import { retryCommand } from './cli/retry.js'
 import { sendCommand } from './cli/send.js'
+import { skipCommand } from './cli/skip.js'
 import { startCommand } from './cli/start.js'
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
@@ -18,7 +20,9 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   send: (argv) => sendCommand(argv),
   events: (argv) => eventsCommand(argv),
   replay: (argv) => replayCommand(argv),
-  retry: (argv) => retryCommand(argv)
+  retry: (argv) => retryCommand(argv),
+  held: (argv) => heldCommand(argv),
+  skip: (argv) => skipCommand(argv)
 }
 
 /** Exit codes: 0 done (and help), 1 the command failed, 2 a usage mistake (the usage goes to stderr). */

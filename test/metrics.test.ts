@@ -84,6 +84,24 @@ t.test('reports pending and dead per destination and the oldest pending age', as
   t.equal(await metric(app, 'hookgate_destination_paused{destination="held"}'), 0)
 })
 
+t.test('reports held subjects and the deliveries waiting behind them, per destination that orders by subject', async (t) => {
+  const refusing = await startReceiver(t, (r) => JSON.parse(r.body.toString()).subject === 'user_a' ? { status: 400 } : { status: 200 })
+  const { app } = await buildAdmin(t, { destinations: { ledger: { url: refusing.url, ordering: 'subject', onDead: 'block' }, plain: { url: refusing.url } } })
+  const held = (name: string) => metric(app, `hookgate_${name}{destination="ledger"}`)
+  t.equal(await held('held_subjects'), 0, 'an ordered destination appears at 0')
+  t.equal(await held('held_deliveries'), 0)
+  t.notMatch((await app.inject('/metrics')).body, 'hookgate_held_subjects{destination="plain"}', 'one that orders nothing has no held series')
+  for (const [n, subject] of [[1, 'user_a'], [2, 'user_a'], [3, 'user_a'], [4, 'user_b']] as const) await ingest(app, n, 'user.updated', subject)
+  await app.hookgate.dispatcher.runOnce()
+  t.equal(await held('held_subjects'), 1, 'user_a, behind its dead head')
+  t.equal(await held('held_deliveries'), 2)
+  const head = (await admin(app, 'GET', '/admin/held')).body.items[0].head.id
+  await admin(app, 'POST', `/admin/deliveries/${head}/skip`)
+  await app.hookgate.dispatcher.runOnce()
+  t.equal(await held('held_subjects'), 1, 'the next head was refused too')
+  t.equal(await held('held_deliveries'), 1)
+})
+
 t.test('serves the Prometheus text format, openly unless metrics.requireToken is set', async (t) => {
   const open = await build(t)
   const res = await open.app.inject('/metrics')

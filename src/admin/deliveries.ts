@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import { numericPage, toMs } from './deps.js'
 import type { AdminOperations } from './operations.js'
-import { closed, DELIVERY_STATUSES, Delivery, errors, EventId, Limit, Name, Page, Range, StringEnum } from './schemas.js'
+import { closed, DELIVERY_STATUSES, Delivery, DeliveryFields, errors, EventId, Limit, Name, Page, Range, StringEnum } from './schemas.js'
 
 const DeliveryQuery = Type.Object({
   status: Type.Optional(StringEnum(DELIVERY_STATUSES)),
@@ -45,6 +45,15 @@ export function deliveryRoutes (ops: AdminOperations) {
       }
     }, async (request) => await ops.retryDelivery(request.params.id, (destination) =>
       request.log.warn({ destination }, 'retried a delivery whose destination is no longer configured')))
+
+    app.post<{ Params: Static<typeof IdParams> }>('/deliveries/:id/skip', {
+      schema: {
+        summary: "Take a delivery out of its subject's line so the next of the subject goes now: a dead head stays dead, a waiting one becomes dead",
+        tags: ['deliveries'],
+        params: IdParams,
+        response: { 200: DeliveryFields, ...errors(400, 401, 404, 409) }
+      }
+    }, async (request) => await ops.skipDelivery(request.params.id))
 
     app.post<{ Body: Static<typeof BulkRetryBody> }>('/deliveries/retry', {
       schema: {

@@ -6,6 +6,7 @@ import { deliveryRoutes } from './deliveries.js'
 import type { AdminDeps } from './deps.js'
 import { destinationRoutes } from './destinations.js'
 import { eventRoutes } from './events.js'
+import { heldRoutes } from './held.js'
 import { adminOperations } from './operations.js'
 import { rejectionRoutes } from './rejections.js'
 import { ErrorReply } from './schemas.js'
@@ -32,6 +33,7 @@ export function adminRoutes (deps: AdminDeps & { token: string, authThrottle: Au
     const ops = adminOperations(deps)
     await app.register(eventRoutes(ops))
     await app.register(deliveryRoutes(ops))
+    await app.register(heldRoutes(ops))
     await app.register(destinationRoutes(ops))
     await app.register(rejectionRoutes(ops))
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -4,7 +4,8 @@ import {
   HG_ERR_DELIVERY_NOT_FOUND, HG_ERR_DELIVERY_NOT_RETRYABLE, HG_ERR_DESTINATION_UNKNOWN, HG_ERR_EVENT_NOT_FOUND, HG_ERR_NO_MATCHING_DESTINATION
 } from '../errors.js'
 import { write, type AdminDeps } from './deps.js'
-import { presentDelivery, presentDestination, presentEvent, presentEventDetail, presentRejection } from './present.js'
+import { presentDelivery, presentDestination, presentEvent, presentEventDetail, presentOrdering, presentRejection } from './present.js'
+import { subjectLineOperations } from './subject-lines.js'
 
 /** Rows per bulk-retry write: one short transaction each, so ingest is never held up behind a big retry. */
 const BULK_CHUNK = 500
@@ -27,18 +28,27 @@ export type AdminOperations = ReturnType<typeof adminOperations>
  * implementation. Answers are the API's shapes (present.ts); failures are
  * HG_ERR_* errors both sides answer with.
  */
-export function adminOperations ({ config, clock, store, route, onQueued, onPauseChanged, breakerOpen }: AdminDeps) {
+export function adminOperations (deps: AdminDeps) {
+  const { config, clock, store, route, onQueued, onPauseChanged, breakerOpen } = deps
   const configured = (name: string): boolean => Object.hasOwn(config.destinations, name)
   const sources = Object.keys(config.sources)
+  const lines = subjectLineOperations(deps)
 
   async function destinations (only?: string) {
     const now = clock.now()
-    return (await store.destinationFigures({ names: Object.keys(config.destinations), deliveredSince: now - HOUR }))
+    const [figures, held] = await Promise.all([store.destinationFigures({ names: Object.keys(config.destinations), deliveredSince: now - HOUR }), lines.heldCounts()])
+    return figures
       .filter((f) => only === undefined || f.name === only)
-      .map((f) => ({ ...presentDestination(f, { configured: configured(f.name), now }), breakerOpen: breakerOpen?.(f.name) ?? false }))
+      .map((f) => ({
+        ...presentDestination(f, { configured: configured(f.name), now }),
+        ...presentOrdering(config.destinations[f.name]?.ordering ?? null, held.get(f.name)),
+        breakerOpen: breakerOpen?.(f.name) ?? false
+      }))
   }
 
   return {
+    ...lines,
+
     async listEvents ({ search, ...filter }: EventQuery) {
       const page = await store.listEvents({ ...filter, ...(search === undefined ? {} : { search: { text: search, sources } }) })
       return { items: page.items.map(presentEvent), nextCursor: page.nextCursor }

@@ -1,5 +1,7 @@
 /** Database rows as the admin API shows them: camelCase, ISO times, bodies as text when they are text. */
-import type { AttemptRow, DeliveryListRow, DeliveryRow, DestinationFigures, EventDetail, EventRow, RejectionRow } from '../store/contract.js'
+import { HELD_STATES } from './schemas.js'
+import type { AttemptRow, DeliveryListRow, DeliveryRow, DestinationFigures, EventDetail, EventRow, HeldCount, HeldSubject, RejectionRow } from '../store/contract.js'
+import type { SubjectOrdering } from '../config/load.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -37,7 +39,7 @@ export function presentEvent (row: EventRow) {
   }
 }
 
-function presentDeliveryFields (row: DeliveryRow) {
+export function presentDeliveryFields (row: DeliveryRow) {
   return {
     id: row.id,
     eventId: row.event_id,
@@ -56,6 +58,17 @@ function presentDeliveryFields (row: DeliveryRow) {
 }
 
 export const presentDelivery = (row: DeliveryListRow) => ({ ...presentDeliveryFields(row), source: row.source, type: row.type })
+
+export type HeldState = typeof HELD_STATES[number]
+
+/**
+ * A held subject and what holds it: its head is dead (where dead heads
+ * block), or failed and is retrying (due at its runAt), or in flight again.
+ */
+export function presentHeld ({ destination, subject, head, waiting }: HeldSubject) {
+  const state: HeldState = head.status === 'dead' ? 'dead' : head.locked_at !== null ? 'in_flight' : 'retrying'
+  return { destination, subject, state, waiting, head: presentDeliveryFields(head) }
+}
 
 function presentAttempt (row: AttemptRow) {
   return {
@@ -89,6 +102,11 @@ export function presentDestination (figures: DestinationFigures, { configured, n
     oldestPendingAgeSeconds: figures.oldestPendingSince === null ? null : Math.max(0, (now - figures.oldestPendingSince) / 1000),
     lastError: figures.lastError === null ? null : { ...figures.lastError, at: iso(figures.lastError.at) }
   }
+}
+
+/** How a destination orders its deliveries, and what is held up there. */
+export function presentOrdering (ordering: SubjectOrdering | null, held: HeldCount | undefined) {
+  return { ordering: ordering === null ? 'none' as const : 'subject' as const, onDead: ordering?.onDead ?? null, heldSubjects: held?.subjects ?? 0, heldDeliveries: held?.waiting ?? 0 }
 }
 
 export function presentRejection (row: RejectionRow) {

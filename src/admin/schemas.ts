@@ -16,6 +16,8 @@ export const Time = Type.String({ format: 'date-time', description: 'ISO 8601 ti
 
 export const EVENT_STATUSES = ['pending', 'delivered', 'dead', 'none'] as const
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
+/** What holds a subject's line: its head is dead, waits for its next retry, or is being tried again. */
+export const HELD_STATES = ['dead', 'retrying', 'in_flight'] as const
 
 export const EventId = Type.String({ pattern: '^evt_[0-9A-Za-z_-]{1,64}$', description: 'Gateway event id (evt_…)' })
 export const Name = Type.String({ minLength: 1, maxLength: 200 })
@@ -82,6 +84,15 @@ const deliveryFields = {
   deliveredAt: Nullable(Time)
 }
 export const Delivery = Type.Object({ ...deliveryFields, source: Type.String(), type: Type.String() })
+export const DeliveryFields = Type.Object(deliveryFields)
+
+export const HeldSubject = Type.Object({
+  destination: Type.String(),
+  subject: Type.String(),
+  state: StringEnum(HELD_STATES, { description: 'dead: the head died where dead heads block (onDead: block); retrying: it failed and waits for its runAt; in_flight: it is being tried again' }),
+  waiting: Type.Integer({ description: 'Deliveries of the subject waiting behind the head' }),
+  head: DeliveryFields
+})
 export const DeliveryWithAttempts = Type.Object({ ...deliveryFields, attempts: Type.Array(Attempt) })
 
 export const EventDetail = Type.Object({
@@ -101,7 +112,11 @@ export const Destination = Type.Object({
   dead: Type.Integer(),
   deliveredLastHour: Type.Integer(),
   oldestPendingAgeSeconds: Nullable(Type.Number()),
-  lastError: Nullable(Type.Object({ message: Type.String(), status: Nullable(Type.Integer()), at: Time }))
+  lastError: Nullable(Type.Object({ message: Type.String(), status: Nullable(Type.Integer()), at: Time })),
+  ordering: StringEnum(['none', 'subject'] as const, { description: 'subject: deliveries of one event subject go one at a time, in the order received' }),
+  onDead: Nullable(StringEnum(['skip', 'block'] as const, { description: 'With ordering subject, what a dead head does: skip (the next goes) or block (held for an operator)' })),
+  heldSubjects: Type.Integer({ description: 'Subjects held up behind a failed or (blocking) dead head: GET /admin/held lists them' }),
+  heldDeliveries: Type.Integer({ description: 'Deliveries waiting behind those heads' })
 })
 
 export const Rejection = Type.Object({

@@ -59,6 +59,19 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--dry-run', 'count, change nothing'],
       ...CLIENT
     ]
+  },
+  held: {
+    summary: 'held [--destination D]  subjects held at destinations with ordering: subject, each with its head delivery',
+    options: [
+      ['--destination D', 'only this destination'],
+      ['--limit N, --cursor C', 'page through (the table prints the next --cursor)'],
+      ['', 'release a subject with `hookgate retry <head>` (its head goes again, first) or `hookgate skip <head>`'],
+      ...CLIENT
+    ]
+  },
+  skip: {
+    summary: 'skip <delivery id>  take a held subject\'s head out of its line: the next of the subject goes now',
+    options: [['', 'the skipped delivery is dead (a waiting one becomes dead); `hookgate retry` still sends it, out of order'], ...CLIENT]
   }
 }
 
@@ -75,7 +88,7 @@ export function overview (): string {
   const rows = Object.values(COMMAND_HELP).map((c) => split(c.summary)).map(([synopsis, text]): Line => [`hookgate ${synopsis}`, text])
   return 'usage: hookgate <command> [options]\n\n' + columns(rows, '  ') +
     '\nAdmin commands take --url (or HOOKGATE_URL) and the token from HOOKGATE_ADMIN_TOKEN or admin.token in --config / HOOKGATE_CONFIG;\n' +
-    'send, events, replay and retry print a table, or the API\'s JSON with --json.\n' +
+    'send, events, replay, retry, held and skip print a table, or the API\'s JSON with --json.\n' +
     '`hookgate help <command>` or `hookgate <command> --help` shows a command\'s options.\n'
 }
 

@@ -36,13 +36,23 @@ export function registerActions (app: FastifyInstance, { ops, destinations }: { 
     })
   })
 
-  app.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (request, reply) => {
-    const id = Number(request.params.id)
-    return act(request, reply, back(form(request).back, '/ui/dead'), async () => {
-      if (!Number.isSafeInteger(id) || id < 1) return `No delivery ${request.params.id}.`
-      const retried = await ops.retryDelivery(id, (destination) => request.log.warn({ destination }, 'retried a delivery whose destination is no longer configured'))
-      return `Delivery ${retried.id} is due now.`
+  /** An action on one delivery, by id; back to the page it came from. */
+  function onDelivery (name: string, fallback: string, action: (id: number, request: FastifyRequest) => Promise<string>): void {
+    app.post<{ Params: { id: string } }>(`/deliveries/:id/${name}`, async (request, reply) => {
+      const id = Number(request.params.id)
+      return act(request, reply, back(form(request).back, fallback), async () =>
+        !Number.isSafeInteger(id) || id < 1 ? `No delivery ${request.params.id}.` : await action(id, request))
     })
+  }
+
+  onDelivery('retry', '/ui/dead', async (id, request) => {
+    const retried = await ops.retryDelivery(id, (destination) => request.log.warn({ destination }, 'retried a delivery whose destination is no longer configured'))
+    return `Delivery ${retried.id} is due now.`
+  })
+
+  onDelivery('skip', '/ui/destinations', async (id) => {
+    const skipped = await ops.skipDelivery(id)
+    return `Delivery ${skipped.id} was skipped (it stays dead): the next of its subject goes now.`
   })
 
   app.post('/dead/retry', async (request, reply) => {

@@ -82,7 +82,7 @@ export function consoleRoutes ({ config, clock, ops, token, authThrottle }: Cons
     app.get<{ Params: { id: string } }>('/events/:id', async (request, reply) => send(reply, await eventDetailPage(ops, view(request), request.params.id, destinations)))
     app.get<{ Querystring: Query }>('/dead', async (request, reply) => send(reply, await deadPage(ops, view(request), request.query, destinations)))
     app.get<{ Querystring: Query }>('/rejections', async (request, reply) => send(reply, await rejectionsPage(ops, view(request), request.query, sources)))
-    app.get('/destinations', async (request, reply) => send(reply, await destinationsPage(ops, view(request))))
+    app.get<{ Querystring: Query }>('/destinations', async (request, reply) => send(reply, await destinationsPage(ops, view(request), request.query)))
     registerActions(app, { ops, destinations })
   }
 }

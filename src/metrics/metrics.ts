@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Clock } from '../clock.js'
 import type { IngestBudget } from '../ingest/budget.js'
-import type { Store } from '../store/contract.js'
+import type { OnDead, Store } from '../store/contract.js'
 
 /** Where a source name that is not configured is counted: a scanner must not mint label values. */
 export const UNKNOWN_SOURCE = '(unknown)'
@@ -23,7 +23,16 @@ export interface AttemptObservation {
   readonly endedAt: number
 }
 
-export function createMetrics ({ store, clock, destinations, budget }: { store: Pick<Store, 'queueDepths' | 'pauseStates'>, clock: Clock, destinations: readonly string[], budget: Pick<IngestBudget, 'limitBytes' | 'inFlightBytes'> }) {
+export interface MetricsDeps {
+  readonly store: Pick<Store, 'queueDepths' | 'pauseStates' | 'heldCounts'>
+  readonly clock: Clock
+  readonly destinations: readonly string[]
+  /** The destinations that order by subject (subjectOrdering): only they have held subjects. */
+  readonly ordering: Readonly<Record<string, OnDead>>
+  readonly budget: Pick<IngestBudget, 'limitBytes' | 'inFlightBytes'>
+}
+
+export function createMetrics ({ store, clock, destinations, ordering, budget }: MetricsDeps) {
   const registry = new Registry()
   const registers = [registry]
   collectDefaultMetrics({ register: registry, prefix: 'hookgate_' })
@@ -100,12 +109,15 @@ export function createMetrics ({ store, clock, destinations, budget }: { store: 
       registers,
       collect () { this.set(budget.limitBytes) }
     }),
-    paused: new Gauge({ name: 'hookgate_destination_paused', help: '1 while a destination is paused', labelNames: ['destination'] as const, registers })
+    paused: new Gauge({ name: 'hookgate_destination_paused', help: '1 while a destination is paused', labelNames: ['destination'] as const, registers }),
+    heldSubjects: new Gauge({ name: 'hookgate_held_subjects', help: 'Subjects held behind a failed (or, with onDead: block, dead) head at a destination with ordering: subject', labelNames: ['destination'] as const, registers }),
+    heldDeliveries: new Gauge({ name: 'hookgate_held_deliveries', help: 'Deliveries waiting behind the heads of held subjects', labelNames: ['destination'] as const, registers })
   }
+  const ordered = Object.keys(ordering)
 
   /** Reads the queue gauges from the store, then renders every metric in the text format. */
   async function scrape (): Promise<string> {
-    const [depths, states] = await Promise.all([store.queueDepths(), store.pauseStates()])
+    const [depths, states, held] = await Promise.all([store.queueDepths(), store.pauseStates(), ordered.length === 0 ? undefined : store.heldCounts({ ordering })])
     const paused = new Map(states.map((s) => [s.name, s.paused]))
     const now = clock.now()
     for (const gauge of [metrics.pending, metrics.dead, metrics.oldestPendingSeconds, metrics.paused]) gauge.reset()
@@ -116,6 +128,10 @@ export function createMetrics ({ store, clock, destinations, budget }: { store: 
       const since = depth?.oldestPendingSince ?? null
       metrics.oldestPendingSeconds.set({ destination }, since === null ? 0 : Math.max(0, (now - since) / 1000))
       metrics.paused.set({ destination }, paused.get(destination) === true ? 1 : 0)
+    }
+    for (const destination of ordered) {
+      metrics.heldSubjects.set({ destination }, held?.get(destination)?.subjects ?? 0)
+      metrics.heldDeliveries.set({ destination }, held?.get(destination)?.waiting ?? 0)
     }
     return registry.metrics()
   }

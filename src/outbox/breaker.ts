@@ -62,6 +62,11 @@ export class Breakers {
     return this.#states.has(destination)
   }
 
+  /** Retryable failures in a row, with no answer since. */
+  failuresInARow (destination: string): number {
+    return this.#states.get(destination)?.failures ?? 0
+  }
+
   /** When the earliest pause ends (to wake the loop for its probe), or null. */
   nextProbeAt (now: number): number | null {
     let at: number | null = null

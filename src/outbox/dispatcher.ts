@@ -17,10 +17,12 @@ import { leaseLifetimeMs, LeaseSweep } from './lease-sweep.js'
 import { PauseWatch } from './pause-watch.js'
 import { Peers } from './peers.js'
 import { Recovery } from './recovery.js'
+import { SubjectLines } from './subject-lines.js'
 import type { DeliveryStorage } from './storage.js'
-import type { ClaimedDelivery, DeliveryLease, OnDead } from '../store/contract.js'
+import type { ClaimedDelivery, DeliveryLease } from '../store/contract.js'
 
 export type { SettledAttempt } from './attempt.js'
+
 
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
@@ -57,8 +59,7 @@ export class Dispatcher {
   readonly #recovery: Recovery
   readonly #loop: ClaimLoop
   readonly #inFlight: InFlight
-  /** Destinations that order by subject, and what their dead heads do; undefined when none does. */
-  readonly #ordering: Readonly<Record<string, OnDead>> | undefined
+  readonly #lines: SubjectLines
   /** Writes on the side (hastening, giving back): runOnce() and idle() wait for them. */
   readonly #background = new Set<Promise<void>>()
   #running = false
@@ -71,8 +72,7 @@ export class Dispatcher {
     this.#clock = clock
     const storage = options.store
     const destinations = Object.keys(config.destinations)
-    const ordered = Object.values(config.destinations).filter((d) => d.ordering !== null)
-    this.#ordering = ordered.length === 0 ? undefined : Object.fromEntries(ordered.map((d) => [d.name, d.ordering!.onDead]))
+    this.#lines = new SubjectLines(config.destinations)
     this.#senders = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, options.senders.senderFor(d)]))
     const concurrency = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, d.concurrency]))
     const pauses = new PauseWatch(storage, log)
@@ -88,7 +88,7 @@ export class Dispatcher {
     })
     this.#sweep = new LeaseSweep(storage, this.owner, leaseLifetimeMs(Object.values(config.destinations)), clock.now())
     this.#peers = new Peers({ storage, due: this.#due, pauses, pump: () => { this.#loop.pump() }, log })
-    this.#claims = new Claims({ owner: this.owner, clock, storage, capacity: this.#capacity, due: this.#due, sweep: this.#sweep, pauses, destinations, ordering: this.#ordering, log })
+    this.#claims = new Claims({ owner: this.owner, clock, storage, capacity: this.#capacity, due: this.#due, sweep: this.#sweep, pauses, destinations, ordering: this.#lines.ordering, log })
     this.#recovery = new Recovery({
       storage, clock, log,
       concurrencyOf: (name) => config.destinations[name]?.concurrency,
@@ -110,7 +110,7 @@ export class Dispatcher {
       ended: (end, delivery) => {
         if (end.retryAt !== undefined) this.#loop.retryAt(end.retryAt)
         // A settled head lets the next of its subject go: claim for it now, not at the next poll.
-        if (delivery.event.subject !== null && this.#ordering?.[delivery.destination] !== undefined) { this.#due.mark(delivery.destination); this.#loop.pump() }
+        if (this.#lines.movesOn(delivery)) { this.#due.mark(delivery.destination); this.#loop.pump() }
       }
     })
   }
@@ -148,14 +148,10 @@ export class Dispatcher {
    * (see IngestHandoff), except where a destination orders by the event's
    * subject (a claim takes those at the head of their line). Null while the loop is off.
    */
-  reserve (destinations: readonly string[], subject: string | null = null): DeliveryLease | null { return this.#handoff.reserve(this.#unordered(destinations, subject)) }
+  reserve (destinations: readonly string[], subject: string | null = null): DeliveryLease | null { return this.#handoff.reserve(this.#lines.handOff(destinations, subject)) }
 
   /** reserve(), waiting (bounded) for a place where a brisk receiver's window is full: ingest's backpressure. */
-  admit (destinations: readonly string[], subject: string | null = null): Promise<DeliveryLease | null> { return this.#handoff.admit(this.#unordered(destinations, subject)) }
-
-  #unordered (destinations: readonly string[], subject: string | null): readonly string[] {
-    return subject === null || this.#ordering === undefined ? destinations : destinations.filter((name) => !(name in this.#ordering!))
-  }
+  admit (destinations: readonly string[], subject: string | null = null): Promise<DeliveryLease | null> { return this.#handoff.admit(this.#lines.handOff(destinations, subject)) }
 
   /** After ingest's write: `stored` is null when nothing new was stored. */
   recorded (lease: DeliveryLease | null, stored: RecordedEvent | null): void { this.#handoff.recorded(lease, stored) }
@@ -232,13 +228,13 @@ export class Dispatcher {
   #answered (destination: string, health: Health, durationMs: number): void {
     if (health !== 'interrupted') {
       this.#backpressure.exchanged(destination, health === 'answer', durationMs)
-      const wasFailing = this.#breakers.failing(destination)
+      const failures = this.#breakers.failuresInARow(destination)
       const pauseMs = this.#breakers.record(destination, health, this.#clock.now())
       if (pauseMs !== null) {
         this.#log('warn', { destination, pauseMs }, 'destination keeps failing: pausing its deliveries, then one probe')
         this.#giveBackHeld()
       }
-      this.#recovery.exchanged(destination, health, wasFailing)
+      this.#recovery.exchanged(destination, health, failures)
     }
     this.#capacity.free(destination)
     this.#startWaiting()

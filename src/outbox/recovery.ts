@@ -2,6 +2,16 @@ import type { Clock } from '../clock.js'
 import type { AttemptLog } from './attempt.js'
 import type { DeliveryStorage } from './storage.js'
 
+/**
+ * Failures in a row after which an answer counts as the destination coming
+ * back (its waiting retries are hastened: see Recovery). One is not enough:
+ * a single payload the receiver keeps refusing (a 500 on that event alone,
+ * while the others succeed) would be hastened by every answer to the others
+ * and spend its whole retry schedule, hours long, in seconds; and an ordered
+ * subject's failing head would go dead as fast.
+ */
+const DOWN_AFTER_FAILURES = 2
+
 export interface RecoveryDeps {
   readonly storage: Pick<DeliveryStorage, 'hastenDeliveries'>
   readonly clock: Clock
@@ -31,8 +41,9 @@ export class Recovery {
     this.#deps = deps
   }
 
-  /** An exchange with the destination ended; `wasFailing`: its breaker had seen failures with no answer since. */
-  exchanged (destination: string, health: 'answer' | 'failure', wasFailing: boolean): void {
+  /** An exchange with the destination ended; `failuresBefore`: retryable failures in a row before it, with no answer since. */
+  exchanged (destination: string, health: 'answer' | 'failure', failuresBefore: number): void {
+    const wasFailing = failuresBefore >= DOWN_AFTER_FAILURES
     if (health === 'failure') this.#recovering.delete(destination)
     else if (wasFailing || this.#recovering.has(destination)) this.#hasten(destination, wasFailing)
   }

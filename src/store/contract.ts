@@ -12,12 +12,15 @@
  */
 import type { DeliveryFilter, DeliveryListRow, DestinationFigures, EventDetail, EventFilter, EventOrigin, EventRow, HeldCount, HeldFilter, HeldSubject, Page, PauseState, QueueDepth, RejectionFilter, RejectionRow, Traffic, TrafficArgs } from './rows.js'
 import type {
-  BeatArgs, BulkRetryArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ProbeArgs, PurgeArgs, PurgeEventsArgs, ReclaimArgs, RecordArgs, RecordRejectionArgs,
-  RecordResult, ReleaseArgs, ReplayArgs, RetireArgs, RetryArgs, RetryResult, SetPausedArgs, SettleArgs, SkipArgs, SkipResult, StaleLeasesArgs, StoreSignal, UnclaimArgs, VacuumArgs
+  BeatArgs, ClaimArgs, ClaimResult, HastenArgs, LeasedDelivery, ReclaimArgs, RecordArgs, RecordResult, ReleaseArgs, RetireArgs, SettleArgs, StaleLeasesArgs, StoreSignal, UnclaimArgs
 } from './writes.js'
+import type {
+  BulkRetryArgs, ProbeArgs, PurgeArgs, PurgeEventsArgs, RecordRejectionArgs, ReplayArgs, RetryArgs, RetryResult, SetPausedArgs, SkipArgs, SkipResult, VacuumArgs
+} from './operations.js'
 
 export type * from './rows.js'
 export type * from './writes.js'
+export type * from './operations.js'
 
 export interface WriteOptions {
   /**

@@ -1,9 +1,9 @@
 /**
- * The write half of the storage contract: what each write op of the Store
- * (./contract.ts) takes and gives back. Features import these through
+ * The write half of the storage contract, ingest's and the outbox's: what
+ * each of those Store (./contract.ts) writes takes and gives back; the
+ * operations' are in ./operations.ts. Features import these through
  * src/store/contract.ts.
  */
-import type { DeliveryRow, NewRejection } from './rows.js'
 
 /** An event as stored, and as it leaves the gateway (destinations send this). */
 export interface StoredEvent {
@@ -187,81 +187,4 @@ export interface HastenArgs {
   readonly now: number
   readonly destination: string
   readonly limit: number
-}
-
-/* Operations (admin API, rejections, retention) */
-
-export interface ProbeArgs {
-  readonly now: number
-}
-
-export interface ReplayArgs {
-  readonly eventId: string
-  readonly destinations: readonly string[]
-  readonly now: number
-}
-
-export interface RetryArgs {
-  readonly id: number
-  readonly now: number
-}
-
-export interface SkipArgs {
-  readonly id: number
-  readonly now: number
-}
-
-/**
- * skipped: the delivery left its subject's line (dead, if it was waiting),
- * so the next of its subject may go; not_ordered: it is in no line.
- */
-export type SkipResult =
-  | { readonly outcome: 'skipped', readonly delivery: DeliveryRow }
-  | { readonly outcome: 'missing' }
-  | { readonly outcome: 'delivered' }
-  | { readonly outcome: 'in_flight' }
-  | { readonly outcome: 'not_ordered' }
-
-export type RetryResult =
-  | { readonly outcome: 'retried', readonly delivery: DeliveryRow }
-  | { readonly outcome: 'missing' }
-  | { readonly outcome: 'delivered' }
-  | { readonly outcome: 'in_flight' }
-
-export interface BulkRetryArgs<F> {
-  readonly filter: F
-  readonly now: number
-  /** At most this many per call: the caller repeats until fewer come back. */
-  readonly limit: number
-}
-
-export interface SetPausedArgs {
-  readonly name: string
-  readonly paused: boolean
-  readonly now: number
-}
-
-export interface RecordRejectionArgs {
-  readonly rejection: NewRejection
-  /** The oldest rows go beyond this many rows or bytes. */
-  readonly maxRows: number
-  readonly maxBytes: number
-}
-
-export interface PurgeEventsArgs {
-  /** Settled events received before this go. */
-  readonly before: number
-  readonly limit: number
-  /** A deleted event received at or after this leaves its dedup key behind. */
-  readonly keepKeysAfter: number
-}
-
-export interface PurgeArgs {
-  readonly before: number
-  readonly limit: number
-}
-
-export interface VacuumArgs {
-  /** Free pages handed back at most. */
-  readonly pages: number
 }

@@ -53,9 +53,9 @@ t.test('serves an OpenAPI 3 document of the admin routes only, behind the token'
   t.equal(status, 200)
   t.match(body.openapi, /^3\./)
   t.same(Object.keys(body.paths).sort(), [
-    '/admin/deliveries', '/admin/deliveries/retry', '/admin/deliveries/{id}/retry',
+    '/admin/deliveries', '/admin/deliveries/retry', '/admin/deliveries/{id}/retry', '/admin/deliveries/{id}/skip',
     '/admin/destinations', '/admin/destinations/{name}/pause', '/admin/destinations/{name}/resume',
-    '/admin/events', '/admin/events/{id}', '/admin/events/{id}/replay', '/admin/rejections'
+    '/admin/events', '/admin/events/{id}', '/admin/events/{id}/replay', '/admin/held', '/admin/rejections'
   ])
   t.same(body.security, [{ adminToken: [] }])
   t.match(body.components.securitySchemes.adminToken, { type: 'http', scheme: 'bearer' })

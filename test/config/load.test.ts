@@ -68,6 +68,13 @@ t.test('refuses a destination that names a source that does not exist', async (t
   t.throws(() => parseConfig({ ...minimal, destinations: { d: { url: 'http://127.0.0.1:1/x', sources: ['github'] } } }, {}), { message: /destinations\.d\.sources: no source named 'github'/ })
 })
 
+t.test('ordering: subject with onDead (skip by default); onDead without ordering and an unknown ordering are refused', async (t) => {
+  const config = parseConfig({ ...minimal, destinations: { a: { url: 'http://127.0.0.1:1/x', ordering: 'subject' }, b: { url: 'http://127.0.0.1:1/x', ordering: 'subject', onDead: 'block' }, c: { url: 'http://127.0.0.1:1/x' } } }, {})
+  t.same([config.destinations.a!.ordering, config.destinations.b!.ordering, config.destinations.c!.ordering], [{ onDead: 'skip' }, { onDead: 'block' }, null])
+  t.throws(() => parseConfig({ ...minimal, destinations: { d: { url: 'http://127.0.0.1:1/x', onDead: 'block' } } }, {}), { message: /destinations\.d\.onDead: applies only with ordering: subject/ })
+  t.throws(() => parseConfig({ ...minimal, destinations: { d: { url: 'http://127.0.0.1:1/x', ordering: 'fifo' } } }, {}), { code: 'HG_ERR_CONFIG_INVALID', message: /destinations\.d\.ordering/ })
+})
+
 t.test('turns both retry forms into one schedule of delays', async (t) => {
   const config = parseConfig({
     ...minimal,

@@ -109,6 +109,21 @@ t.test('a destination that answers again gets what failed meanwhile out at once,
   t.ok((await deliveries(app)).every((d) => d.status === 'delivered' && d.attempts === (d.id === 4 ? 1 : 2)), 'all delivered, without waiting for the clock')
 })
 
+t.test('an event the receiver refuses alone, while it answers the others, keeps its retry schedule: the payload failed, not the destination', async (t) => {
+  const receiver = await startReceiver(t, (request) => ({ status: request.body.includes('user_poison') ? 500 : 200 }))
+  const { app, clock } = await build(t, { config: { destinations: { hooks: { url: receiver.url } } } })
+  const dispatcher = app.hookgate.dispatcher
+  await ingest(app, 'poison')
+  await dispatcher.runOnce()
+  for (let i = 0; i < 20; i++) {
+    await ingest(app, i)
+    await dispatcher.runOnce()
+    await dispatcher.idle()
+  }
+  t.match((await deliveries(app))[0], { status: 'pending', attempts: 1, run_at: clock.now() + 5000 }, 'still on its first retry, 5 s away, after 20 answers to others')
+  t.equal(receiver.requests.filter((r) => r.body.includes('user_poison')).length, 1)
+})
+
 t.test('a failure while catching up stops it; a destination that never failed costs no extra write', async (t) => {
   let answers: Array<200 | 503> = [503, 503, 503, 200, 503]
   const receiver = await startReceiver(t, () => ({ status: answers.shift() ?? 200 }))

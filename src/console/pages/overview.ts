@@ -29,6 +29,7 @@ ${queueBar({ delivered: d.deliveredLastHour, pending: d.pending, dead: d.dead },
 <dt>pending</dt><dd data-figure="${d.name}-pending">${d.pending}</dd><dd></dd>
 <dt>dead</dt><dd data-figure="${d.name}-dead">${d.dead > 0 ? html`<a href="/ui/dead?destination=${d.name}">${d.dead}</a>` : '0'}</dd><dd></dd>
 <dt>oldest pending</dt><dd data-figure="${d.name}-oldest">${ago(d.oldestPendingAgeSeconds)}</dd><dd></dd>
+${d.ordering === 'none' ? '' : html`<dt>held subjects</dt><dd data-figure="${d.name}-held">${d.heldSubjects > 0 ? html`<a href="/ui/destinations#held-title">${d.heldSubjects}</a>` : '0'}</dd><dd></dd>`}
 </dl>
 ${d.lastError === null ? '' : html`<p class="muted">Last error: ${d.lastError.message}</p>`}
 </section>`)

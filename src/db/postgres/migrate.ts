@@ -22,6 +22,8 @@ export async function migrate (pool: Pool, dir: string = migrationsDir(), now: n
   const onError = (err: Error) => { broken = err }
   conn.on('error', onError)
   try {
+    // Replicas starting together wait here while one migrates, however long a migration takes.
+    await conn.query('SET statement_timeout = 0')
     await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
     try {
       await conn.query('CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY, applied_at bigint NOT NULL)')
@@ -45,6 +47,7 @@ export async function migrate (pool: Pool, dir: string = migrationsDir(), now: n
       return applied
     } finally {
       await conn.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK])
+      await conn.query('RESET statement_timeout')
     }
   } catch (err) {
     broken = err as Error

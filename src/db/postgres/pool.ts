@@ -18,6 +18,9 @@ const types = {
   }
 }
 
+/** How long a session may sit in a transaction, or a statement run, before the server gives up on it. */
+export const STUCK_AFTER_MS = 60_000
+
 export function createPool (url: string, max: number): Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -29,7 +32,12 @@ export function createPool (url: string, max: number): Pool {
     // A server that does not answer fails the write in time for ingest's own deadline to answer 503.
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    keepAlive: true
+    keepAlive: true,
+    // A replica frozen mid-transaction (SIGSTOP, a partition: its socket stays open) would hold its row
+    // locks, and an ordered destination's claim lock, until it woke: the server ends such a session.
+    idle_in_transaction_session_timeout: STUCK_AFTER_MS,
+    // And no statement waits on locks, or runs, for ever: it fails, and its caller's usual fault path takes over.
+    statement_timeout: STUCK_AFTER_MS
   })
   // An idle connection the server dropped (a restart, pg_terminate_backend) is only discarded:
   // the pool opens a new one for the next write. Without a listener it would crash the process.

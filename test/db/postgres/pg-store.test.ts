@@ -32,6 +32,14 @@ else {
     await racingClaims(t, stores, clock)
   })
 
+  t.test('every pooled session ends a transaction left idle, and a statement stuck, after a minute; migrations wait for their lock however long', async (t) => {
+    const { store } = await open(t, new TestClock())
+    const pg = (store as unknown as { pool: { query: (sql: string) => Promise<{ rows: Array<Record<string, string>> }> } }).pool
+    const shown = async (name: string) => Object.values((await pg.query(`SHOW ${name}`)).rows[0]!)[0]
+    t.equal(await shown('idle_in_transaction_session_timeout'), '1min')
+    t.equal(await shown('statement_timeout'), '1min', 'back after the migration lock wait (RESET)')
+  })
+
   t.test('replicas starting together migrate once, and share one database', async (t) => {
     const { stores, clock } = await replicas(t, 3, 2)
     const { rows } = await stores[0]!.pool.query<{ name: string }>('SELECT name FROM migrations ORDER BY name')
