@@ -17,6 +17,8 @@ export interface HookgateOptions {
   secrets: HookgateSecrets
   /** Where events are forwarded; none when absent. */
   destinationUrl?: string
+  /** More settings of that destination (the ordering round's `ordering: subject`). */
+  destination?: Record<string, unknown>
   /** Extra node flags for the child, e.g. --cpu-prof. */
   nodeFlags?: readonly string[]
   /** Cores it may run on, as a taskset list (default: the server core). */
@@ -42,7 +44,7 @@ export async function startHookgate (options: HookgateOptions): Promise<ServerPr
     },
     destinations: options.destinationUrl === undefined
       ? {}
-      : { receiver: { url: options.destinationUrl, format: 'cloudevents' } },
+      : { receiver: { url: options.destinationUrl, format: 'cloudevents', ...options.destination } },
     // Per-request info logs would be measured too; the baselines log nothing.
     logging: { level: 'warn' }
   }

@@ -22,6 +22,8 @@ export interface Plan {
   halfRateWindowSeconds: number
   /** Deliveries left pending to a dead receiver before ingest is measured again. */
   deadPendingEvents: number
+  /** Events per gateway in the ordered-delivery phase (bench/ordering.ts), over its rounds. */
+  orderingEvents: number
   /** Requests signed per phase = observed rate × seconds × this. */
   poolHeadroom: number
   /** Warm-up requests signed per second of warm-up (the rate is not known yet). */
@@ -43,6 +45,7 @@ export const FULL_PLAN: Plan = Object.freeze({
   halfRateSeconds: 30,
   halfRateWindowSeconds: 10,
   deadPendingEvents: 10_000,
+  orderingEvents: 20_000,
   poolHeadroom: 1.6,
   warmupRateCeiling: 20_000
 })
@@ -60,5 +63,6 @@ export const QUICK_PLAN: Plan = Object.freeze({
   sustainedHoldSeconds: 3,
   halfRateSeconds: 3,
   halfRateWindowSeconds: 1,
-  deadPendingEvents: 3000
+  deadPendingEvents: 3000,
+  orderingEvents: 4000
 })

@@ -5,6 +5,8 @@ import type { DeadReceiverFigures } from './dead-receiver.js'
 import type { EndToEndFigures } from './e2e.js'
 import { endToEndLines } from './report-e2e.js'
 import type { LoadResult } from './load.js'
+import type { OrderingFigures } from './ordering.js'
+import { orderingLines, orderingTarget } from './report-ordering.js'
 import type { Machine } from './machine.js'
 import type { ServerFigures } from './measure.js'
 import type { Plan } from './plan.js'
@@ -28,6 +30,7 @@ export interface BenchReport {
   chaindoc: { result: LoadResult, memory: Memory } | undefined
   endToEnd: EndToEndFigures | undefined
   deadReceiver: DeadReceiverFigures | undefined
+  ordering?: OrderingFigures | undefined
   postgres?: PostgresFigures | undefined
   skipped: string[]
 }
@@ -161,6 +164,10 @@ export function renderReport (report: BenchReport): string {
     '',
     ...endToEndLines(report),
     '',
+    '## Ordered delivery per subject (issue 16)',
+    '',
+    ...orderingLines(report.ordering),
+    '',
     '## Ingest while deliveries are pending to a dead receiver',
     '',
     ...deadReceiverLines(report),
@@ -173,7 +180,7 @@ export function renderReport (report: BenchReport): string {
     '',
     '| target | measured | |',
     '|---|---|---|',
-    ...evaluateTargets(report).map((t) => `| ${t.target} | ${t.measured} | ${t.verdict} |`),
+    ...[...evaluateTargets(report), orderingTarget(report.ordering)].map((t) => `| ${t.target} | ${t.measured} | ${t.verdict} |`),
     '',
     '## How it was measured',
     '',

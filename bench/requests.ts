@@ -35,11 +35,15 @@ function ksuidLike (runTag: string, setTag: string, i: number): string {
 
 const RUN_TAG = [...randomBytes(8)].map((b) => BASE62[b % 62]).join('')
 
-/** A growing list of distinct Clerk `user.created` drafts; `setTag` keeps sets apart. */
 /** The first n drafts of a set, made on first use and the same on every call. */
 export type DraftSource = (n: number) => readonly Draft[]
 
-export function clerkDrafts (setTag: string): DraftSource {
+/**
+ * A growing list of distinct Clerk `user.created` drafts; `setTag` keeps sets
+ * apart. Each about a user of its own, or with `subjects`, about one of that
+ * many users in turn (Clerk's subject is the user id).
+ */
+export function clerkDrafts (setTag: string, subjects?: number): DraftSource {
   const drafts: Draft[] = []
   const startMs = Date.now()
   return function take (n: number): readonly Draft[] {
@@ -47,7 +51,7 @@ export function clerkDrafts (setTag: string): DraftSource {
       const suffix = ksuidLike(RUN_TAG, setTag, i)
       drafts.push({
         id: `msg_${suffix}`,
-        body: clerkUserCreatedBody({ userId: `user_${suffix}`, emailId: `idn_${suffix}`, externalId: `ext${setTag}${i}`, atMs: startMs + i })
+        body: clerkUserCreatedBody({ userId: `user_${subjects === undefined ? suffix : ksuidLike(RUN_TAG, `${setTag}u`, i % subjects)}`, emailId: `idn_${suffix}`, externalId: `ext${setTag}${i}`, atMs: startMs + i })
       })
     }
     return drafts.slice(0, n)

@@ -5,10 +5,10 @@
 // (hookgate and verify-only in one round, then end to end; no naive or
 // dead-receiver phase; writes bench/results/e2e.md), --gateway-cores=0,1
 // (the end-to-end gateway's taskset list instead of core 0).
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
+import { build } from './build.js'
 import { hookgateBuilt, startHookgate } from './hookgate.js'
 import { acquireBenchLock } from './lock.js'
 import { benchTmpDir, describeMachine, pinSelfToLoadCore } from './machine.js'
@@ -16,6 +16,7 @@ import { measureDeadReceiver, type DeadReceiverFigures } from './dead-receiver.j
 import { measureEndToEnd, type EndToEndFigures } from './e2e.js'
 import { compareServers, measureChaindoc, type Contender, type ServerFigures } from './measure.js'
 import { FULL_PLAN, QUICK_PLAN } from './plan.js'
+import { measureOrdering, type OrderingFigures } from './ordering.js'
 import { measurePostgres, type PostgresFigures } from './postgres.js'
 import { renderReport, type BenchReport } from './report.js'
 import { clerkDrafts, cursorOver, newSvixSecret } from './requests.js'
@@ -31,29 +32,6 @@ const PROFILES_DIR = join(RESULTS_DIR, 'profiles')
 const log = (line: string): void => { process.stderr.write(line + '\n') }
 /** How long to wait for another bench on this machine to finish. */
 const LOCK_WAIT_MS = 10 * 60_000
-
-/**
- * hookgate runs from its own build (`npm run build`); the bench's children
- * from bench/tsconfig.json. Returns the first lines of any error: a gateway
- * that does not build is reported and skipped, the baselines still run.
- */
-function build (): string | null {
-  const npm = process.env.npm_execpath
-  const steps: Array<[string, string[]]> = [
-    npm === undefined ? ['npm', ['run', 'build']] : [process.execPath, [npm, 'run', 'build']],
-    [process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json']]
-  ]
-  const errors: string[] = []
-  for (const [command, args] of steps) {
-    try {
-      execFileSync(command, args, { stdio: 'pipe' })
-    } catch (err) {
-      const output = String((err as { stdout?: Buffer }).stdout ?? err)
-      errors.push(`${args.slice(-2).join(' ')}: ${output.split('\n').filter((l) => l.includes('error')).slice(0, 3).join(' | ')}`)
-    }
-  }
-  return errors.length === 0 ? null : errors.join('\n')
-}
 
 async function main (): Promise<void> {
   const release = await acquireBenchLock(log, LOCK_WAIT_MS)
@@ -95,6 +73,7 @@ async function benchmark (): Promise<void> {
   let chaindoc: BenchReport['chaindoc']
   let endToEnd: EndToEndFigures | undefined
   let deadReceiver: DeadReceiverFigures | undefined
+  let ordering: OrderingFigures | undefined
 
   try {
     const contenders: Contender[] = []
@@ -123,6 +102,9 @@ async function benchmark (): Promise<void> {
       log('end to end: hookgate → receiver on 127.0.0.1')
       endToEnd = await measureEndToEnd(ctx)
       if (endToEnd.skipped !== undefined) skipped.push(`end to end: ${endToEnd.skipped}`)
+      log('ordered delivery: the same load to an unordered destination and to ordering: subject')
+      ordering = await measureOrdering(ctx)
+      if (ordering.skipped !== undefined) skipped.push(`ordered delivery: ${ordering.skipped}`)
       if (!e2eOnly) {
         log(`ingest with ${plan.deadPendingEvents} deliveries pending to a dead receiver, interleaved with the plain hookgate`)
         deadReceiver = await measureDeadReceiver(ctx, plain)
@@ -157,6 +139,7 @@ async function benchmark (): Promise<void> {
     chaindoc,
     endToEnd,
     deadReceiver,
+    ordering,
     postgres,
     skipped
   }

@@ -91,11 +91,19 @@ export interface SignedRequest {
   readonly body: string
 }
 
-/** A genuine Clerk webhook with a fresh svix id, signed by svix itself. */
-export function genuineClerk (now = Date.now()): SignedRequest {
+/**
+ * A genuine Clerk webhook with a fresh svix id, signed by svix itself; about
+ * a user of its own, or `about.userId` (Clerk's subject is `data.id`).
+ */
+export function genuineClerk (now = Date.now(), about?: { readonly userId: string, readonly type: string }): SignedRequest {
   const svixId = `msg_${randomUUID()}`
-  const body = sampleEvent('clerk', 'user.created', now)
+  const body = about === undefined ? sampleEvent('clerk', 'user.created', now) : aboutUser(sampleEvent('clerk', about.type, now), about.userId)
   return { svixId, body, headers: signClerk({ id: svixId, timestampSec: Math.floor(now / 1000), body, secret: SECRETS.clerk }) }
+}
+
+function aboutUser (body: string, userId: string): string {
+  const event = JSON.parse(body) as { data: Record<string, unknown> }
+  return JSON.stringify({ ...event, data: { ...event.data, id: userId } })
 }
 
 /** Svix's scheme over arbitrary bytes (signClerk refuses bytes that are not UTF-8). */
