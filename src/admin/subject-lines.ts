@@ -10,8 +10,6 @@ export interface HeldQuery {
   readonly limit: number
 }
 
-const NONE: ReadonlyMap<string, HeldCount> = new Map()
-
 /**
  * The operator's side of ordered delivery per subject (a destination with
  * `ordering: subject`): which subjects are held up and by what, and the skip
@@ -19,7 +17,6 @@ const NONE: ReadonlyMap<string, HeldCount> = new Map()
  */
 export function subjectLineOperations ({ config, clock, store, onQueued }: AdminDeps) {
   const ordering = subjectOrdering(config.destinations)
-  const ordered = Object.keys(ordering).length > 0
 
   return {
     /** Held subjects, oldest head first, of one destination or every one that orders by subject. */
@@ -29,9 +26,9 @@ export function subjectLineOperations ({ config, clock, store, onQueued }: Admin
       return { items: page.items.map(presentHeld), nextCursor: page.nextCursor }
     },
 
-    /** Held subjects and the deliveries behind them, per destination that has any; no read when none orders. */
+    /** Held subjects and the deliveries behind them, per destination that has any (the store reads nothing when none orders). */
     async heldCounts (): Promise<ReadonlyMap<string, HeldCount>> {
-      return ordered ? await store.heldCounts({ ordering }) : NONE
+      return await store.heldCounts({ ordering })
     },
 
     /**

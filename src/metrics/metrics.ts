@@ -113,11 +113,10 @@ export function createMetrics ({ store, clock, destinations, ordering, budget }:
     heldSubjects: new Gauge({ name: 'hookgate_held_subjects', help: 'Subjects held behind a failed (or, with onDead: block, dead) head at a destination with ordering: subject', labelNames: ['destination'] as const, registers }),
     heldDeliveries: new Gauge({ name: 'hookgate_held_deliveries', help: 'Deliveries waiting behind the heads of held subjects', labelNames: ['destination'] as const, registers })
   }
-  const ordered = Object.keys(ordering)
 
   /** Reads the queue gauges from the store, then renders every metric in the text format. */
   async function scrape (): Promise<string> {
-    const [depths, states, held] = await Promise.all([store.queueDepths(), store.pauseStates(), ordered.length === 0 ? undefined : store.heldCounts({ ordering })])
+    const [depths, states, held] = await Promise.all([store.queueDepths(), store.pauseStates(), store.heldCounts({ ordering })])
     const paused = new Map(states.map((s) => [s.name, s.paused]))
     const now = clock.now()
     for (const gauge of [metrics.pending, metrics.dead, metrics.oldestPendingSeconds, metrics.paused]) gauge.reset()
@@ -129,9 +128,9 @@ export function createMetrics ({ store, clock, destinations, ordering, budget }:
       metrics.oldestPendingSeconds.set({ destination }, since === null ? 0 : Math.max(0, (now - since) / 1000))
       metrics.paused.set({ destination }, paused.get(destination) === true ? 1 : 0)
     }
-    for (const destination of ordered) {
-      metrics.heldSubjects.set({ destination }, held?.get(destination)?.subjects ?? 0)
-      metrics.heldDeliveries.set({ destination }, held?.get(destination)?.waiting ?? 0)
+    for (const destination of Object.keys(ordering)) {
+      metrics.heldSubjects.set({ destination }, held.get(destination)?.subjects ?? 0)
+      metrics.heldDeliveries.set({ destination }, held.get(destination)?.waiting ?? 0)
     }
     return registry.metrics()
   }

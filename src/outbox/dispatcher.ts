@@ -23,7 +23,6 @@ import type { ClaimedDelivery, DeliveryLease } from '../store/contract.js'
 
 export type { SettledAttempt } from './attempt.js'
 
-
 export interface DispatcherOptions {
   readonly config: Pick<Config, 'destinations' | 'delivery'>
   readonly store: DeliveryStorage

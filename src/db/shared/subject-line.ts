@@ -32,24 +32,33 @@ export function orderKey (destination: string, ordered: readonly string[] | unde
 }
 
 /**
- * The held lines of one destination (@destination), oldest head first: a
- * line is the subject's pending deliveries and, where dead heads block, its
- * dead ones; it is held when its head is dead there, or has failed (it
- * waits for a retry, or is being tried again) with deliveries behind it: a
- * line moving as it should (a head on its first attempt) is not held.
- * Each row is the head delivery with `waiting`. The status terms repeat
+ * The held lines of one destination (@destination): a line is the subject's
+ * pending deliveries and, where dead heads block, its dead ones; it is held
+ * when its head is dead there, or has failed (it waits for a retry, or is
+ * being tried again) with deliveries behind it: a line moving as it should
+ * (a head on its first attempt) is not held. `line.waiting` counts those
+ * behind the head, `d` is the head. The status terms repeat
  * deliveries_subject_line's own condition, so the read uses that index.
  */
-export function heldLinesSql (blockDead: string, cursor: boolean): string {
+function heldLines (columns: string, blockDead: string): string {
   return `
     WITH line AS (
       SELECT order_key, min(id) AS head_id, count(*) - 1 AS waiting FROM deliveries
       WHERE destination = @destination AND order_key IS NOT NULL AND status IN ('pending', 'dead')
         AND (status = 'pending' OR ${blockDead})
       GROUP BY order_key)
-    SELECT line.waiting, d.* FROM line JOIN deliveries d ON d.id = line.head_id
-    WHERE (d.status = 'dead' OR (line.waiting > 0 AND d.last_error IS NOT NULL))${cursor ? ' AND d.id > @cursor' : ''}
-    ORDER BY d.id LIMIT @take`
+    SELECT ${columns} FROM line JOIN deliveries d ON d.id = line.head_id
+    WHERE (d.status = 'dead' OR (line.waiting > 0 AND d.last_error IS NOT NULL))`
+}
+
+/** Each held line's head and the count behind it, oldest head first, a page at a time (@take, after @cursor). */
+export function heldLinesSql (blockDead: string, cursor: boolean): string {
+  return heldLines('line.waiting, d.*', blockDead) + `${cursor ? ' AND d.id > @cursor' : ''} ORDER BY d.id LIMIT @take`
+}
+
+/** How many lines are held, and how many deliveries wait behind their heads. */
+export function heldCountSql (blockDead: string): string {
+  return heldLines('count(*) AS subjects, coalesce(sum(line.waiting), 0) AS waiting', blockDead)
 }
 
 /** A held line as both adapters read it: the head's columns and the count behind it. */
@@ -62,12 +71,12 @@ export async function heldPage (filter: HeldFilter, read: (destination: string, 
   return toPage(rows.slice(0, filter.limit + 1), filter.limit, ({ waiting, ...head }) => ({ destination: head.destination, subject: head.order_key!, head, waiting: Number(waiting) }), (row) => String(row.id))
 }
 
-/** Held subjects and waiting deliveries per ordered destination that has any. */
-export async function heldCountsOf (ordering: HeldFilter['ordering'], read: (destination: string, blockDead: boolean) => Promise<HeldLineRow[]>): Promise<ReadonlyMap<string, HeldCount>> {
+/** Held subjects and waiting deliveries per ordered destination that has any (each counted by `count`, heldCountSql). */
+export async function heldCountsOf (ordering: HeldFilter['ordering'], count: (destination: string, blockDead: boolean) => Promise<HeldCount | undefined>): Promise<ReadonlyMap<string, HeldCount>> {
   const counts = new Map<string, HeldCount>()
   for (const name of Object.keys(ordering)) {
-    const rows = await read(name, ordering[name] === 'block')
-    if (rows.length > 0) counts.set(name, { subjects: rows.length, waiting: rows.reduce((n, r) => n + Number(r.waiting), 0) })
+    const held = await count(name, ordering[name] === 'block')
+    if (held !== undefined && held.subjects > 0) counts.set(name, { subjects: Number(held.subjects), waiting: Number(held.waiting) })
   }
   return counts
 }

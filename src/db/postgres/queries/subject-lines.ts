@@ -4,7 +4,7 @@
  */
 import type { DeliveryRow, HeldCount, HeldFilter, HeldSubject, Page, SkipArgs, SkipResult } from '../../../store/contract.js'
 import { query, type Conn, type Pool } from '../pool.js'
-import { heldCountsOf, heldLinesSql, heldPage, SKIPPED, type HeldLineRow } from '../../shared/subject-line.js'
+import { heldCountSql, heldCountsOf, heldLinesSql, heldPage, SKIPPED, type HeldLineRow } from '../../shared/subject-line.js'
 import { updateEventStatuses } from './leases.js'
 
 export async function skipDelivery (conn: Conn, { id, now }: SkipArgs): Promise<SkipResult> {
@@ -21,14 +21,13 @@ export async function skipDelivery (conn: Conn, { id, now }: SkipArgs): Promise<
   return { outcome: 'skipped', delivery: delivery! }
 }
 
-async function heldLines (db: Pool, destination: string, blockDead: boolean, take: number, cursor?: number): Promise<HeldLineRow[]> {
-  return await query<HeldLineRow>(db, heldLinesSql(blockDead ? "status = 'dead'" : 'false', cursor !== undefined), { destination, take, ...(cursor !== undefined ? { cursor } : {}) })
-}
+const dialect = (blockDead: boolean): string => blockDead ? "status = 'dead'" : 'false'
 
-export async function heldSubjects (db: Pool, filter: HeldFilter): Promise<Page<HeldSubject>> {
-  return await heldPage(filter, async (name, blockDead, take) => await heldLines(db, name, blockDead, take, filter.cursor))
+export async function heldSubjects (db: Pool, { cursor, ...filter }: HeldFilter): Promise<Page<HeldSubject>> {
+  return await heldPage(filter, async (destination, blockDead, take) =>
+    await query<HeldLineRow>(db, heldLinesSql(dialect(blockDead), cursor !== undefined), { destination, take, ...(cursor !== undefined ? { cursor } : {}) }))
 }
 
 export async function heldCounts (db: Pool, ordering: HeldFilter['ordering']): Promise<ReadonlyMap<string, HeldCount>> {
-  return await heldCountsOf(ordering, async (name, blockDead) => await heldLines(db, name, blockDead, 1_000_000_000))
+  return await heldCountsOf(ordering, async (destination, blockDead) => (await query<HeldCount>(db, heldCountSql(dialect(blockDead)), { destination }))[0])
 }

@@ -6,7 +6,7 @@
 import type { DeliveryRow, HeldCount, HeldFilter, HeldSubject, Page, SkipArgs, SkipResult } from '../../../store/contract.js'
 import type { Db } from '../open.js'
 import { prepared } from '../statements.js'
-import { heldCountsOf, heldLinesSql, heldPage, SKIPPED, type HeldLineRow } from '../../shared/subject-line.js'
+import { heldCountSql, heldCountsOf, heldLinesSql, heldPage, SKIPPED, type HeldLineRow } from '../../shared/subject-line.js'
 import { updateEventStatus } from './leases.js'
 
 /**
@@ -29,15 +29,13 @@ export function skipDelivery (db: Db, { id, now }: SkipArgs): SkipResult {
   return { outcome: 'skipped', delivery }
 }
 
-function heldLines (db: Db, destination: string, blockDead: boolean, take: number, cursor?: number): HeldLineRow[] {
-  return prepared<[Record<string, unknown>], HeldLineRow>(db, heldLinesSql(blockDead ? "status = 'dead'" : '0', cursor !== undefined))
-    .all({ destination, take, ...(cursor !== undefined ? { cursor } : {}) })
-}
+const dialect = (blockDead: boolean): string => blockDead ? "status = 'dead'" : '0'
 
-export async function heldSubjects (db: Db, filter: HeldFilter): Promise<Page<HeldSubject>> {
-  return await heldPage(filter, async (name, blockDead, take) => heldLines(db, name, blockDead, take, filter.cursor))
+export async function heldSubjects (db: Db, { cursor, ...filter }: HeldFilter): Promise<Page<HeldSubject>> {
+  return await heldPage(filter, async (destination, blockDead, take) => prepared<[Record<string, unknown>], HeldLineRow>(db, heldLinesSql(dialect(blockDead), cursor !== undefined))
+    .all({ destination, take, ...(cursor !== undefined ? { cursor } : {}) }))
 }
 
 export async function heldCounts (db: Db, ordering: HeldFilter['ordering']): Promise<ReadonlyMap<string, HeldCount>> {
-  return await heldCountsOf(ordering, async (name, blockDead) => heldLines(db, name, blockDead, 1_000_000_000))
+  return await heldCountsOf(ordering, async (destination, blockDead) => prepared<[Record<string, unknown>], HeldCount>(db, heldCountSql(dialect(blockDead))).get({ destination }))
 }
