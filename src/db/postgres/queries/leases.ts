@@ -27,6 +27,11 @@ const claimSql = (ordered: boolean): string => `
   FROM claimed c JOIN events e ON e.id = c.event_id ORDER BY c.run_at, c.id`
 const CLAIM = claimSql(false)
 const CLAIM_HEADS = claimSql(true)
+/** When any of @names has a delivery due that a claim could take: in an ordered one (@ordered), only a head counts. */
+const NEXT_DUE = `
+  SELECT min(d.run_at) AS at FROM deliveries d
+  WHERE d.destination = ANY(@names::text[]) AND d.status = 'pending' AND d.locked_at IS NULL
+    AND (NOT d.destination = ANY(@ordered::text[]) OR ${atHeadOfLine('d.destination = ANY(@blocking::text[])')})`
 
 /**
  * As the SQLite adapter's claim. A destination that orders by subject is
@@ -39,9 +44,11 @@ const CLAIM_HEADS = claimSql(true)
  */
 export async function claimDeliveries (conn: Conn, { now, owner, slots, limit, ordering = {} }: ClaimArgs): Promise<ClaimResult> {
   const claimed: ClaimedDelivery[] = []
-  const shares = new ClaimShares(slots, limit, await pausedNames(conn))
+  const paused = await pausedNames(conn)
+  const shares = new ClaimShares(slots, limit, paused)
   const line = (destination: string) => ordering[destination] === undefined ? {} : { blockDead: ordering[destination] === 'block' }
-  for (const name of Object.keys(slots).filter((name) => name in ordering).sort()) {
+  // Only those this claim may take from: a paused one, or one without room, need not wait for another replica.
+  for (const name of Object.keys(slots).filter((name) => name in ordering && slots[name]! > 0 && !paused.has(name)).sort()) {
     await execute(conn, 'SELECT pg_advisory_xact_lock(hashtext(@key))', { key: `hookgate:subject-lines:${name}` })
   }
   for (let step = shares.next(); step !== null; step = shares.next()) {
@@ -51,11 +58,10 @@ export async function claimDeliveries (conn: Conn, { now, owner, slots, limit, o
     shares.took(step.destination, step.n, rows.length)
   }
   let nextDueAt: number | null = null
-  for (const destination of shares.dry) {
-    const ordered = destination in ordering
-    const [row] = await query<{ at: number | null }>(conn, `SELECT min(d.run_at) AS at ${ready(ordered)}`, { destination, ...line(destination) })
-    const at = row?.at ?? null
-    if (at !== null && (nextDueAt === null || at < nextDueAt)) nextDueAt = at
+  if (shares.dry.size > 0) {
+    const names = [...shares.dry]
+    const [row] = await query<{ at: number | null }>(conn, NEXT_DUE, { names, ordered: names.filter((name) => name in ordering), blocking: names.filter((name) => ordering[name] === 'block') })
+    nextDueAt = row?.at ?? null
   }
   return { claimed, nextDueAt }
 }
