@@ -2,10 +2,8 @@
 // a real receiver that checks each subject's order, the dispatcher driven by
 // runOnce() on the test clock (and on PostgreSQL in npm test's second pass).
 import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { signClerk } from '../../providers/sign.js'
-import { build, CLERK_SECRET, TestClock } from '../helper.js'
-import { clerkBody, deliveries } from '../fixtures/events.js'
+import { build, TestClock } from '../helper.js'
+import { deliveries, ingest } from '../fixtures/events.js'
 import { startReceiver, type Answer, type Received } from '../fixtures/receiver.js'
 
 const S = 1000
@@ -20,14 +18,6 @@ function failsFirst (n: number): boolean {
   let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
   x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
   return ((x ^ (x >>> 14)) >>> 0) / 4294967296 < 0.2
-}
-
-async function ingestFor (app: FastifyInstance, n: number, subject: string): Promise<string> {
-  const body = clerkBody(subject, n % 2 === 0 ? 'user.created' : 'user.updated')
-  const headers = signClerk({ id: `msg_${n}`, timestampSec: Math.floor(app.hookgate.clock.now() / 1000), body, secret: CLERK_SECRET })
-  const res = await app.inject({ method: 'POST', url: '/webhooks/clerk', headers, payload: body })
-  if (res.statusCode !== 200) throw new Error(`ingest answered ${res.statusCode}: ${res.body}`)
-  return res.json().id as string
 }
 
 interface Run {
@@ -97,7 +87,7 @@ async function orderedRun (t: Test, { blocked, headFailures = 0, randomFailures 
   const sent = new Map<string, string[]>()
   for (let n = 0; n < EVENTS; n++) {
     const subject = `user_${n % SUBJECTS}`
-    const id = await ingestFor(app, n, subject)
+    const id = await ingest(app, n, n % 2 === 0 ? 'user.created' : 'user.updated', subject)
     numbered.set(id, n)
     sent.set(subject, [...(sent.get(subject) ?? []), id])
     clock.advance(10) // received over 10 s: a retry made due now sorts after the events received before it
