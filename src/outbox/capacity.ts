@@ -26,7 +26,9 @@ export type AdmissionOf = (destination: string, sending: number) => Admission
  * leases them). The window (what may be held) is the lookahead multiple of
  * the concurrency while the breaker lets the destination flow; while it is
  * held back only its probe, since rows leased for a long pause would outlive
- * their lease.
+ * their lease. A claim counts all three against the window; a new place for
+ * ingest, while the destination flows, only what the receiver has yet to
+ * take (see reserve).
  */
 export class Capacity<T extends { readonly destination: string }> {
   readonly #limits: CapacityLimits
@@ -87,9 +89,17 @@ export class Capacity<T extends { readonly destination: string }> {
    * a free global slot for a probe.
    */
   reserve (destination: string): boolean {
-    if (this.room(destination, true) <= 0) return false
-    const globalRoom = this.admission(destination) === 'flowing'
-      ? LOOKAHEAD_FACTOR * this.#limits.globalConcurrency - this.holding()
+    const flowing = this.admission(destination) === 'flowing'
+    // While it flows, only the receiver's side of the window counts (sending,
+    // and leased waiting for a slot), not places promised to commits still
+    // under way: counting those turned a slow fsync into a full window, and
+    // ingest waited for the receiver when it was the disk it waited for. The
+    // window overshoots by at most the events of the commits under way, whose
+    // bytes are held in memory until then anyway.
+    const promised = flowing ? this.#reserved.get(destination) ?? 0 : 0
+    if (this.room(destination, true) + promised <= 0) return false
+    const globalRoom = flowing
+      ? LOOKAHEAD_FACTOR * this.#limits.globalConcurrency - this.holding() + sum(this.#reserved.values())
       : this.#limits.globalConcurrency - this.totalSending()
     if (globalRoom <= 0) return false
     this.#reserved.set(destination, (this.#reserved.get(destination) ?? 0) + 1)

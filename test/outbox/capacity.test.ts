@@ -50,25 +50,29 @@ t.test('slot counting: the global limit is shared, and bounds one claim', async 
   t.same(capacity.takeStartable().map((d) => d.destination), ['b'], 'the freed global slot goes to b')
 })
 
-t.test('slot counting: ingest reservations count against the window and come back', async (t) => {
+t.test('slot counting: ingest places are bounded by what the receiver has yet to take, not by commits under way', async (t) => {
   const { capacity, item } = slots({ a: 1 }, 100)
-  t.ok(capacity.reserve('a'))
-  t.ok(capacity.reserve('a'), 'a second within the window of 2')
-  t.notOk(capacity.reserve('a'), 'a third is refused')
-  t.equal(capacity.holding(), 2)
-  capacity.unreserve('a')
-  capacity.wait(item('a')) // the insert leased it
-  t.notOk(capacity.reserve('a'), 'the leased delivery holds the place the reservation had')
-  capacity.unreserve('a')
-  t.ok(capacity.reserve('a'), 'an unused place is free again')
+  for (let i = 0; i < 3; i++) t.ok(capacity.reserve('a'), `place ${i + 1}: commits under way do not fill the window of 2`)
+  t.equal(capacity.holding(), 3)
+  t.equal(capacity.room('a', true), -1, 'a claim counts them: it takes nothing the commits will bring')
+  for (let i = 0; i < 3; i++) capacity.unreserve('a')
+  capacity.wait(item('a')) // two inserts leased theirs
+  capacity.wait(item('a'))
+  t.notOk(capacity.reserve('a'), 'two leased deliveries fill the window')
+  t.equal(capacity.takeStartable().length, 1)
+  t.notOk(capacity.reserve('a'), 'one sending and one waiting still do')
+  capacity.free('a')
+  t.ok(capacity.reserve('a'), 'the receiver took one: a place again')
   t.notOk(capacity.reserve('x'), 'never for a destination not configured')
 })
 
-t.test('slot counting: the global window bounds reservations too', async (t) => {
-  const { capacity } = slots({ a: 10, b: 10 }, 1)
+t.test('slot counting: the global window bounds places too', async (t) => {
+  const { capacity, item } = slots({ a: 10, b: 10 }, 1)
   t.ok(capacity.reserve('a'))
-  t.ok(capacity.reserve('b'))
-  t.notOk(capacity.reserve('a'), 'twice the global concurrency held in all')
+  t.ok(capacity.reserve('b'), 'commits under way do not count')
+  capacity.wait(item('a'))
+  capacity.wait(item('b'))
+  t.notOk(capacity.reserve('a'), 'twice the global concurrency leased in all')
 })
 
 t.test('slot counting: a held-back destination gets no lookahead, only its probe', async (t) => {

@@ -28,16 +28,26 @@ t.test('a destination with room gets a new event with its acknowledgement, witho
   t.match(await attempts(app), [{ attempt: 1, status_code: 200 }])
 })
 
-t.test('reservations for ingest are bounded by twice the concurrency and come back when unused', async (t) => {
-  const { app } = await build(t, { startDispatcher: true, config: oneDestination('http://127.0.0.1:9/hooks', 1) })
+t.test('places for ingest: not bounded by commits under way, refused once leased deliveries fill the window, given back when unused', async (t) => {
+  // The first delivery is held by the receiver until the test releases it.
+  const receiver = await startReceiver(t, (_r, index) => index === 0 ? 'hold' : { status: 200 })
+  const { app } = await build(t, { startDispatcher: true, config: oneDestination(receiver.url, 1) })
   const dispatcher = app.hookgate.dispatcher
   await dispatcher.idle()
-  const lease = dispatcher.reserve(['hooks'])
-  t.match(lease, { owner: dispatcher.owner, destinations: ['hooks'] })
-  t.ok(dispatcher.reserve(['hooks']), 'concurrency 1: a second may wait its turn in memory')
-  t.equal(dispatcher.reserve(['hooks']), null, 'a third is not reserved: it queues in the table')
-  dispatcher.recorded(lease, null) // a duplicate, or a failed write
-  t.match(dispatcher.reserve(['hooks']), { destinations: ['hooks'] }, 'its place came back')
+  const first = dispatcher.reserve(['hooks'])
+  t.match(first, { owner: dispatcher.owner, destinations: ['hooks'] })
+  const second = dispatcher.reserve(['hooks'])
+  const third = dispatcher.reserve(['hooks'])
+  t.ok(second !== null && third !== null, 'concurrency 1 (a window of 2): three places while their commits are under way')
+  for (const lease of [first, second, third]) dispatcher.recorded(lease, null) // duplicates, or failed writes: every place comes back
+  await ingest(app, 1)
+  await receiver.received(1)
+  await ingest(app, 2)
+  t.equal(dispatcher.reserve(['hooks']), null, 'one sending and one leased waiting fill the window: the next event queues in the table')
+  receiver.release()
+  await dispatcher.idle()
+  t.equal(receiver.requests.length, 2)
+  t.match(dispatcher.reserve(['hooks']), { destinations: ['hooks'] }, 'the receiver took them: places again')
   t.equal(dispatcher.reserve(['elsewhere']), null, 'a destination not in the config is never reserved')
 })
 
