@@ -1,7 +1,7 @@
 // The end-to-end section of bench/results/latest.md.
 import { cpuUse } from './cpu.js'
 import type { BenchReport } from './report.js'
-import { SUSTAINED_P99_MS } from './sustained.js'
+import { INGEST_P99_BOUND_MS, SUSTAINED_P99_MS, type RateStep } from './sustained.js'
 import { deliveryCpuFigures, int, mib, ms, serverByKey, times, type DeliveryCpu } from './targets.js'
 
 const us = (c: DeliveryCpu): string => `${c.total.toFixed(0)} µs (${c.main.toFixed(0)} + ${c.busiestOther.toFixed(0)} + ${c.rest.toFixed(0)})`
@@ -9,7 +9,14 @@ const us = (c: DeliveryCpu): string => `${c.total.toFixed(0)} µs (${c.main.toFi
 function sustainedLines (report: BenchReport): string[] {
   const s = report.endToEnd?.sustained
   if (s === undefined) return []
-  const steps = s.steps.map((x) => `${int(x.rate)}/s ${x.kind} ${ms(x.latency.p99Ms)} ms${x.pass ? '' : x.failed + x.undelivered > 0 ? ` ✗ (${x.failed} failed, ${x.undelivered} undelivered)` : ' ✗'}`)
+  const why = (x: RateStep): string => {
+    const reasons = [
+      ...(x.failed + x.undelivered > 0 ? [`${x.failed} failed, ${x.undelivered} undelivered`] : []),
+      ...(x.ingestP99Ms >= INGEST_P99_BOUND_MS ? [`request → ack p99 ${int(x.ingestP99Ms)} ms`] : [])
+    ]
+    return reasons.length > 0 ? ` ✗ (${reasons.join('; ')})` : ' ✗'
+  }
+  const steps = s.steps.map((x) => `${int(x.rate)}/s ${x.kind} ${ms(x.latency.p99Ms)} ms${x.pass ? '' : why(x)}`)
   const lines = [
     `- **Sustained rate** (ack → delivery p99 under ${SUSTAINED_P99_MS} ms for ${report.plan.sustainedHoldSeconds} s): **${s.rate === null ? 'none held' : `${int(s.rate)} events/s = ${times(s.rate / s.verifyOnlyRequestsPerSecond)}`}** of (b) verify-only's ${int(s.verifyOnlyRequestsPerSecond)} req/s. Steps (p99): ${steps.join('; ')}.`
   ]
