@@ -71,7 +71,7 @@ export class Dispatcher {
     this.#clock = clock
     const storage = options.store
     const destinations = Object.keys(config.destinations)
-    this.#lines = new SubjectLines(config.destinations)
+    this.#lines = new SubjectLines(config.destinations, options.store.exclusive)
     this.#senders = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, options.senders.senderFor(d)]))
     const concurrency = Object.fromEntries(Object.values(config.destinations).map((d) => [d.name, d.concurrency]))
     const pauses = new PauseWatch(storage, log)

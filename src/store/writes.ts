@@ -54,8 +54,10 @@ export interface RecordArgs {
   readonly lease?: DeliveryLease | null
   /**
    * Destinations that order deliveries by subject: where the event has one,
-   * its delivery there joins the subject's line (see ClaimArgs.ordering) and
-   * is never inserted leased (a claim decides when it is at the head).
+   * its delivery there joins the subject's line (see ClaimArgs.ordering). An
+   * exclusive store may insert it leased when it is the head of its line
+   * (nothing of the line pending or dead); a shared one never does, since
+   * only a claim under the line's lock can tell there.
    */
   readonly ordered?: readonly string[]
 }

@@ -19,7 +19,7 @@ export function subjectLineContract (t: Test, open: OpenStore): void {
         clock.advance(1)
         await store.recordEvent({
           event: withSubject(i + 1, clock.now(), subject), destinations: ['a', 'b'], ordered: ['a'],
-          ...(lease ? { lease: { owner: 'me', at: clock.now(), destinations: ['a', 'b'] } } : {})
+          ...(lease ? { lease: { owner: 'me', at: clock.now(), destinations: ['b'] } } : {})
         })
       }
     }
@@ -35,7 +35,7 @@ export function subjectLineContract (t: Test, open: OpenStore): void {
     const { store, clock, record, claim, settle } = await opened(t)
     await record(['u1', 'u1', 'u2', null, 'u1', 'u2'], true)
     const leased = (await store.listDeliveries({ limit: 50 })).items.filter((d) => d.locked_by !== null)
-    t.same(leased.map((d) => d.destination), ['b', 'b', 'b', 'b', 'b', 'b'], 'leased at insert: every unordered delivery, and to "a" none (a subject line or not, "a" has older deliveries due)')
+    t.same(leased.map((d) => d.destination), ['b', 'b', 'b', 'b', 'b', 'b'], 'leased at insert: every delivery to the unordered destination')
     t.same((await store.listDeliveries({ destination: 'a', limit: 50 })).items.map((d) => d.order_key).reverse(), ['u1', 'u1', 'u2', null, 'u1', 'u2'])
 
     const first = await claim()
@@ -50,6 +50,37 @@ export function subjectLineContract (t: Test, open: OpenStore): void {
     t.same(eventsOf((await store.claimDeliveries({ now: (await claim()).nextDueAt ?? 0, owner: 'me', slots: { a: 10 }, limit: 10, ordering: { a: 'skip' } })).claimed), ['evt_000000003'], 'at its time the head itself goes again, not the next')
     const unordered = (await store.claimDeliveries({ now: clock.now() + 60_000, owner: 'x', slots: { a: 10 }, limit: 10 })).claimed
     t.same(eventsOf(unordered), ['evt_000000005', 'evt_000000006'], 'claimed without ordering (the option turned off), every due row goes, lines or not')
+  })
+
+  t.test('subject lines: at insert, an exclusive store leases a delivery that heads its line (nothing of it pending or dead), a shared one none', async (t) => {
+    const { store, clock, claim, settle } = await opened(t)
+    const heads = store.exclusive
+    const insert = async (n: number, subject: string): Promise<number> => {
+      clock.advance(1)
+      const { leased } = await store.recordEvent({ event: withSubject(n, clock.now(), subject), destinations: ['a'], ordered: ['a'], lease: { owner: 'me', at: clock.now(), destinations: ['a'] } })
+      return leased.length
+    }
+    const asHeads = heads ? 'leased: the head of its line' : 'not leased: replicas share this store, only a claim knows the head'
+    t.equal(await insert(1, 'u1'), heads ? 1 : 0, `u1, nothing in its line: ${asHeads}`)
+    t.equal(await insert(2, 'u2'), heads ? 1 : 0, `u2 likewise: ${asHeads}`)
+    t.equal(await insert(3, 'u1'), 0, 'another of u1 joins the line behind the first')
+    if (!heads) {
+      const [one, two] = (await claim()).claimed
+      await settle(one!.id, 1, 'delivered')
+      await settle(two!.id, 1, 'dead')
+    } else {
+      const rows = (await store.listDeliveries({ destination: 'a', limit: 10 })).items
+      await settle(rows.find((d) => d.event_id === 'evt_000000001')!.id, 1, 'delivered')
+      await settle(rows.find((d) => d.event_id === 'evt_000000002')!.id, 1, 'dead')
+    }
+    const next = (await claim()).claimed
+    t.same(eventsOf(next), ['evt_000000003'], 'u1 moves on through a claim')
+    await settle(next[0]!.id, 1, 'delivered')
+    t.equal(await insert(4, 'u2'), 0, 'u2 has a dead delivery: not leased, even under onDead: skip (the claim judges the line)')
+    const skipped = (await claim()).claimed
+    t.same(eventsOf(skipped), ['evt_000000004'], 'which, under skip, takes it')
+    await settle(skipped[0]!.id, 1, 'delivered')
+    t.equal(await insert(5, 'u3'), heads ? 1 : 0, `u3, nothing in its line and nothing due before it: ${asHeads}`)
   })
 
   t.test('subject lines: a dead head lets its subject go under onDead: skip, and holds it under block until skipped or retried', async (t) => {

@@ -72,7 +72,7 @@ export async function recordBatch (db: Conn | Pool, items: readonly RecordArgs[]
   }
   const fresh = [...firstOfBatch.values()]
   const column = <T>(fn: (a: RecordArgs) => T): T[] => fresh.map(fn)
-  // In a subject's line, only a claim knows when a delivery is at the head: never leased here.
+  // Replicas share this store: in a subject's line only a claim, under the line's lock, knows the head. Never leased here.
   const deliveries = fresh.flatMap(({ event, destinations, lease, ordered }) => destinations.map((destination) => {
     const key = orderKey(destination, ordered, event.subject)
     return { event, destination, key, lease: key === null && lease != null && lease.destinations.includes(destination) ? lease : null }

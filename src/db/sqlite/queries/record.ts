@@ -14,6 +14,12 @@ import { orderKey } from '../../shared/subject-line.js'
  * trip through the writer (which waits behind other commits' fsyncs). Unless
  * the destination is paused, or has older deliveries due and unclaimed: those
  * go first, in run_at order, through claims, and this one queues behind them.
+ * A delivery in a subject's line (an ordered destination) is leased only at
+ * the head of its line: nothing of the line pending (leased or not) or dead.
+ * That holds because this store has one writer and one dispatcher (it is
+ * exclusive): no one else can lease the line between this read and the
+ * commit. A dead one blocks here even under `onDead: skip`: declining a lease
+ * is always safe, the claim then judges the line.
  */
 export function recordEvent (db: Db, { event, destinations, lease, ordered }: RecordArgs): RecordResult {
   // A key whose event retention has deleted still names it (0005): without
@@ -36,19 +42,22 @@ export function recordEvent (db: Db, { event, destinations, lease, ordered }: Re
     INSERT INTO deliveries (event_id, destination, status, attempts, run_at, created_at, updated_at, order_key)
     VALUES (?, ?, 'pending', 0, ?, ?, ?, ?)`)
   const insertLeased = prepared(db, `
-    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, locked_at, locked_by, created_at, updated_at)
-    VALUES (?, ?, 'pending', 1, ?, ?, ?, ?, ?)`)
+    INSERT INTO deliveries (event_id, destination, status, attempts, run_at, locked_at, locked_by, created_at, updated_at, order_key)
+    VALUES (?, ?, 'pending', 1, ?, ?, ?, ?, ?, ?)`)
   // Both read in this transaction, so whatever committed before it is seen.
   const paused = lease == null ? null : pausedNames(db)
   const waiting = prepared<[string, number], number>(db, `
     SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_ready_by_destination
       WHERE destination = ? AND status = 'pending' AND locked_at IS NULL AND run_at <= ?)`).pluck()
+  const inLine = prepared<[string, string], number>(db, `
+    SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_subject_line
+      WHERE destination = ? AND order_key = ? AND status IN ('pending', 'dead'))`).pluck()
   const leased: LeasedDelivery[] = []
   for (const destination of destinations) {
-    // In a subject's line, only a claim knows when it is at the head.
     const key = orderKey(destination, ordered, event.subject)
-    if (key === null && lease != null && lease.destinations.includes(destination) && paused?.has(destination) !== true && waiting.get(destination, event.receivedAt) === 0) {
-      const { lastInsertRowid } = insertLeased.run(event.id, destination, event.receivedAt, lease.at, lease.owner, event.receivedAt, event.receivedAt)
+    if (lease != null && lease.destinations.includes(destination) && paused?.has(destination) !== true &&
+      waiting.get(destination, event.receivedAt) === 0 && (key === null || inLine.get(destination, key) === 0)) {
+      const { lastInsertRowid } = insertLeased.run(event.id, destination, event.receivedAt, lease.at, lease.owner, event.receivedAt, event.receivedAt, key)
       leased.push({ id: Number(lastInsertRowid), destination })
     } else {
       insertDelivery.run(event.id, destination, event.receivedAt, event.receivedAt, event.receivedAt, key)
