@@ -25,12 +25,13 @@ import { countDeliveries, listDeliveries, retryDeadDeliveries, retryDelivery, re
 import { destinationFigures, pauseStates, queueDepths, setPaused } from './queries/destinations.js'
 import { eventOrigin, getEvent, listEvents, replayEvent } from './queries/events.js'
 import { heldCounts, heldSubjects, skipDelivery } from './queries/subject-lines.js'
-import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleDeliveries, unclaimDeliveries } from './queries/leases.js'
+import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleBatches, unclaimDeliveries } from './queries/leases.js'
 import { probeWrite } from './queries/record.js'
 import { listRejections, purgeRejections, recordRejection } from './queries/rejections.js'
 import { purgeDedupKeys, purgeEvents } from './queries/retention.js'
 import { beat, reclaimStaleLeases, retireOwner } from './queries/replicas.js'
 import { RecordBatcher } from './record-batcher.js'
+import { SettleBatcher } from './settle-batcher.js'
 import { PgSignals } from './signals.js'
 import { trafficBySource } from './traffic.js'
 
@@ -40,6 +41,7 @@ export class PgStore implements Store {
   /** The pool, for the adapter's own tests (rows the contract has no read for). */
   readonly pool: Pool
   readonly #batcher: RecordBatcher
+  readonly #settles: SettleBatcher
   readonly #signals: PgSignals
   /** Replicas share the database: a booting gateway leaves other owners' leases to reclaimStaleLeases. */
   readonly exclusive = false
@@ -49,6 +51,7 @@ export class PgStore implements Store {
   constructor (pool: Pool, url: string) {
     this.pool = pool
     this.#batcher = new RecordBatcher(pool)
+    this.#settles = new SettleBatcher((batches) => this.#write((c) => settleBatches(c, batches), relaxed))
     this.#signals = new PgSignals(pool, url)
   }
 
@@ -86,7 +89,7 @@ export class PgStore implements Store {
   probeWrite (args: ProbeArgs): Promise<void> { return this.#write((c) => probeWrite(c, args)) }
 
   claimDeliveries (args: ClaimArgs): Promise<ClaimResult> { return this.#write((c) => claimDeliveries(c, args), relaxed) }
-  settleDeliveries (args: SettleArgs): Promise<number> { return this.#write((c) => settleDeliveries(c, args), relaxed) }
+  settleDeliveries (args: SettleArgs): Promise<number> { return this.closed ? Promise.reject(new HG_ERR_WRITER_CLOSED()) : this.#track(this.#settles.settle(args)) }
   unclaimDeliveries (args: UnclaimArgs): Promise<number> { return this.#write((c) => unclaimDeliveries(c, args), relaxed) }
   reclaimLeases (args: ReclaimArgs): Promise<number> { return this.#write((c) => reclaimLeases(c, args), relaxed) }
   releaseLeases (args: ReleaseArgs): Promise<number> { return this.#write((c) => releaseLeases(c, args), relaxed) }

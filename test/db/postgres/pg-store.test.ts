@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import { readdirSync } from 'node:fs'
 import { migrationsDir } from '../../../src/db/postgres/migrate.js'
-import { openPgStore } from '../../../src/db/postgres/pg-store.js'
+import { openPgStore, type PgStore } from '../../../src/db/postgres/pg-store.js'
 import { freshDatabase, postgresMissing } from '../../fixtures/postgres.js'
 import type { StoreSignal } from '../../../src/store/contract.js'
 import { TestClock } from '../../helper.js'
@@ -52,6 +52,22 @@ else {
     t.equal(await waiting(), 1, 'it waits on the destination\'s claim lock')
     await claimingA.query('COMMIT')
     t.same((await claimB).claimed.map((d) => d.id), [], `then it sees ${later} leased and leaves ${first} alone: one of the subject in flight`)
+  })
+
+  t.test('settles made at once share one transaction, and each caller hears only its own moves', async (t) => {
+    const clock = new TestClock()
+    const { store } = await open(t, clock)
+    for (const n of [1, 2, 3]) await store.recordEvent({ event: newEvent(n, clock.now()), destinations: ['a'] })
+    const claimed = (await store.claimDeliveries({ now: clock.now(), owner: 'me', slots: { a: 3 }, limit: 3 })).claimed
+    t.equal(claimed.length, 3)
+    const settle = (id: number, attempt: number) => store.settleDeliveries({ now: clock.now(), settlements: [{ id, attempt, startedAt: clock.now(), durationMs: 1, result: 'delivered', statusCode: 200, error: null, response: null }] })
+    const moved = await Promise.all([settle(claimed[0]!.id, 1), settle(claimed[1]!.id, 1), settle(claimed[2]!.id, 2)])
+    t.same(moved, [1, 1, 0], 'each its own count; the one whose attempt number does not match moves nothing')
+    const { rows } = await (store as PgStore).pool.query<{ transactions: number, attempts: number }>('SELECT count(DISTINCT xmin::text)::int AS transactions, count(*)::int AS attempts FROM attempts')
+    t.same(rows[0], { transactions: 1, attempts: 3 }, 'three attempt rows, written by one transaction')
+    const byId = new Map((await store.listDeliveries({ limit: 10 })).items.map((d) => [d.id, d]))
+    t.match([claimed[0], claimed[1], claimed[2]].map((c) => byId.get(c!.id)), [{ status: 'delivered' }, { status: 'delivered' }, { status: 'pending', locked_by: 'me' }])
+    t.same(await Promise.all([1, 2, 3].map(async (n) => (await store.getEvent(`evt_00000000${n}`))?.event.status)), ['delivered', 'delivered', 'pending'], 'events follow their deliveries')
   })
 
   t.test('every pooled session ends a transaction left idle, and a statement stuck, after a minute; migrations wait for their lock however long', async (t) => {

@@ -66,28 +66,55 @@ export async function claimDeliveries (conn: Conn, { now, owner, slots, limit, o
   return { claimed, nextDueAt }
 }
 
+/**
+ * Attempt rows and moves, in one statement for any number of settlements
+ * (../settle-batcher.ts passes every settle that came in while the last one
+ * committed, each with its own `now`): one INSERT and one UPDATE over unnest,
+ * not two round trips per settlement. A settlement whose attempt number no
+ * longer matches keeps its attempt row and leaves the delivery to the newer
+ * attempt, as on SQLite. Returns each delivery moved, with the attempt that
+ * moved it and its new status.
+ */
+const SETTLE = `
+  WITH s AS (
+    SELECT * FROM unnest(@id::bigint[], @attempt::int[], @startedAt::bigint[], @durationMs::int[], @statusCode::int[],
+      @error::text[], @response::text[], @status::text[], @runAt::bigint[], @now::bigint[])
+      AS s (id, attempt, started_at, duration_ms, status_code, error, response, status, run_at, now)),
+  recorded AS (
+    INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
+    SELECT id, attempt, started_at, duration_ms, status_code, error, response FROM s)
+  UPDATE deliveries d SET status = s.status, run_at = coalesce(s.run_at, d.run_at), locked_at = NULL, locked_by = NULL,
+    last_error = s.error, last_status = s.status_code, updated_at = s.now,
+    delivered_at = CASE WHEN s.status = 'delivered' THEN s.now ELSE d.delivered_at END
+  FROM s WHERE d.id = s.id AND d.attempts = s.attempt AND d.status = 'pending'
+  RETURNING d.id, s.attempt, d.event_id, d.status`
 
-export async function settleDeliveries (conn: Conn, { now, settlements }: SettleArgs): Promise<number> {
-  let moved = 0
-  const settledEvents = new Set<string>()
-  for (const s of settlements) {
-    await execute(conn, `
-      INSERT INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
-      VALUES (@id, @attempt, @startedAt, @durationMs, @statusCode, @error, @response)`,
-    { id: s.id, attempt: s.attempt, startedAt: s.startedAt, durationMs: Math.round(s.durationMs), statusCode: s.statusCode, error: s.error, response: s.response })
-    const status = s.result === 'retry' ? 'pending' : s.result
-    const [row] = await query<{ event_id: string }>(conn, `
-      UPDATE deliveries SET status = @status, run_at = coalesce(@runAt::bigint, run_at), locked_at = NULL, locked_by = NULL,
-        last_error = @error, last_status = @statusCode, updated_at = @now,
-        delivered_at = CASE WHEN @status = 'delivered' THEN @now ELSE delivered_at END
-      WHERE id = @id AND attempts = @attempt AND status = 'pending'
-      RETURNING event_id`, { id: s.id, attempt: s.attempt, status, runAt: s.runAt ?? null, error: s.error, statusCode: s.statusCode, now })
-    if (row === undefined) continue
-    moved++
-    if (status !== 'pending') settledEvents.add(row.event_id)
-  }
+/** A settlement that moved its delivery, as settleBatches reports it. */
+export const movedKey = (id: number, attempt: number): string => `${id}:${attempt}`
+
+/**
+ * Records the attempts of every settle in `batches` and moves their
+ * deliveries on; each event done or dead gets its status in the same
+ * transaction. Resolves to the settlements that moved theirs (movedKey).
+ */
+export async function settleBatches (conn: Conn, batches: readonly SettleArgs[]): Promise<Set<string>> {
+  const all = batches.flatMap(({ now, settlements }) => settlements.map((s) => ({ ...s, now })))
+  if (all.length === 0) return new Set()
+  const rows = await queryPrepared<{ id: string, attempt: number, event_id: string, status: string }>(conn, SETTLE, {
+    id: all.map((s) => s.id),
+    attempt: all.map((s) => s.attempt),
+    startedAt: all.map((s) => s.startedAt),
+    durationMs: all.map((s) => Math.round(s.durationMs)),
+    statusCode: all.map((s) => s.statusCode),
+    error: all.map((s) => s.error),
+    response: all.map((s) => s.response),
+    status: all.map((s) => s.result === 'retry' ? 'pending' : s.result),
+    runAt: all.map((s) => s.runAt ?? null),
+    now: all.map((s) => s.now)
+  })
+  const settledEvents = new Set(rows.filter((row) => row.status !== 'pending').map((row) => row.event_id))
   if (settledEvents.size > 0) await updateEventStatuses(conn, [...settledEvents])
-  return moved
+  return new Set(rows.map((row) => movedKey(Number(row.id), row.attempt)))
 }
 
 /**
@@ -101,18 +128,14 @@ export async function settleDeliveries (conn: Conn, { now, settlements }: Settle
 export async function updateEventStatuses (conn: Conn, eventIds: readonly string[]): Promise<void> {
   const ids = [...eventIds].sort()
   await execute(conn, 'SELECT id FROM events WHERE id = ANY(@ids::text[]) ORDER BY id FOR UPDATE', { ids })
-  for (const id of ids) await updateEventStatus(conn, id)
-}
-
-/** pending, delivered, or dead (some delivery dead and not superseded), from the event's deliveries. */
-export async function updateEventStatus (conn: Conn, eventId: string): Promise<void> {
+  // pending, delivered, or dead (some delivery dead and not superseded), from each event's deliveries: one statement for all.
   await execute(conn, `
-    UPDATE events SET status = CASE
-      WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = @id AND d.status = 'dead'
-        AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.event_id = @id AND n.destination = d.destination AND n.id > d.id)) THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = @id AND status = 'pending') THEN 'pending'
+    UPDATE events e SET status = CASE
+      WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'dead'
+        AND NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.event_id = e.id AND n.destination = d.destination AND n.id > d.id)) THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = e.id AND status = 'pending') THEN 'pending'
       ELSE 'delivered' END
-    WHERE id = @id`, { id: eventId })
+    WHERE e.id = ANY(@ids::text[])`, { ids })
 }
 
 const noOutcome = (why: string) => `no outcome: ${why}; the receiver may or may not have it`
