@@ -10,9 +10,10 @@ const MAX_BATCH = 512
 /**
  * Settles share transactions, as they do in SQLite's writer: those that come
  * in while one commits go together in the next, one statement for all of
- * them (queries/leases.ts settleBatches). One at a time per settle costs a
- * transaction and five round trips per delivery, which on PostgreSQL's side
- * of the machine is more than ingest itself. If a batch fails for a reason
+ * them (queries/leases.ts settleBatches). A transaction per settle cost
+ * seven round trips per delivery (BEGIN, SET LOCAL, two statements for the
+ * settlement, two for its event, COMMIT), more work for PostgreSQL than
+ * ingest itself. If a batch fails for a reason
  * of its own (not the database being down), each settle is tried alone, so
  * one bad settlement cannot fail its neighbours.
  */
