@@ -1,9 +1,9 @@
 /**
  * The PostgreSQL adapter of the storage contract, for one gateway or several
- * on one database. Ingest goes through a group commit (./record-batcher.ts);
- * every other write is one transaction on a pooled connection, the
- * dispatcher's bookkeeping committed without waiting for the WAL flush (as
- * the SQLite adapter's relaxed ops); reads run on the pool, several on one
+ * on one database. Ingest and the dispatcher's settles go through group
+ * commits (./group-commit.ts); every other write is one transaction on a
+ * pooled connection, the dispatcher's bookkeeping committed without waiting
+ * for the WAL flush (as the SQLite adapter's relaxed ops); reads run on the pool, several on one
  * snapshot where a page must agree with itself. A lost server or connection
  * fails writes with HG_ERR_WRITE_DATABASE_UNAVAILABLE (a 503), and the pool
  * opens fresh connections once the server answers again.
@@ -26,12 +26,11 @@ import { destinationFigures, pauseStates, queueDepths, setPaused } from './queri
 import { eventOrigin, getEvent, listEvents, replayEvent } from './queries/events.js'
 import { heldCounts, heldSubjects, skipDelivery } from './queries/subject-lines.js'
 import { claimDeliveries, hastenDeliveries, reclaimLeases, releaseLeases, settleBatches, unclaimDeliveries } from './queries/leases.js'
-import { probeWrite } from './queries/record.js'
+import { probeWrite, recordBatch } from './queries/record.js'
 import { listRejections, purgeRejections, recordRejection } from './queries/rejections.js'
 import { purgeDedupKeys, purgeEvents } from './queries/retention.js'
 import { beat, reclaimStaleLeases, retireOwner } from './queries/replicas.js'
-import { RecordBatcher } from './record-batcher.js'
-import { SettleBatcher } from './settle-batcher.js'
+import { GroupCommit } from './group-commit.js'
 import { PgSignals } from './signals.js'
 import { trafficBySource } from './traffic.js'
 
@@ -40,8 +39,8 @@ const relaxed: TxOptions = { relaxed: true }
 export class PgStore implements Store {
   /** The pool, for the adapter's own tests (rows the contract has no read for). */
   readonly pool: Pool
-  readonly #batcher: RecordBatcher
-  readonly #settles: SettleBatcher
+  readonly #records: GroupCommit<RecordArgs, RecordResult>
+  readonly #settles: GroupCommit<SettleArgs, number>
   readonly #signals: PgSignals
   /** Replicas share the database: a booting gateway leaves other owners' leases to reclaimStaleLeases. */
   readonly exclusive = false
@@ -50,8 +49,16 @@ export class PgStore implements Store {
 
   constructor (pool: Pool, url: string) {
     this.pool = pool
-    this.#batcher = new RecordBatcher(pool)
-    this.#settles = new SettleBatcher((batches) => this.#write((c) => settleBatches(c, batches), relaxed))
+    // One statement, committed on its own (synchronous_commit on): resolved once COMMIT has returned.
+    this.#records = new GroupCommit(async (items) => {
+      try {
+        return await recordBatch(pool, items)
+      } catch (err) {
+        throw coded(err)
+      }
+    })
+    // A transaction per settle cost seven round trips per delivery: more work for PostgreSQL than ingest itself.
+    this.#settles = new GroupCommit((batches) => this.#write((c) => settleBatches(c, batches), relaxed))
     this.#signals = new PgSignals(pool, url)
   }
 
@@ -85,11 +92,11 @@ export class PgStore implements Store {
     }
   }
 
-  recordEvent (args: RecordArgs, options?: WriteOptions): Promise<RecordResult> { return this.#track(this.#batcher.record(args, options)) }
+  recordEvent (args: RecordArgs, options?: WriteOptions): Promise<RecordResult> { return this.#track(this.#records.add(args, options)) }
   probeWrite (args: ProbeArgs): Promise<void> { return this.#write((c) => probeWrite(c, args)) }
 
   claimDeliveries (args: ClaimArgs): Promise<ClaimResult> { return this.#write((c) => claimDeliveries(c, args), relaxed) }
-  settleDeliveries (args: SettleArgs): Promise<number> { return this.closed ? Promise.reject(new HG_ERR_WRITER_CLOSED()) : this.#track(this.#settles.settle(args)) }
+  settleDeliveries (args: SettleArgs): Promise<number> { return this.closed ? Promise.reject(new HG_ERR_WRITER_CLOSED()) : this.#track(this.#settles.add(args)) }
   unclaimDeliveries (args: UnclaimArgs): Promise<number> { return this.#write((c) => unclaimDeliveries(c, args), relaxed) }
   reclaimLeases (args: ReclaimArgs): Promise<number> { return this.#write((c) => reclaimLeases(c, args), relaxed) }
   releaseLeases (args: ReleaseArgs): Promise<number> { return this.#write((c) => releaseLeases(c, args), relaxed) }
@@ -136,11 +143,11 @@ export class PgStore implements Store {
     return row?.mark ?? 0
   }
 
-  get closed (): boolean { return this.#batcher.closed }
+  get closed (): boolean { return this.#records.closed }
 
   close (): Promise<void> {
     // Queued webhooks commit first, then whatever else is being written, then the connections go.
-    this.#closing ??= this.#batcher.close().then(() => this.settled()).then(() => this.#signals.close()).finally(() => this.pool.end())
+    this.#closing ??= this.#records.close().then(() => this.settled()).then(() => this.#signals.close()).finally(() => this.pool.end())
     return this.#closing
   }
 }

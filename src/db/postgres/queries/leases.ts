@@ -68,7 +68,7 @@ export async function claimDeliveries (conn: Conn, { now, owner, slots, limit, o
 
 /**
  * Attempt rows and moves, in one statement for any number of settlements
- * (../settle-batcher.ts passes every settle that came in while the last one
+ * (../group-commit.ts passes every settle that came in while the last one
  * committed, each with its own `now`): one INSERT and one UPDATE over unnest,
  * not two round trips per settlement. A settlement whose attempt number no
  * longer matches keeps its attempt row and leaves the delivery to the newer
@@ -89,17 +89,14 @@ const SETTLE = `
   FROM s WHERE d.id = s.id AND d.attempts = s.attempt AND d.status = 'pending'
   RETURNING d.id, s.attempt, d.event_id, d.status`
 
-/** A settlement that moved its delivery, as settleBatches reports it. */
-export const movedKey = (id: number, attempt: number): string => `${id}:${attempt}`
-
 /**
  * Records the attempts of every settle in `batches` and moves their
  * deliveries on; each event done or dead gets its status in the same
- * transaction. Resolves to the settlements that moved theirs (movedKey).
+ * transaction. Resolves to how many deliveries each settle moved.
  */
-export async function settleBatches (conn: Conn, batches: readonly SettleArgs[]): Promise<Set<string>> {
+export async function settleBatches (conn: Conn, batches: readonly SettleArgs[]): Promise<number[]> {
   const all = batches.flatMap(({ now, settlements }) => settlements.map((s) => ({ ...s, now })))
-  if (all.length === 0) return new Set()
+  if (all.length === 0) return batches.map(() => 0)
   const rows = await queryPrepared<{ id: string, attempt: number, event_id: string, status: string }>(conn, SETTLE, {
     id: all.map((s) => s.id),
     attempt: all.map((s) => s.attempt),
@@ -114,7 +111,9 @@ export async function settleBatches (conn: Conn, batches: readonly SettleArgs[])
   })
   const settledEvents = new Set(rows.filter((row) => row.status !== 'pending').map((row) => row.event_id))
   if (settledEvents.size > 0) await updateEventStatuses(conn, [...settledEvents])
-  return new Set(rows.map((row) => movedKey(Number(row.id), row.attempt)))
+  // A delivery moved by the settlement of its current attempt (a stale one's settlement moves nothing).
+  const moved = new Set(rows.map((row) => `${row.id}:${row.attempt}`))
+  return batches.map(({ settlements }) => settlements.filter((s) => moved.has(`${s.id}:${s.attempt}`)).length)
 }
 
 /**

@@ -58,7 +58,7 @@ const RECORD = `
 interface Row { kind: 'stored' | 'known' | 'leased', event_id: string, source: string | null, dedup_key: string | null, delivery: number | null, destination: string | null }
 
 /**
- * Stores a batch of verified events (the group commit: ../record-batcher.ts)
+ * Stores a batch of verified events (the group commit: ../group-commit.ts)
  * with the answers the SQLite adapter gives one by one. A key seen before
  * answers the first event's id: from this batch (its first wins), from
  * dedup_keys, or from events; one that lost a race with another replica is

@@ -1,11 +1,10 @@
 import { HG_ERR_WRITE_EXPIRED, HG_ERR_WRITER_CLOSED } from '../../errors.js'
-import type { RecordArgs, RecordResult, WriteOptions } from '../../store/contract.js'
-import { coded, isStorageFault, type Pool } from './pool.js'
-import { recordBatch } from './queries/record.js'
+import type { WriteOptions } from '../../store/contract.js'
+import { isStorageFault } from './pool.js'
 
-interface Pending { args: RecordArgs, resolve: (r: RecordResult) => void, reject: (e: unknown) => void, signal?: AbortSignal | undefined }
+interface Pending<A, R> { item: A, resolve: (r: R) => void, reject: (e: unknown) => void, signal?: AbortSignal | undefined }
 
-/** The most webhooks one transaction carries: bounds the time its locks are held. */
+/** The most items one transaction carries: bounds the time its locks are held. */
 const MAX_BATCH = 512
 /**
  * Batches committing at once. One, as SQLite's writer: a webhook that waited
@@ -17,32 +16,35 @@ const MAX_BATCH = 512
 const MAX_IN_FLIGHT = 1
 
 /**
- * Group commit for ingest, as the SQLite writer does it: webhooks that arrive
- * while a batch commits wait together and go in the next transaction, so many
- * share one WAL flush. Each caller hears back only after COMMIT returned. If
- * the batch fails for a reason of its own (not the database being down), each
- * webhook is tried again alone, so one bad item cannot fail its neighbours.
+ * Group commit, as the SQLite writer does it: items that arrive while a
+ * batch commits wait together and go in the next transaction, so many share
+ * one commit and one statement (ingest's webhooks: queries/record.ts
+ * recordBatch; the dispatcher's settles: queries/leases.ts settleBatches).
+ * Each caller hears back only after COMMIT returned, with its own result.
+ * If the batch fails for a reason of its own (not the database being down),
+ * each item is tried again alone, so one bad item cannot fail its neighbours.
  */
-export class RecordBatcher {
-  #queue: Pending[] = []
+export class GroupCommit<A, R> {
+  #queue: Array<Pending<A, R>> = []
   #inFlight = 0
   #scheduled = false
   #closed = false
   #idle: Array<() => void> = []
 
-  constructor (private readonly pool: Pool) {}
+  /** `commit` writes the items in one transaction and resolves to their results, in order. */
+  constructor (private readonly commit: (items: readonly A[]) => Promise<R[]>) {}
 
   get closed (): boolean { return this.#closed }
 
-  record (args: RecordArgs, options: WriteOptions = {}): Promise<RecordResult> {
+  add (item: A, options: WriteOptions = {}): Promise<R> {
     if (this.#closed) return Promise.reject(new HG_ERR_WRITER_CLOSED())
     return new Promise((resolve, reject) => {
-      this.#queue.push({ args, resolve, reject, signal: options.signal })
+      this.#queue.push({ item, resolve, reject, signal: options.signal })
       this.#schedule()
     })
   }
 
-  /** Refuses new webhooks, and resolves once those already queued have committed (or failed). */
+  /** Refuses new items, and resolves once those already queued have committed (or failed). */
   async close (): Promise<void> {
     this.#closed = true
     if (this.#queue.length === 0 && this.#inFlight === 0) return
@@ -61,7 +63,7 @@ export class RecordBatcher {
 
   #flush (): void {
     while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
-      const batch: Pending[] = []
+      const batch: Array<Pending<A, R>> = []
       while (batch.length < MAX_BATCH && this.#queue.length > 0) {
         const pending = this.#queue.shift()!
         // Given up on: its sender was already answered 503, so storing it now would store what it was told was not.
@@ -70,7 +72,7 @@ export class RecordBatcher {
       }
       if (batch.length === 0) continue
       this.#inFlight++
-      void this.#commit(batch).finally(() => {
+      void this.#commitBatch(batch).finally(() => {
         this.#inFlight--
         if (this.#queue.length > 0) this.#flush()
         else if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
@@ -79,18 +81,9 @@ export class RecordBatcher {
     if (this.#queue.length === 0 && this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
   }
 
-  /** One statement, committed on its own (synchronous_commit on): resolved once COMMIT has returned. */
-  async #record (items: RecordArgs[]): Promise<RecordResult[]> {
+  async #commitBatch (batch: Array<Pending<A, R>>): Promise<void> {
     try {
-      return await recordBatch(this.pool, items)
-    } catch (err) {
-      throw coded(err)
-    }
-  }
-
-  async #commit (batch: Pending[]): Promise<void> {
-    try {
-      const results = await this.#record(batch.map((p) => p.args))
+      const results = await this.commit(batch.map((p) => p.item))
       batch.forEach((pending, i) => pending.resolve(results[i]!))
     } catch (err) {
       if (batch.length === 1 || isStorageFault(err)) {
@@ -99,7 +92,7 @@ export class RecordBatcher {
       }
       for (const pending of batch) {
         try {
-          const [result] = await this.#record([pending.args])
+          const [result] = await this.commit([pending.item])
           pending.resolve(result!)
         } catch (itemErr) {
           pending.reject(itemErr)
