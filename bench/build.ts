@@ -1,5 +1,4 @@
-// What the bench runs is built first: hookgate from its own build (`npm run
-// build`), the bench's children from bench/tsconfig.json.
+// What the bench runs is built first.
 import { execFileSync } from 'node:child_process'
 
 /**
